@@ -1,0 +1,348 @@
+//! Server configuration: command-line flags, environment variables and `config.json`.
+
+use std::{net::SocketAddr, path::PathBuf};
+
+use clap::Parser;
+use serde::Deserialize;
+
+/// Command-line flags. Every flag can also be given as the environment variable named after it.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "magnate-server", version, about = "Magnate game server")]
+pub struct Args {
+    /// Address and port to listen on.
+    #[arg(long, env = "BIND", default_value = "127.0.0.1:8000")]
+    pub bind: SocketAddr,
+
+    /// Path of the SQLite database; created and migrated if missing.
+    #[arg(long, env = "DATABASE_PATH", default_value = "magnate.db")]
+    pub database: PathBuf,
+
+    /// HS256 key for JWTs. Without it a random key is generated once and kept in the database.
+    #[arg(long, env = "SECRET_KEY", hide_env_values = true)]
+    pub secret_key: Option<String>,
+
+    /// Game-size settings file; read when it exists (`MIN_PRIVATE_GAME_PLAYERS`, ...).
+    #[arg(long, env = "MAGNATE_CONFIG", default_value = "config.json")]
+    pub config: PathBuf,
+
+    /// Log filter in `tracing` syntax, for example `info` or `magnate_server=debug,tower_http=info`.
+    #[arg(long, env = "LOG_LEVEL", default_value = "info")]
+    pub log_level: String,
+
+    /// Comma-separated list of origins allowed by CORS.
+    #[arg(
+        long,
+        env = "CORS_ALLOWED_ORIGINS",
+        value_delimiter = ',',
+        default_value = "http://localhost:5173,http://127.0.0.1:5173"
+    )]
+    pub cors_allowed_origins: Vec<String>,
+
+    /// Lifetime of access tokens, in seconds.
+    #[arg(long, env = "ACCESS_TOKEN_LIFETIME", default_value_t = 300)]
+    pub access_token_lifetime: u32,
+
+    /// Lifetime of refresh tokens, in seconds.
+    #[arg(long, env = "REFRESH_TOKEN_LIFETIME", default_value_t = 604_800)]
+    pub refresh_token_lifetime: u32,
+
+    /// Reject a refresh token that was already rotated (off by default, as in the reference).
+    #[arg(long, env = "BLACKLIST_AFTER_ROTATION", default_value_t = false)]
+    pub blacklist_after_rotation: bool,
+
+    /// Largest accepted request body, in bytes.
+    #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 64 * 1024)]
+    pub max_body_bytes: usize,
+
+    /// Minimum number of humans to start a private game (overrides `config.json`).
+    #[arg(long, env = "MIN_PRIVATE_GAME_PLAYERS")]
+    pub min_private_game_players: Option<u32>,
+
+    /// Maximum number of humans in a private room (overrides `config.json`).
+    #[arg(long, env = "MAX_PRIVATE_GAME_PLAYERS")]
+    pub max_private_game_players: Option<u32>,
+
+    /// Number of players matched into a public game (overrides `config.json`).
+    #[arg(long, env = "NUM_PUBLIC_GAME_PLAYERS")]
+    pub num_public_game_players: Option<u32>,
+
+    /// Auction duration, in seconds.
+    #[arg(long, env = "AUCTION_DURATION", default_value_t = 20)]
+    pub auction_duration: u64,
+
+    /// Next-phase timeout, in seconds.
+    #[arg(long, env = "NEXT_PHASE_TIMEOUT", default_value_t = 50_000)]
+    pub next_phase_timeout: u64,
+
+    /// Delay before a bot acts, in milliseconds.
+    #[arg(long, env = "BOT_DELAY_MS", default_value_t = 2_000)]
+    pub bot_delay_ms: u64,
+
+    /// Smallest delay before a bot bids in an auction, in milliseconds.
+    #[arg(long, env = "BOT_AUCTION_DELAY_MIN_MS", default_value_t = 2_000)]
+    pub bot_auction_delay_min_ms: u64,
+
+    /// Largest delay before a bot bids in an auction, in milliseconds.
+    #[arg(long, env = "BOT_AUCTION_DELAY_MAX_MS", default_value_t = 6_000)]
+    pub bot_auction_delay_max_ms: u64,
+
+    /// Kick-out timeout, in seconds; disabled when absent.
+    #[arg(long, env = "KICK_OUT_TIMEOUT")]
+    pub kick_out_timeout: Option<u64>,
+
+    /// Shop points for the winner of a game.
+    #[arg(long, env = "POINTS_WIN", default_value_t = 0)]
+    pub points_win: i64,
+
+    /// Shop points for every human participant of a finished game.
+    #[arg(long, env = "POINTS_PLAY", default_value_t = 0)]
+    pub points_play: i64,
+
+    /// Experience for the winner of a game.
+    #[arg(long, env = "EXP_WIN", default_value_t = 0)]
+    pub exp_win: i64,
+
+    /// Experience for every human participant of a finished game.
+    #[arg(long, env = "EXP_PLAY", default_value_t = 0)]
+    pub exp_play: i64,
+
+    /// Elo K-factor; 0 leaves ratings unchanged.
+    #[arg(long, env = "ELO_K", default_value_t = 0)]
+    pub elo_k: i64,
+}
+
+/// Game-size settings, as in the reference's `config.json`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE", default)]
+pub struct GameSizes {
+    /// Humans needed to start a private game.
+    pub min_private_game_players: u32,
+    /// Humans allowed in a private room.
+    pub max_private_game_players: u32,
+    /// Players per public game.
+    pub num_public_game_players: u32,
+}
+
+impl Default for GameSizes {
+    fn default() -> Self {
+        Self {
+            min_private_game_players: 2,
+            max_private_game_players: 4,
+            num_public_game_players: 2,
+        }
+    }
+}
+
+/// Why the game-size settings could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The settings file exists but could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The settings file is not valid JSON of the expected shape.
+    #[error("cannot parse {path}: {source}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// The parse error.
+        source: serde_json::Error,
+    },
+    /// The values contradict each other.
+    #[error("invalid game sizes: {0}")]
+    Invalid(String),
+}
+
+impl GameSizes {
+    /// Reads `path` if it exists, then applies the overrides from flags or the environment.
+    ///
+    /// A missing file means the defaults; unknown keys in the file are ignored.
+    pub fn load(
+        path: &std::path::Path,
+        min_override: Option<u32>,
+        max_override: Option<u32>,
+        public_override: Option<u32>,
+    ) -> Result<(Self, bool), ConfigError> {
+        let (mut sizes, from_file) = match std::fs::read_to_string(path) {
+            Ok(text) => {
+                let sizes = serde_json::from_str::<GameSizes>(&text).map_err(|source| {
+                    ConfigError::Parse {
+                        path: path.to_owned(),
+                        source,
+                    }
+                })?;
+                (sizes, true)
+            }
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => (Self::default(), false),
+            Err(source) => {
+                return Err(ConfigError::Read {
+                    path: path.to_owned(),
+                    source,
+                })
+            }
+        };
+        if let Some(value) = min_override {
+            sizes.min_private_game_players = value;
+        }
+        if let Some(value) = max_override {
+            sizes.max_private_game_players = value;
+        }
+        if let Some(value) = public_override {
+            sizes.num_public_game_players = value;
+        }
+        sizes.validate()?;
+        Ok((sizes, from_file))
+    }
+
+    /// Checks that the sizes can describe a playable game.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if self.min_private_game_players < 1 {
+            return Err(ConfigError::Invalid(
+                "MIN_PRIVATE_GAME_PLAYERS must be at least 1".into(),
+            ));
+        }
+        if self.max_private_game_players < self.min_private_game_players {
+            return Err(ConfigError::Invalid(
+                "MAX_PRIVATE_GAME_PLAYERS must not be below MIN_PRIVATE_GAME_PLAYERS".into(),
+            ));
+        }
+        if self.num_public_game_players < 1 {
+            return Err(ConfigError::Invalid(
+                "NUM_PUBLIC_GAME_PLAYERS must be at least 1".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Timer and bot-delay settings used by the live-game code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timers {
+    /// Auction duration, in milliseconds.
+    pub auction_ms: u64,
+    /// Next-phase timeout, in milliseconds.
+    pub next_phase_ms: u64,
+    /// Delay before a bot acts, in milliseconds.
+    pub bot_delay_ms: u64,
+    /// Smallest and largest bot bid delay, in milliseconds.
+    pub bot_auction_delay_ms: (u64, u64),
+    /// Kick-out timeout in milliseconds, if enabled.
+    pub kick_out_ms: Option<u64>,
+}
+
+impl Default for Timers {
+    fn default() -> Self {
+        Self {
+            auction_ms: 20_000,
+            next_phase_ms: 50_000_000,
+            bot_delay_ms: 2_000,
+            bot_auction_delay_ms: (2_000, 6_000),
+            kick_out_ms: None,
+        }
+    }
+}
+
+/// End-of-game rewards (§7.3); all zero by default, which is the reference behaviour.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Rewards {
+    /// Points for the winner.
+    pub points_win: i64,
+    /// Points for every human participant.
+    pub points_play: i64,
+    /// Experience for the winner.
+    pub exp_win: i64,
+    /// Experience for every human participant.
+    pub exp_play: i64,
+    /// Elo K-factor.
+    pub elo_k: i64,
+}
+
+/// Everything the running server needs, resolved from flags, environment and files.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Game-size settings.
+    pub sizes: GameSizes,
+    /// Timer settings.
+    pub timers: Timers,
+    /// End-of-game rewards.
+    pub rewards: Rewards,
+    /// Origins allowed by CORS.
+    pub cors_allowed_origins: Vec<String>,
+    /// Access token lifetime, in seconds.
+    pub access_lifetime_secs: i64,
+    /// Refresh token lifetime, in seconds.
+    pub refresh_lifetime_secs: i64,
+    /// Whether a rotated refresh token is rejected when used again.
+    pub blacklist_after_rotation: bool,
+    /// Largest accepted request body, in bytes.
+    pub max_body_bytes: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            sizes: GameSizes::default(),
+            timers: Timers::default(),
+            rewards: Rewards::default(),
+            cors_allowed_origins: vec![
+                "http://localhost:5173".into(),
+                "http://127.0.0.1:5173".into(),
+            ],
+            access_lifetime_secs: 300,
+            refresh_lifetime_secs: 604_800,
+            blacklist_after_rotation: false,
+            max_body_bytes: 64 * 1024,
+        }
+    }
+}
+
+impl Config {
+    /// Resolves the configuration from parsed flags, reading the game-size file if present.
+    pub fn from_args(args: &Args) -> Result<Self, ConfigError> {
+        let (sizes, from_file) = GameSizes::load(
+            &args.config,
+            args.min_private_game_players,
+            args.max_private_game_players,
+            args.num_public_game_players,
+        )?;
+        if from_file {
+            tracing::info!(path = %args.config.display(), ?sizes, "read game sizes");
+        } else {
+            tracing::info!(path = %args.config.display(), ?sizes, "no game-size file; using defaults");
+        }
+        if args.bot_auction_delay_min_ms > args.bot_auction_delay_max_ms {
+            return Err(ConfigError::Invalid(
+                "BOT_AUCTION_DELAY_MIN_MS must not exceed BOT_AUCTION_DELAY_MAX_MS".into(),
+            ));
+        }
+        Ok(Self {
+            sizes,
+            timers: Timers {
+                auction_ms: args.auction_duration.saturating_mul(1000),
+                next_phase_ms: args.next_phase_timeout.saturating_mul(1000),
+                bot_delay_ms: args.bot_delay_ms,
+                bot_auction_delay_ms: (
+                    args.bot_auction_delay_min_ms,
+                    args.bot_auction_delay_max_ms,
+                ),
+                kick_out_ms: args.kick_out_timeout.map(|secs| secs.saturating_mul(1000)),
+            },
+            rewards: Rewards {
+                points_win: args.points_win,
+                points_play: args.points_play,
+                exp_win: args.exp_win,
+                exp_play: args.exp_play,
+                elo_k: args.elo_k,
+            },
+            cors_allowed_origins: args.cors_allowed_origins.clone(),
+            access_lifetime_secs: i64::from(args.access_token_lifetime),
+            refresh_lifetime_secs: i64::from(args.refresh_token_lifetime),
+            blacklist_after_rotation: args.blacklist_after_rotation,
+            max_body_bytes: args.max_body_bytes,
+        })
+    }
+}

@@ -1,0 +1,223 @@
+//! Request extractors: the form-like body, field readers with the reference's messages, and the
+//! authenticated caller.
+
+use axum::{
+    body::Bytes,
+    extract::{FromRequest, FromRequestParts, Request},
+    http::{header, request::Parts, HeaderMap},
+};
+use serde_json::{Map, Value};
+
+use crate::{
+    auth::{TokenKind, UserClaim},
+    error::{ApiError, FieldErrors},
+    state::AppState,
+    store::User,
+};
+
+/// Missing field.
+pub const REQUIRED: &str = "Este campo es requerido.";
+/// Empty (or whitespace-only) string.
+pub const BLANK: &str = "Este campo no puede estar en blanco.";
+/// JSON `null` for a field that needs a value.
+pub const NULL: &str = "Este campo no puede ser nulo.";
+/// A value that cannot be a string (object, array, boolean).
+pub const NOT_A_STRING: &str = "No es una cadena válida.";
+/// A value that is not an integer.
+pub const NOT_AN_INTEGER: &str = "Introduzca un número entero válido.";
+
+/// A request body parsed into an object of fields, as the reference's parsers do for JSON and
+/// URL-encoded forms. An empty body is an empty object.
+#[derive(Debug, Clone, Default)]
+pub struct FormBody(pub Map<String, Value>);
+
+impl FromRequest<AppState> for FormBody {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let content_type = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .map(|value| String::from_utf8_lossy(value.as_bytes()).into_owned());
+        let limit = state.config.max_body_bytes;
+        let bytes: Bytes = axum::body::to_bytes(request.into_body(), limit)
+            .await
+            .map_err(|_| ApiError::PayloadTooLarge)?;
+        parse_body(content_type.as_deref(), &bytes).map(FormBody)
+    }
+}
+
+/// Parses a body according to its content type.
+pub fn parse_body(
+    content_type: Option<&str>,
+    bytes: &[u8],
+) -> Result<Map<String, Value>, ApiError> {
+    if bytes.is_empty() {
+        return Ok(Map::new());
+    }
+    let full_type = content_type.unwrap_or("");
+    let media_type = full_type
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    match media_type.as_str() {
+        "application/json" => {
+            let value: Value = serde_json::from_slice(bytes)
+                .map_err(|error| ApiError::MalformedJson(error.to_string()))?;
+            match value {
+                Value::Object(object) => Ok(object),
+                Value::Array(_) => Err(ApiError::NotAnObject("list")),
+                Value::String(_) => Err(ApiError::NotAnObject("str")),
+                Value::Bool(_) => Err(ApiError::NotAnObject("bool")),
+                Value::Null => Err(ApiError::NotAnObject("NoneType")),
+                Value::Number(number) if number.is_f64() => Err(ApiError::NotAnObject("float")),
+                Value::Number(_) => Err(ApiError::NotAnObject("int")),
+            }
+        }
+        "application/x-www-form-urlencoded" => {
+            let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(bytes)
+                .map_err(|_| ApiError::UnsupportedMediaType(full_type.to_owned()))?;
+            // Like Django's QueryDict, the last value of a repeated key wins.
+            Ok(pairs
+                .into_iter()
+                .map(|(key, value)| (key, Value::String(value)))
+                .collect())
+        }
+        _ => Err(ApiError::UnsupportedMediaType(full_type.to_owned())),
+    }
+}
+
+/// Reads a required string field the way the reference's `CharField` does: numbers are turned
+/// into text, surrounding whitespace is stripped, and an empty result is "blank".
+/// Adds the matching message to `errors` and returns `None` on failure.
+pub fn read_string(
+    body: &Map<String, Value>,
+    field: &str,
+    errors: &mut FieldErrors,
+) -> Option<String> {
+    let text = match body.get(field) {
+        None => {
+            errors.add(field, REQUIRED);
+            return None;
+        }
+        Some(Value::Null) => {
+            errors.add(field, NULL);
+            return None;
+        }
+        Some(Value::String(text)) => text.trim().to_owned(),
+        Some(Value::Number(number)) => number.to_string(),
+        Some(_) => {
+            errors.add(field, NOT_A_STRING);
+            return None;
+        }
+    };
+    if text.is_empty() {
+        errors.add(field, BLANK);
+        return None;
+    }
+    Some(text)
+}
+
+/// Reads a required integer field the way the reference's `IntegerField` does: integers,
+/// integral floats and numeric strings (`"3"`, `" 3 "`, `"3.0"`) are accepted.
+pub fn read_integer(
+    body: &Map<String, Value>,
+    field: &str,
+    errors: &mut FieldErrors,
+) -> Option<i64> {
+    let parsed = match body.get(field) {
+        None => {
+            errors.add(field, REQUIRED);
+            return None;
+        }
+        Some(Value::Null) => {
+            errors.add(field, NULL);
+            return None;
+        }
+        Some(Value::Number(number)) => number.as_i64().or_else(|| {
+            number
+                .as_f64()
+                .filter(|float| float.fract() == 0.0 && float.abs() < 9.0e15)
+                .map(|float| float as i64)
+        }),
+        Some(Value::String(text)) => parse_integer_text(text),
+        Some(_) => None,
+    };
+    if parsed.is_none() {
+        errors.add(field, NOT_AN_INTEGER);
+    }
+    parsed
+}
+
+fn parse_integer_text(text: &str) -> Option<i64> {
+    let trimmed = text.trim();
+    // The reference strips a trailing decimal point followed only by zeros before parsing.
+    let without_zero_fraction = match trimmed.find('.') {
+        Some(dot) if trimmed[dot + 1..].bytes().all(|byte| byte == b'0') => &trimmed[..dot],
+        _ => trimmed,
+    };
+    without_zero_fraction.parse().ok()
+}
+
+/// The authenticated caller of a protected endpoint.
+#[derive(Debug, Clone)]
+pub struct AuthUser(pub User);
+
+/// What authentication found on a request: the caller if a valid Bearer token was sent.
+#[derive(Debug, Clone)]
+pub struct Caller(pub Option<User>);
+
+impl<S: Send + Sync> FromRequestParts<S> for AuthUser {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        match parts.extensions.get::<Caller>() {
+            Some(Caller(Some(user))) => Ok(Self(user.clone())),
+            _ => Err(ApiError::NotAuthenticated),
+        }
+    }
+}
+
+/// Runs the reference's Bearer authentication on `headers` (spec §2.3).
+///
+/// Returns `Ok(None)` when no Bearer credentials were sent (no header, or another scheme), the
+/// caller when the token is valid, and the matching 401 otherwise.
+pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Option<User>, ApiError> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let parts: Vec<&[u8]> = value
+        .as_bytes()
+        .split(|byte| byte.is_ascii_whitespace())
+        .filter(|part| !part.is_empty())
+        .collect();
+    match parts.first() {
+        Some(scheme) if *scheme == b"Bearer" => {}
+        _ => return Ok(None),
+    }
+    if parts.len() != 2 {
+        return Err(ApiError::BadAuthorizationHeader);
+    }
+    let token = std::str::from_utf8(parts[1])
+        .map_err(|_| ApiError::AccessToken(crate::error::TokenError::Invalid))?;
+    let valid = state
+        .jwt
+        .verify(token, TokenKind::Access, state.clock.now())
+        .map_err(ApiError::AccessToken)?;
+    let user_id = match valid.user {
+        UserClaim::Missing => return Err(ApiError::NoUserId),
+        UserClaim::Unrecognized => return Err(ApiError::UserNotFound),
+        UserClaim::Id(id) => id,
+    };
+    let user = state
+        .store
+        .user(user_id)
+        .await?
+        .ok_or(ApiError::UserNotFound)?;
+    if !user.is_active {
+        return Err(ApiError::UserInactive);
+    }
+    Ok(Some(user))
+}

@@ -1,0 +1,25 @@
+//! The Magnate game server: REST API, authentication and SQLite persistence.
+//!
+//! [`app`] builds the axum router for a prepared [`AppState`] (tests drive it with
+//! `tower::ServiceExt::oneshot`, no socket needed); [`serve`] runs it on a listener until a
+//! shutdown signal arrives. See `spec/server.md` §2–3 and §7 for the wire contract.
+
+pub mod auth;
+pub mod clock;
+pub mod config;
+pub mod dto;
+pub mod error;
+pub mod extract;
+pub mod routes;
+pub mod state;
+pub mod store;
+
+mod serve;
+
+pub use clock::Clock;
+pub use config::{Args, Config};
+pub use error::ApiError;
+pub use routes::app;
+pub use serve::{serve, shutdown_signal};
+pub use state::AppState;
+pub use store::{Store, StoreError};

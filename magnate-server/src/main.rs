@@ -1,0 +1,38 @@
+//! `magnate-server`: reads the configuration, opens the store and serves.
+
+use anyhow::Context;
+use clap::Parser;
+use magnate_server::{
+    auth::Passwords, serve, shutdown_signal, AppState, Args, Clock, Config, Store,
+};
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_new(&args.log_level)
+                .with_context(|| format!("invalid log level {:?}", args.log_level))?,
+        )
+        .init();
+    let config = Config::from_args(&args).context("invalid configuration")?;
+    let store = Store::open(&args.database)
+        .with_context(|| format!("cannot open database {}", args.database.display()))?;
+    let state = AppState::new(
+        config,
+        store,
+        args.secret_key.clone(),
+        Clock::system(),
+        Passwords::default(),
+    )
+    .await
+    .context("cannot prepare server state")?;
+    let listener = tokio::net::TcpListener::bind(args.bind)
+        .await
+        .with_context(|| format!("cannot bind {}", args.bind))?;
+    tracing::info!(address = %listener.local_addr()?, database = %args.database.display(), "listening");
+    serve(listener, state, shutdown_signal()).await?;
+    tracing::info!("server stopped");
+    Ok(())
+}

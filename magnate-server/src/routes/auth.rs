@@ -1,0 +1,171 @@
+//! R1–R3: register, login, refresh.
+
+use axum::{extract::State, http::StatusCode, routing::post, Json, Router};
+use serde_json::{json, Value};
+
+use crate::{
+    auth::{password_problems, TokenKind, UserClaim},
+    dto::UserProfile,
+    error::{ApiError, FieldErrors, TokenError},
+    extract::{read_string, FormBody},
+    state::AppState,
+    store::{CreateUserOutcome, NewUser},
+};
+
+use super::options_ok;
+
+/// Longest accepted username, in characters.
+pub const MAX_USERNAME_CHARS: usize = 40;
+const USERNAME_TOO_LONG: &str = "Asegúrese de que este campo no tenga más de 40 caracteres.";
+const USERNAME_TAKEN: &str = "Ya existe usuario con este username.";
+const PASSWORDS_DIFFER: &str = "Las contraseñas no coinciden.";
+
+/// Routes that run optional authentication (a bad Bearer header still fails).
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/auth/register/", post(register_user).options(options_ok))
+        .route("/auth/login/", post(login_user).options(options_ok))
+}
+
+/// Routes that ignore the `Authorization` header.
+pub fn unauthenticated_router() -> Router<AppState> {
+    Router::new().route("/auth/refresh/", post(refresh_tokens).options(options_ok))
+}
+
+async fn register_user(
+    State(state): State<AppState>,
+    FormBody(body): FormBody,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let mut errors = FieldErrors::new();
+    let username = read_string(&body, "username", &mut errors);
+    if let Some(name) = &username {
+        if name.chars().count() > MAX_USERNAME_CHARS {
+            errors.add("username", USERNAME_TOO_LONG);
+        } else if state.store.username_exists(name.clone()).await? {
+            errors.add("username", USERNAME_TAKEN);
+        }
+    }
+    let password = read_string(&body, "password", &mut errors);
+    if let Some(password) = &password {
+        for problem in password_problems(password) {
+            errors.add("password", problem);
+        }
+    }
+    let password2 = read_string(&body, "password2", &mut errors);
+    errors.into_result()?;
+    let (Some(username), Some(password), Some(password2)) = (username, password, password2) else {
+        return Err(ApiError::Internal(
+            "validation passed without all register fields".into(),
+        ));
+    };
+    if password != password2 {
+        let mut errors = FieldErrors::new();
+        errors.add("password", PASSWORDS_DIFFER);
+        return Err(ApiError::Validation(errors));
+    }
+
+    let passwords = state.passwords.clone();
+    let hash = tokio::task::spawn_blocking(move || passwords.hash(&password))
+        .await
+        .map_err(|error| ApiError::Internal(format!("hashing task failed: {error}")))?;
+    let now = state.clock.now();
+    let outcome = state
+        .store
+        .create_user(NewUser {
+            username,
+            password_hash: Some(hash),
+            bot_level: None,
+            date_joined: now,
+        })
+        .await?;
+    let user = match outcome {
+        CreateUserOutcome::Created(user) => user,
+        CreateUserOutcome::UsernameTaken => {
+            // Another registration with the same name won the race after our check.
+            let mut errors = FieldErrors::new();
+            errors.add("username", USERNAME_TAKEN);
+            return Err(ApiError::Validation(errors));
+        }
+    };
+    tracing::info!(user_id = user.id, "registered user");
+    let tokens = state.jwt.issue_pair(user.id, now);
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "message": "correctly registered user",
+            "user": UserProfile::from(&user),
+            "tokens": tokens,
+        })),
+    ))
+}
+
+async fn login_user(
+    State(state): State<AppState>,
+    FormBody(body): FormBody,
+) -> Result<Json<Value>, ApiError> {
+    let mut errors = FieldErrors::new();
+    let username = read_string(&body, "username", &mut errors);
+    let password = read_string(&body, "password", &mut errors);
+    errors.into_result()?;
+    let (Some(username), Some(password)) = (username, password) else {
+        return Err(ApiError::Internal(
+            "validation passed without all login fields".into(),
+        ));
+    };
+
+    let user = state.store.user_by_username(username).await?;
+    let passwords = state.passwords.clone();
+    let hash = user.as_ref().and_then(|user| user.password_hash.clone());
+    // The hash is checked even for unknown users so that timing does not reveal which names exist.
+    let matches = tokio::task::spawn_blocking(move || passwords.verify(&password, hash.as_deref()))
+        .await
+        .map_err(|error| ApiError::Internal(format!("password task failed: {error}")))?;
+    let user = match user {
+        Some(user) if matches && user.is_active && !user.is_bot => user,
+        _ => return Err(ApiError::BadCredentials),
+    };
+    let tokens = state.jwt.issue_pair(user.id, state.clock.now());
+    Ok(Json(json!({
+        "message": "succesful login",
+        "user": UserProfile::from(&user),
+        "tokens": tokens,
+    })))
+}
+
+async fn refresh_tokens(
+    State(state): State<AppState>,
+    FormBody(body): FormBody,
+) -> Result<Json<Value>, ApiError> {
+    let mut errors = FieldErrors::new();
+    let refresh = read_string(&body, "refresh", &mut errors);
+    errors.into_result()?;
+    let Some(refresh) = refresh else {
+        return Err(ApiError::Internal(
+            "validation passed without a refresh token".into(),
+        ));
+    };
+    let now = state.clock.now();
+    let valid = state
+        .jwt
+        .verify(&refresh, TokenKind::Refresh, now)
+        .map_err(ApiError::RefreshToken)?;
+    let UserClaim::Id(user_id) = valid.user else {
+        return Err(ApiError::NoActiveAccount);
+    };
+    match state.store.user(user_id).await? {
+        Some(user) if user.is_active && !user.is_bot => {}
+        _ => return Err(ApiError::NoActiveAccount),
+    }
+    if state.config.blacklist_after_rotation
+        && !state
+            .store
+            .mark_refresh_used(valid.jti, valid.exp, now.timestamp())
+            .await?
+    {
+        return Err(ApiError::RefreshToken(TokenError::Blacklisted));
+    }
+    let tokens = state.jwt.issue_pair(user_id, now);
+    Ok(Json(
+        json!({"access": tokens.access, "refresh": tokens.refresh}),
+    ))
+}

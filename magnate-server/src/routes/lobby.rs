@@ -1,0 +1,55 @@
+//! R12–R13: private-room code helpers.
+
+use axum::{
+    extract::{Path, State},
+    routing::get,
+    Json, Router,
+};
+use rand::Rng;
+use serde_json::{json, Value};
+
+use crate::{extract::AuthUser, state::AppState};
+
+use super::options_ok;
+
+const CODE_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+const CODE_LENGTH: usize = 6;
+
+/// Routes that need a valid access token.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/lobby/check-code/{room_code}/",
+            get(check_code).options(options_ok),
+        )
+        // The only REST path without a trailing slash (spec §0 item 1).
+        .route(
+            "/lobby/get-private-code",
+            get(get_private_code).options(options_ok),
+        )
+}
+
+async fn check_code(
+    State(state): State<AppState>,
+    _caller: AuthUser,
+    Path(room_code): Path<String>,
+) -> Json<Value> {
+    Json(json!({ "exists": state.rooms.contains(&room_code) }))
+}
+
+async fn get_private_code(State(state): State<AppState>, _caller: AuthUser) -> Json<Value> {
+    let mut rng = rand::thread_rng();
+    let code = loop {
+        let code: String = (0..CODE_LENGTH)
+            .map(|_| char::from(CODE_ALPHABET[rng.gen_range(0..CODE_ALPHABET.len())]))
+            .collect();
+        // 36^6 codes make a collision rare; retrying keeps the draw uniform over free codes.
+        if !state.rooms.contains(&code) {
+            break code;
+        }
+    };
+    Json(json!({
+        "code": code,
+        "message": "Private room code generated successfully.",
+    }))
+}

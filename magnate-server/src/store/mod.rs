@@ -1,0 +1,137 @@
+//! SQLite persistence (rusqlite) with versioned migrations.
+//!
+//! One connection sits behind a mutex. Every query runs on a blocking thread through
+//! [`Store::call`], which takes the mutex inside that thread, so no lock is ever held across an
+//! `.await` and the async workers never block on SQLite.
+
+mod games;
+mod migrations;
+mod settings;
+mod shop;
+mod users;
+
+use std::{
+    path::Path,
+    sync::{Arc, Mutex, PoisonError},
+};
+
+use rusqlite::Connection;
+
+pub use games::{GameResult, GameSummary, NewGame, SummaryLookup};
+pub use migrations::SCHEMA_VERSION;
+pub use shop::{BuyOutcome, Item, ItemKind};
+pub use users::{ChangePieceOutcome, CreateUserOutcome, NewUser, User};
+
+/// A user's database id.
+pub type UserId = i64;
+/// A game's database id.
+pub type GameId = i64;
+
+/// A failure inside the store. It never reaches a client: the HTTP edge maps it to a generic 500.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite reported an error.
+    #[error("sqlite: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// A JSON column could not be read or written.
+    #[error("json column: {0}")]
+    Json(#[from] serde_json::Error),
+    /// A stored timestamp could not be parsed.
+    #[error("bad timestamp in column {column}: {value:?}")]
+    BadTimestamp {
+        /// The column.
+        column: &'static str,
+        /// The stored text.
+        value: String,
+    },
+    /// The blocking task running the query panicked or was cancelled.
+    #[error("store task failed: {0}")]
+    Task(String),
+    /// The database was written by a newer server.
+    #[error("database schema version {found} is newer than this server's {supported}")]
+    SchemaTooNew {
+        /// Version found in the file.
+        found: i64,
+        /// Newest version this build knows.
+        supported: i64,
+    },
+    /// The game does not exist.
+    #[error("game {0} not found")]
+    GameNotFound(GameId),
+    /// The game was already finalized; end-of-game bookkeeping runs once.
+    #[error("game {0} is already finished")]
+    GameAlreadyFinished(GameId),
+    /// A user named in a game result has no statistics row for the game.
+    #[error("user {user} did not take part in game {game}")]
+    NotAParticipant {
+        /// The game.
+        game: GameId,
+        /// The user.
+        user: UserId,
+    },
+    /// A user id given to the store does not exist.
+    #[error("user {0} not found")]
+    UserNotFound(UserId),
+}
+
+/// Handle to the database; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Store {
+    connection: Arc<Mutex<Connection>>,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database file at `path`, switches it to WAL mode, applies
+    /// pending migrations and seeds the shop items.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let connection = Connection::open(path)?;
+        connection.pragma_update(None, "journal_mode", "WAL")?;
+        connection.pragma_update(None, "synchronous", "NORMAL")?;
+        Self::prepare(connection)
+    }
+
+    /// Opens a private in-memory database, migrated and seeded; used by tests.
+    pub fn open_in_memory() -> Result<Self, StoreError> {
+        Self::prepare(Connection::open_in_memory()?)
+    }
+
+    fn prepare(mut connection: Connection) -> Result<Self, StoreError> {
+        connection.pragma_update(None, "foreign_keys", true)?;
+        connection.busy_timeout(std::time::Duration::from_secs(5))?;
+        migrations::migrate(&mut connection)?;
+        shop::seed_items(&connection)?;
+        Ok(Self {
+            connection: Arc::new(Mutex::new(connection)),
+        })
+    }
+
+    /// Runs `work` with the connection on a blocking thread and returns its result.
+    pub async fn call<T, F>(&self, work: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let connection = Arc::clone(&self.connection);
+        tokio::task::spawn_blocking(move || {
+            // A panic inside an earlier closure poisons the mutex; the connection itself is still
+            // consistent because an unfinished transaction rolls back when it is dropped.
+            let mut guard = connection.lock().unwrap_or_else(PoisonError::into_inner);
+            work(&mut guard)
+        })
+        .await
+        .map_err(|error| StoreError::Task(error.to_string()))?
+    }
+
+    /// The schema version recorded in the database.
+    pub async fn schema_version(&self) -> Result<i64, StoreError> {
+        self.call(|connection| migrations::current_version(connection))
+            .await
+    }
+}
+
+fn read_timestamp(
+    column: &'static str,
+    value: String,
+) -> Result<chrono::DateTime<chrono::Utc>, StoreError> {
+    crate::clock::parse_datetime(&value).ok_or(StoreError::BadTimestamp { column, value })
+}
