@@ -1,1 +1,12 @@
-//! Integration tests.
+//! Integration tests for magnate-server: REST conformance (spec §10 C1–C34), bad input, the
+//! store's end-of-game bookkeeping, and a few checks against a real listening server.
+
+mod bad_input;
+mod config;
+mod real_server;
+mod rest_auth;
+mod rest_http;
+mod rest_shop;
+mod rest_user;
+mod store;
+mod support;
