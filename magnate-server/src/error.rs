@@ -107,6 +107,9 @@ pub enum ApiError {
     /// The request body is not valid JSON (400).
     #[error("json parse error: {0}")]
     MalformedJson(String),
+    /// The `multipart/form-data` body cannot be parsed (400).
+    #[error("multipart parse error: {0}")]
+    MalformedMultipart(String),
     /// The request body is JSON but not an object (400); holds the Python type name.
     #[error("body is a {0}, not an object")]
     NotAnObject(&'static str),
@@ -167,9 +170,10 @@ impl ApiError {
     /// The status code of this error.
     pub fn status(&self) -> StatusCode {
         match self {
-            Self::Validation(_) | Self::MalformedJson(_) | Self::NotAnObject(_) => {
-                StatusCode::BAD_REQUEST
-            }
+            Self::Validation(_)
+            | Self::MalformedJson(_)
+            | Self::MalformedMultipart(_)
+            | Self::NotAnObject(_) => StatusCode::BAD_REQUEST,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::BadCredentials
@@ -193,6 +197,9 @@ impl ApiError {
             Self::Validation(errors) => errors.to_json(),
             Self::MalformedJson(message) => {
                 json!({"detail": format!("JSON parse error - {message}")})
+            }
+            Self::MalformedMultipart(message) => {
+                json!({"detail": format!("Multipart form parse error - {message}")})
             }
             Self::NotAnObject(kind) => json!({"non_field_errors": [
                 format!("Datos inválidos. Se esperaba un diccionario pero es un {kind}.")

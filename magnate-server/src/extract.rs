@@ -3,7 +3,7 @@
 
 use axum::{
     body::Bytes,
-    extract::{FromRequest, FromRequestParts, Request},
+    extract::{FromRequest, FromRequestParts, Multipart, Request},
     http::{header, request::Parts, HeaderMap},
 };
 use serde_json::{Map, Value};
@@ -43,12 +43,14 @@ impl FromRequest<AppState> for FormBody {
         let bytes: Bytes = axum::body::to_bytes(request.into_body(), limit)
             .await
             .map_err(|_| ApiError::PayloadTooLarge)?;
-        parse_body(content_type.as_deref(), &bytes).map(FormBody)
+        parse_body(content_type.as_deref(), &bytes)
+            .await
+            .map(FormBody)
     }
 }
 
 /// Parses a body according to its content type.
-pub fn parse_body(
+pub async fn parse_body(
     content_type: Option<&str>,
     bytes: &[u8],
 ) -> Result<Map<String, Value>, ApiError> {
@@ -85,8 +87,39 @@ pub fn parse_body(
                 .map(|(key, value)| (key, Value::String(value)))
                 .collect())
         }
+        "multipart/form-data" => parse_multipart(full_type, bytes).await,
         _ => Err(ApiError::UnsupportedMediaType(full_type.to_owned())),
     }
+}
+
+/// Reads the text fields of a `multipart/form-data` body; uploaded files are ignored.
+async fn parse_multipart(content_type: &str, bytes: &[u8]) -> Result<Map<String, Value>, ApiError> {
+    let request = Request::builder()
+        .header(header::CONTENT_TYPE, content_type)
+        .body(axum::body::Body::from(bytes.to_vec()))
+        .map_err(|_| ApiError::UnsupportedMediaType(content_type.to_owned()))?;
+    let mut multipart = Multipart::from_request(request, &())
+        .await
+        .map_err(|rejection| ApiError::MalformedMultipart(rejection.body_text()))?;
+    let mut fields = Map::new();
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|error| ApiError::MalformedMultipart(error.body_text()))?
+    {
+        let Some(name) = field.name().map(str::to_owned) else {
+            continue;
+        };
+        if field.file_name().is_some() {
+            continue;
+        }
+        let text = field
+            .text()
+            .await
+            .map_err(|error| ApiError::MalformedMultipart(error.body_text()))?;
+        fields.insert(name, Value::String(text));
+    }
+    Ok(fields)
 }
 
 /// Reads a required string field the way the reference's `CharField` does: numbers are turned

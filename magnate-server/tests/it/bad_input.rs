@@ -158,6 +158,40 @@ async fn unsupported_media_type_is_415_and_form_bodies_are_accepted() {
         .await;
     assert_eq!(response.status.as_u16(), 201);
     assert_eq!(app.user_count().await, 1);
+
+    let multipart = "--XyZ\r\nContent-Disposition: form-data; name=\"username\"\r\n\r\nluigi\r\n\
+                     --XyZ\r\nContent-Disposition: form-data; name=\"password\"\r\n\r\nSegura123!\r\n\
+                     --XyZ--\r\n";
+    let response = app
+        .post_raw(
+            "/auth/login/",
+            &[("content-type", "multipart/form-data; boundary=XyZ")],
+            multipart.as_bytes(),
+        )
+        .await;
+    assert_eq!(response.status.as_u16(), 401, "{:?}", response.body);
+    check(&response, 401, json!({"error": "bad credentials"}));
+    let response = app
+        .post_raw(
+            "/auth/login/",
+            &[("content-type", "multipart/form-data; boundary=XyZ")],
+            multipart.replace("luigi", "mario").as_bytes(),
+        )
+        .await;
+    assert_eq!(response.status.as_u16(), 200, "{:?}", response.body);
+    let response = app
+        .post_raw(
+            "/auth/login/",
+            &[("content-type", "multipart/form-data")],
+            b"garbage",
+        )
+        .await;
+    assert_eq!(response.status.as_u16(), 400);
+    let detail = response.json()["detail"].as_str().unwrap().to_owned();
+    assert!(
+        detail.starts_with("Multipart form parse error - "),
+        "{detail}"
+    );
 }
 
 #[tokio::test]
