@@ -245,21 +245,88 @@ impl Passwords {
     /// Whether `password` matches `hash`. A missing or unreadable hash never matches, but costs
     /// the same time as a real check so that unknown users cannot be told apart.
     pub fn verify(&self, password: &str, hash: Option<&str>) -> bool {
+        self.check(password, hash) != PasswordCheck::Mismatch
+    }
+
+    /// Like [`Passwords::verify`], and also tells whether a matching hash is in a legacy format
+    /// (Django's `pbkdf2_sha256$...` from the reference) that should be replaced by argon2id.
+    pub fn check(&self, password: &str, hash: Option<&str>) -> PasswordCheck {
+        if let Some(legacy) = hash.and_then(|hash| hash.strip_prefix("pbkdf2_sha256$")) {
+            return if verify_django_pbkdf2(password, legacy) {
+                PasswordCheck::MatchNeedsRehash
+            } else {
+                PasswordCheck::Mismatch
+            };
+        }
         let parsed = hash.and_then(|hash| PasswordHash::new(hash).ok());
         match parsed {
-            Some(parsed) => self
-                .argon2
-                .verify_password(password.as_bytes(), &parsed)
-                .is_ok(),
+            Some(parsed) => {
+                if self
+                    .argon2
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+                {
+                    PasswordCheck::Match
+                } else {
+                    PasswordCheck::Mismatch
+                }
+            }
             None => {
                 let dummy = self.dummy_hash.get_or_init(|| self.hash("dummy password"));
                 if let Ok(parsed) = PasswordHash::new(dummy) {
                     let _ = self.argon2.verify_password(password.as_bytes(), &parsed);
                 }
-                false
+                PasswordCheck::Mismatch
             }
         }
     }
+}
+
+/// Result of [`Passwords::check`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PasswordCheck {
+    /// The password matches a current argon2id hash.
+    Match,
+    /// The password matches a legacy hash; store a new one.
+    MatchNeedsRehash,
+    /// The password does not match, or there is no usable hash.
+    Mismatch,
+}
+
+/// Checks `<iterations>$<salt>$<base64 hash>` (the part after `pbkdf2_sha256$`).
+fn verify_django_pbkdf2(password: &str, encoded: &str) -> bool {
+    use base64::Engine;
+    let mut parts = encoded.splitn(3, '$');
+    let (Some(iterations), Some(salt), Some(expected)) = (parts.next(), parts.next(), parts.next())
+    else {
+        return false;
+    };
+    let Ok(iterations) = iterations.parse::<u32>() else {
+        return false;
+    };
+    // Refuse absurd costs that a corrupted row could ask for.
+    if iterations == 0 || iterations > 10_000_000 {
+        return false;
+    }
+    let Ok(expected) = base64::engine::general_purpose::STANDARD.decode(expected) else {
+        return false;
+    };
+    if expected.len() != 32 {
+        return false;
+    }
+    let mut derived = [0u8; 32];
+    pbkdf2::pbkdf2_hmac::<sha2::Sha256>(
+        password.as_bytes(),
+        salt.as_bytes(),
+        iterations,
+        &mut derived,
+    );
+    // Constant-time comparison.
+    derived
+        .iter()
+        .zip(&expected)
+        .fold(0u8, |difference, (left, right)| difference | (left ^ right))
+        == 0
 }
 
 /// Django's list of 20,000 common passwords (see `data/README.md`).

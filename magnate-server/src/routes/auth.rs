@@ -4,7 +4,7 @@ use axum::{extract::State, http::StatusCode, routing::post, Json, Router};
 use serde_json::{json, Value};
 
 use crate::{
-    auth::{password_problems, TokenKind, UserClaim},
+    auth::{password_problems, PasswordCheck, TokenKind, UserClaim},
     dto::UserProfile,
     error::{ApiError, FieldErrors, TokenError},
     extract::{read_string, FormBody},
@@ -117,13 +117,26 @@ async fn login_user(
     let passwords = state.passwords.clone();
     let hash = user.as_ref().and_then(|user| user.password_hash.clone());
     // The hash is checked even for unknown users so that timing does not reveal which names exist.
-    let matches = tokio::task::spawn_blocking(move || passwords.verify(&password, hash.as_deref()))
-        .await
-        .map_err(|error| ApiError::Internal(format!("password task failed: {error}")))?;
+    let (outcome, upgraded_hash) = tokio::task::spawn_blocking(move || {
+        let outcome = passwords.check(&password, hash.as_deref());
+        let upgraded =
+            (outcome == PasswordCheck::MatchNeedsRehash).then(|| passwords.hash(&password));
+        (outcome, upgraded)
+    })
+    .await
+    .map_err(|error| ApiError::Internal(format!("password task failed: {error}")))?;
     let user = match user {
-        Some(user) if matches && user.is_active && !user.is_bot => user,
+        Some(user) if outcome != PasswordCheck::Mismatch && user.is_active && !user.is_bot => user,
         _ => return Err(ApiError::BadCredentials),
     };
+    if let Some(upgraded_hash) = upgraded_hash {
+        // A user migrated from the reference: replace the Django hash with argon2id.
+        state
+            .store
+            .set_password_hash(user.id, upgraded_hash)
+            .await?;
+        tracing::info!(user_id = user.id, "upgraded a legacy password hash");
+    }
     let tokens = state.jwt.issue_pair(user.id, state.clock.now());
     Ok(Json(json!({
         "message": "succesful login",

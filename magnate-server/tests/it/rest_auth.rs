@@ -728,3 +728,50 @@ async fn bearer_header_problems_give_the_reference_bodies() {
         json!({"detail": "User is inactive", "code": "user_inactive"}),
     );
 }
+
+#[tokio::test]
+async fn users_migrated_with_django_hashes_can_log_in_and_are_rehashed() {
+    let app = TestApp::new().await;
+    let django_hash =
+        "pbkdf2_sha256$1000$Zq3vS8xRk2Lw$VOErAfQbOTopBISMwLj0G+KKgJOlzsMw/dOYpJzXV1A=";
+    let outcome = app
+        .store()
+        .create_user(magnate_server::store::NewUser {
+            username: "legacy".into(),
+            password_hash: Some(django_hash.into()),
+            bot_level: None,
+            date_joined: app.clock.now(),
+        })
+        .await
+        .unwrap();
+    let magnate_server::store::CreateUserOutcome::Created(user) = outcome else {
+        panic!("not created");
+    };
+    let login = |password: &'static str| {
+        let app = &app;
+        async move {
+            app.post(
+                "/auth/login/",
+                None,
+                json!({"username": "legacy", "password": password}),
+            )
+            .await
+        }
+    };
+    check(
+        &login("Segura123?").await,
+        401,
+        json!({"error": "bad credentials"}),
+    );
+    let stored = app.store().user(user.id).await.unwrap().unwrap();
+    assert_eq!(stored.password_hash.as_deref(), Some(django_hash));
+    assert_eq!(login(PASSWORD).await.status, StatusCode::OK);
+    let stored = app.store().user(user.id).await.unwrap().unwrap();
+    assert!(stored.password_hash.unwrap().starts_with("$argon2id$"));
+    assert_eq!(login(PASSWORD).await.status, StatusCode::OK);
+    check(
+        &login("Segura123?").await,
+        401,
+        json!({"error": "bad credentials"}),
+    );
+}
