@@ -4,6 +4,8 @@
 //! `tower::ServiceExt::oneshot`, no socket needed); [`serve`] runs it on a listener until a
 //! shutdown signal arrives. See `spec/server.md` §2–3 and §7 for the wire contract.
 
+#![forbid(unsafe_code)]
+
 pub mod auth;
 pub mod clock;
 pub mod config;

@@ -1,5 +1,7 @@
 //! `magnate-server`: reads the configuration, opens the store and serves.
 
+#![forbid(unsafe_code)]
+
 use anyhow::Context;
 use clap::Parser;
 use magnate_server::{

@@ -60,8 +60,8 @@ pub fn app(state: AppState) -> Router {
             tracing::error!("a request handler panicked");
             ApiError::Internal("handler panicked".into()).into_response()
         }))
-        .layer(middleware::from_fn(json_error_bodies))
         .layer(RequestBodyLimitLayer::new(max_body_bytes))
+        .layer(middleware::from_fn(json_error_bodies))
         .layer(middleware::from_fn(apply_path_rules))
         .layer(middleware::from_fn_with_state(state.clone(), cors))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))

@@ -6,6 +6,7 @@ mod config;
 mod real_server;
 mod rest_auth;
 mod rest_http;
+mod rest_jwt;
 mod rest_shop;
 mod rest_user;
 mod store;

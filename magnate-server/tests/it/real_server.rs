@@ -146,6 +146,11 @@ async fn redirects_cors_and_errors_over_http() {
         .await
         .unwrap();
     assert_eq!(response.status().as_u16(), 413);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(
+        body,
+        json!({"detail": "El cuerpo de la solicitud es demasiado grande."})
+    );
     server.shut_down().await;
 }
 

@@ -275,3 +275,12 @@ fn base64_url_decode(text: &str) -> Vec<u8> {
     }
     out
 }
+
+/// The 401 body for a refused Bearer access token.
+pub fn invalid_token_body(message: &str) -> Value {
+    json!({
+        "detail": "Given token not valid for any token type",
+        "code": "token_not_valid",
+        "messages": [{"token_class": "AccessToken", "token_type": "access", "message": message}]
+    })
+}
