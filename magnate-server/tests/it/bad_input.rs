@@ -280,3 +280,22 @@ async fn odd_paths_and_bodies_never_cause_a_server_error() {
         );
     }
 }
+
+#[tokio::test]
+async fn store_failures_answer_a_generic_500_without_details() {
+    let app = TestApp::new().await;
+    let user = app.register("mario").await;
+    app.store()
+        .call(|connection| Ok(connection.execute_batch("DROP TABLE user_items")?))
+        .await
+        .unwrap();
+    for response in [
+        app.get("/shop/items/", Some(&user.access)).await,
+        app.post("/shop/buy/", Some(&user.access), json!({"custom_id": 1}))
+            .await,
+    ] {
+        check(&response, 500, json!({"detail": "Internal server error."}));
+        let text = String::from_utf8_lossy(&response.body);
+        assert!(!text.contains("user_items") && !text.to_lowercase().contains("sql"));
+    }
+}
