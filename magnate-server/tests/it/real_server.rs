@@ -221,3 +221,91 @@ async fn tokens_stay_valid_after_a_restart_on_the_same_database() {
     assert_eq!(profile["username"], "mario");
     server.shut_down().await;
 }
+
+#[tokio::test]
+async fn refresh_rotation_and_game_summary_over_http() {
+    use magnate_server::{
+        config::Rewards,
+        store::{GameResult, NewGame},
+    };
+    let store = Store::open_in_memory().unwrap();
+    let server = RunningServer::start(store.clone()).await;
+    let client = client();
+    let alice = register(&client, &server, "alice").await;
+    let bob = register(&client, &server, "bob").await;
+    let refresh = alice["tokens"]["refresh"].as_str().unwrap();
+    let rotated: Value = client
+        .post(server.url("/auth/refresh/"))
+        .json(&json!({"refresh": refresh}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let access = rotated["access"].as_str().unwrap().to_owned();
+    assert_ne!(rotated["refresh"].as_str().unwrap(), refresh);
+
+    let alice_id = alice["user"]["pk"].as_i64().unwrap();
+    let bob_id = bob["user"]["pk"].as_i64().unwrap();
+    let started = chrono::Utc::now();
+    let game = store
+        .create_game(NewGame {
+            created_at: started,
+            players: vec![alice_id, bob_id],
+            is_private: false,
+        })
+        .await
+        .unwrap();
+    store.eliminate_player(game, bob_id).await.unwrap();
+    store
+        .finish_game(
+            GameResult {
+                game_id: game,
+                ended_at: started + chrono::Duration::minutes(5),
+                winner: Some(alice_id),
+                survivors: vec![(alice_id, 1800)],
+            },
+            Rewards::default(),
+        )
+        .await
+        .unwrap();
+
+    let games: Value = client
+        .get(server.url("/user/games-played/"))
+        .bearer_auth(&access)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(games, json!({"games": [game]}));
+    let summary: Value = client
+        .get(server.url(&format!("/game/summary/{game}/")))
+        .bearer_auth(&access)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(summary["final_money"], json!({"alice": 1800, "bob": 0}));
+    let profile: Value = client
+        .get(server.url("/user/info/"))
+        .bearer_auth(&access)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            profile["num_played_games"].as_i64(),
+            profile["num_won_games"].as_i64()
+        ),
+        (Some(1), Some(1))
+    );
+    server.shut_down().await;
+}
