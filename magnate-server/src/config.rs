@@ -29,6 +29,10 @@ pub struct Args {
     #[arg(long, env = "LOG_LEVEL", default_value = "info")]
     pub log_level: String,
 
+    /// Log output format.
+    #[arg(long, env = "LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+
     /// Comma-separated list of origins allowed by CORS.
     #[arg(
         long,
@@ -109,6 +113,15 @@ pub struct Args {
     /// Elo K-factor; 0 leaves ratings unchanged.
     #[arg(long, env = "ELO_K", default_value_t = 0)]
     pub elo_k: i64,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
 }
 
 /// Game-size settings, as in the reference's `config.json`.

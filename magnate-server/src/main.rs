@@ -5,19 +5,23 @@
 use anyhow::Context;
 use clap::Parser;
 use magnate_server::{
-    auth::Passwords, serve, shutdown_signal, AppState, Args, Clock, Config, Store,
+    auth::Passwords, config::LogFormat, serve, shutdown_signal, AppState, Args, Clock, Config,
+    Store,
 };
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_new(&args.log_level)
-                .with_context(|| format!("invalid log level {:?}", args.log_level))?,
-        )
-        .init();
+    let filter = EnvFilter::try_new(&args.log_level)
+        .with_context(|| format!("invalid log level {:?}", args.log_level))?;
+    match args.log_format {
+        LogFormat::Text => tracing_subscriber::fmt().with_env_filter(filter).init(),
+        LogFormat::Json => tracing_subscriber::fmt()
+            .json()
+            .with_env_filter(filter)
+            .init(),
+    }
     let config = Config::from_args(&args).context("invalid configuration")?;
     let store = Store::open(&args.database)
         .with_context(|| format!("cannot open database {}", args.database.display()))?;
