@@ -1,0 +1,168 @@
+//! Events: ordered, past-tense facts produced by [`crate::Game::apply`].
+//!
+//! Each event corresponds to one response of the reference (rules §12) and carries a [`View`] of
+//! the common fields (money, positions, phase, active players) as they stood right after that
+//! event, so a client can update its view from the events alone.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{PlayerId, SquareId};
+use crate::phase::PhaseName;
+use crate::rules::cards::FantasyResult;
+use crate::setup::StatField;
+
+/// One event, with the common view after it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    /// What happened.
+    pub kind: EventKind,
+    /// Money, positions, phase and active players right after it.
+    pub view: View,
+}
+
+/// What happened.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum EventKind {
+    /// An action was applied with no more specific outcome to report (wire `Response`).
+    Updated,
+    /// A phase timeout moved the game on (wire `ResponseSkipPhase`).
+    PhaseTimedOut,
+    /// Dice were thrown (wire `ResponseThrowDices`).
+    DiceThrown {
+        /// The thrower.
+        player: PlayerId,
+        /// First ordinary die.
+        dice1: u8,
+        /// Second ordinary die.
+        dice2: u8,
+        /// The bus die (4–6 are bus faces).
+        dice_bus: u8,
+        /// All three equal, bus die 1–3.
+        triple: bool,
+        /// The doubles streak after the throw.
+        streak: u8,
+        /// Reachable squares (one when the move was automatic).
+        destinations: Vec<SquareId>,
+        /// Squares walked, the start included.
+        path: Vec<SquareId>,
+        /// The card revealed if the move ended on a fantasy square.
+        fantasy_event: Option<crate::rules::cards::FantasyCard>,
+    },
+    /// A destination was chosen and the token moved (wire `ResponseChooseSquare`).
+    SquareChosen {
+        /// The mover.
+        player: PlayerId,
+        /// Squares walked, the start included.
+        path: Vec<SquareId>,
+        /// The card revealed if the move ended on a fantasy square.
+        fantasy_event: Option<crate::rules::cards::FantasyCard>,
+    },
+    /// A fantasy card was applied (wire `ResponseChooseFantasy`).
+    FantasyApplied {
+        /// Who drew it.
+        player: PlayerId,
+        /// The card and its outcome.
+        fantasy_result: FantasyResult,
+    },
+    /// An auction closed (wire `ResponseAuction`).
+    AuctionClosed {
+        /// The outcome.
+        auction: AuctionOutcome,
+    },
+    /// A player left the game (surrender or kick-out); a wire `Response`.
+    PlayerEliminated {
+        /// Who left.
+        player: PlayerId,
+        /// True when a timeout kicked them out.
+        kicked_out: bool,
+    },
+    /// The game ended (wire `ResponseBonus`).
+    GameEnded {
+        /// Why it ended.
+        reason: EndReason,
+        /// The winner.
+        winner: PlayerId,
+        /// The end bonuses, in the order they were drawn.
+        bonuses: Vec<BonusAward>,
+        /// Net worth of every participant (0 for eliminated players), after bonuses.
+        final_net_worth: BTreeMap<PlayerId, i64>,
+    },
+    /// A bot's wake-up deadline passed: the driver should ask that bot for an action now.
+    /// Not a wire response.
+    BotWoken {
+        /// The bot to prompt.
+        player: PlayerId,
+    },
+}
+
+/// The common fields of every response, right after an event.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct View {
+    /// Money of every player still in the game.
+    pub money: BTreeMap<PlayerId, i64>,
+    /// Square of every player still in the game.
+    pub positions: BTreeMap<PlayerId, SquareId>,
+    /// The phase.
+    pub phase: PhaseName,
+    /// Who must act now.
+    pub active_phase_player: Option<PlayerId>,
+    /// Whose turn it is.
+    pub active_turn_player: Option<PlayerId>,
+}
+
+/// How an auction ended (rules §9.2, §12.6).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuctionOutcome {
+    /// The auction's sequence number in the game.
+    pub id: u32,
+    /// The square that was for sale.
+    pub square: SquareId,
+    /// The buyer, if any.
+    pub winner: Option<PlayerId>,
+    /// The top bid (0 with no real bid); `None` when closed with no sale by the turn player's exit.
+    pub final_amount: Option<i64>,
+    /// Two or more top bids above 0.
+    pub is_tie: bool,
+    /// Every bid, by bidder.
+    pub bids: BTreeMap<PlayerId, i64>,
+}
+
+/// Why the game ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EndReason {
+    /// Everyone else went bankrupt or surrendered.
+    LastPlayerStanding,
+    /// The `max_turns` house rule ended it; the richest player won.
+    TurnLimit,
+}
+
+/// One end-of-game bonus (rules §11.2).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BonusAward {
+    /// The category's statistic.
+    pub stat_field: StatField,
+    /// Money per winner.
+    pub bonus_amount: i64,
+    /// Every participant with the top value (eliminated ones listed but not paid).
+    pub winners: Vec<PlayerId>,
+}
+
+impl EventKind {
+    /// The reference's response type for this event, or `None` for driver-only events.
+    pub fn wire_type(&self) -> Option<&'static str> {
+        Some(match self {
+            EventKind::Updated | EventKind::PlayerEliminated { .. } => "Response",
+            EventKind::PhaseTimedOut => "ResponseSkipPhase",
+            EventKind::DiceThrown { .. } => "ResponseThrowDices",
+            EventKind::SquareChosen { .. } => "ResponseChooseSquare",
+            EventKind::FantasyApplied { .. } => "ResponseChooseFantasy",
+            EventKind::AuctionClosed { .. } => "ResponseAuction",
+            EventKind::GameEnded { .. } => "ResponseBonus",
+            EventKind::BotWoken { .. } => return None,
+        })
+    }
+}

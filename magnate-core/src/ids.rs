@@ -1,0 +1,237 @@
+//! Identifier newtypes and the lenient parsing the reference's clients need.
+//!
+//! The reference writes ids sometimes as JSON integers and sometimes as decimal strings (even
+//! zero-padded ones such as `"000"`). Every id type here accepts both on input and always writes
+//! an integer (or, as a map key, the unpadded decimal string).
+
+use std::fmt;
+
+use serde::de::{self, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// A player, identified by the platform's user id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct PlayerId(pub u64);
+
+/// A square of the board, identified by its `custom_id` (0–39, 100–113 and 201 on board1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SquareId(pub u16);
+
+/// The seed of a game's random generator.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Seed(pub u64);
+
+impl fmt::Display for PlayerId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+impl fmt::Display for SquareId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+impl Serialize for PlayerId {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_u64(self.0)
+    }
+}
+
+impl Serialize for SquareId {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_u16(self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for PlayerId {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(UnsignedVisitor).map(PlayerId)
+    }
+}
+
+impl<'de> Deserialize<'de> for SquareId {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = deserializer.deserialize_any(UnsignedVisitor)?;
+        u16::try_from(value)
+            .map(SquareId)
+            .map_err(|_| de::Error::custom(format!("square id {value} out of range")))
+    }
+}
+
+/// Parses a non-negative integer written as a JSON number or as a decimal string.
+pub(crate) fn parse_unsigned(text: &str) -> Option<u64> {
+    let text = text.trim();
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
+}
+
+/// Parses a signed integer written as a JSON number or as a decimal string.
+pub(crate) fn parse_signed(text: &str) -> Option<i64> {
+    let text = text.trim();
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
+}
+
+/// Accepts a non-negative integer given as a number or a decimal string (padding allowed).
+struct UnsignedVisitor;
+
+impl Visitor<'_> for UnsignedVisitor {
+    type Value = u64;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a non-negative integer or a decimal string")
+    }
+
+    fn visit_u64<E: de::Error>(self, value: u64) -> Result<u64, E> {
+        Ok(value)
+    }
+
+    fn visit_i64<E: de::Error>(self, value: i64) -> Result<u64, E> {
+        u64::try_from(value)
+            .map_err(|_| E::custom(format!("expected a non-negative id, got {value}")))
+    }
+
+    fn visit_f64<E: de::Error>(self, value: f64) -> Result<u64, E> {
+        if value.fract() == 0.0 && value >= 0.0 && value < u64::MAX as f64 {
+            Ok(value as u64)
+        } else {
+            Err(E::custom(format!("expected an integer id, got {value}")))
+        }
+    }
+
+    fn visit_str<E: de::Error>(self, value: &str) -> Result<u64, E> {
+        parse_unsigned(value).ok_or_else(|| E::custom(format!("invalid id {value:?}")))
+    }
+}
+
+/// Lenient field parsers for action payloads (`#[serde(deserialize_with = ...)]`).
+pub(crate) mod lenient {
+    use std::fmt;
+
+    use serde::de::{self, Visitor};
+    use serde::Deserializer;
+
+    use super::parse_signed;
+
+    /// A signed integer from a number or a decimal string.
+    pub fn int<'de, D: Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
+        deserializer.deserialize_any(IntVisitor)
+    }
+
+    /// A non-negative integer from a number or a decimal string.
+    pub fn non_negative<'de, D: Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
+        let value = deserializer.deserialize_any(IntVisitor)?;
+        if value < 0 {
+            return Err(de::Error::custom(
+                "ensure this value is greater than or equal to 0",
+            ));
+        }
+        Ok(value)
+    }
+
+    /// A boolean from `true`/`false`, `0`/`1`, or the strings DRF accepts.
+    pub fn boolean<'de, D: Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
+        deserializer.deserialize_any(BoolVisitor)
+    }
+
+    struct IntVisitor;
+
+    impl Visitor<'_> for IntVisitor {
+        type Value = i64;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an integer")
+        }
+
+        fn visit_i64<E: de::Error>(self, value: i64) -> Result<i64, E> {
+            Ok(value)
+        }
+
+        fn visit_u64<E: de::Error>(self, value: u64) -> Result<i64, E> {
+            i64::try_from(value).map_err(|_| E::custom("integer out of range"))
+        }
+
+        fn visit_f64<E: de::Error>(self, value: f64) -> Result<i64, E> {
+            if value.fract() == 0.0 && value.abs() < 9.0e15 {
+                Ok(value as i64)
+            } else {
+                Err(E::custom("a valid integer is required"))
+            }
+        }
+
+        fn visit_str<E: de::Error>(self, value: &str) -> Result<i64, E> {
+            parse_signed(value).ok_or_else(|| E::custom("a valid integer is required"))
+        }
+    }
+
+    struct BoolVisitor;
+
+    impl Visitor<'_> for BoolVisitor {
+        type Value = bool;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a boolean")
+        }
+
+        fn visit_bool<E: de::Error>(self, value: bool) -> Result<bool, E> {
+            Ok(value)
+        }
+
+        fn visit_u64<E: de::Error>(self, value: u64) -> Result<bool, E> {
+            match value {
+                0 => Ok(false),
+                1 => Ok(true),
+                _ => Err(E::custom("must be a valid boolean")),
+            }
+        }
+
+        fn visit_i64<E: de::Error>(self, value: i64) -> Result<bool, E> {
+            match value {
+                0 => Ok(false),
+                1 => Ok(true),
+                _ => Err(E::custom("must be a valid boolean")),
+            }
+        }
+
+        fn visit_str<E: de::Error>(self, value: &str) -> Result<bool, E> {
+            match value.trim().to_ascii_lowercase().as_str() {
+                "true" | "1" | "yes" | "on" | "t" | "y" => Ok(true),
+                "false" | "0" | "no" | "off" | "f" | "n" => Ok(false),
+                _ => Err(E::custom("must be a valid boolean")),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn square_ids_accept_integers_and_padded_strings() {
+        let a: SquareId = serde_json::from_str("0").unwrap();
+        let b: SquareId = serde_json::from_str("\"000\"").unwrap();
+        let c: SquareId = serde_json::from_str("\"15\"").unwrap();
+        assert_eq!(a, b);
+        assert_eq!(c, SquareId(15));
+        assert_eq!(serde_json::to_string(&b).unwrap(), "0");
+    }
+
+    #[test]
+    fn ids_reject_negative_and_garbage() {
+        assert!(serde_json::from_str::<SquareId>("-1").is_err());
+        assert!(serde_json::from_str::<SquareId>("\"1a\"").is_err());
+        assert!(serde_json::from_str::<SquareId>("\"\"").is_err());
+        assert!(serde_json::from_str::<SquareId>("70000").is_err());
+        assert!(serde_json::from_str::<PlayerId>("true").is_err());
+        assert_eq!(parse_unsigned(" 7 "), Some(7));
+    }
+}

@@ -1,0 +1,199 @@
+//! What a player may do now: the base of bots, fuzzing, property tests and UIs.
+
+use serde::{Deserialize, Serialize};
+
+use crate::action::Action;
+use crate::board::SquareKind;
+use crate::game::Game;
+use crate::ids::{PlayerId, SquareId};
+use crate::phase::{Phase, TradeProposal};
+
+/// One legal move, concrete where the choice is finite.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LegalAction {
+    /// This exact action is accepted.
+    Exact(Action),
+    /// Any `ActionBid` with `0 <= amount <= max` is accepted (0 is a pass).
+    Bid {
+        /// The bidder's money.
+        max: i64,
+    },
+    /// Any `ActionTradeProposal` to `recipient` offering a subset of `offerable` and asking a
+    /// subset of `askable`, with any non-negative amounts, is accepted.
+    TradeProposal {
+        /// The recipient.
+        recipient: PlayerId,
+        /// The proposer's tradable squares.
+        offerable: Vec<SquareId>,
+        /// The recipient's tradable squares.
+        askable: Vec<SquareId>,
+    },
+}
+
+impl LegalAction {
+    /// A concrete action, chosen deterministically by `choice` (used by fuzzing, property tests
+    /// and the random bot). Every result is accepted by [`Game::apply`].
+    pub fn instantiate(&self, choice: u64) -> Action {
+        match self {
+            LegalAction::Exact(action) => action.clone(),
+            LegalAction::Bid { max } => {
+                let amount = if *max <= 0 {
+                    0
+                } else {
+                    (choice % (*max as u64 + 1)) as i64
+                };
+                Action::Bid { amount }
+            }
+            LegalAction::TradeProposal {
+                recipient,
+                offerable,
+                askable,
+            } => {
+                let pick = |list: &[SquareId], bits: u64| {
+                    list.iter()
+                        .enumerate()
+                        .filter(|(i, _)| bits >> (i % 64) & 1 == 1)
+                        .map(|(_, s)| *s)
+                        .collect()
+                };
+                Action::TradeProposal {
+                    destination_user: *recipient,
+                    offered_money: ((choice >> 8) % 4) as i64 * 50,
+                    asked_money: ((choice >> 12) % 4) as i64 * 50,
+                    offered_properties: pick(offerable, choice >> 16),
+                    asked_properties: pick(askable, choice >> 40),
+                }
+            }
+        }
+    }
+}
+
+impl Game {
+    /// Everything `player` may do now. Every [`LegalAction::Exact`] listed is accepted by
+    /// [`Game::apply`], and so is every instance of the ranged entries. Surrender, always legal
+    /// while the game runs, is listed last.
+    pub fn legal_actions(&self, player: PlayerId) -> Vec<LegalAction> {
+        let mut legal = Vec::new();
+        if self.is_finished() || !self.is_in_game(player) {
+            return legal;
+        }
+        let exact =
+            |legal: &mut Vec<LegalAction>, action: Action| legal.push(LegalAction::Exact(action));
+        if let Phase::Auction(_) = self.phase {
+            if self.check_bid(player, 0).is_ok() {
+                legal.push(LegalAction::Bid {
+                    max: self.money(player),
+                });
+            }
+        }
+        if player == self.active_phase {
+            let here = self.p(player).position;
+            match &self.phase {
+                Phase::RollTheDices => {
+                    exact(&mut legal, Action::ThrowDice);
+                    if self.check_pay_bail(player).is_ok() {
+                        exact(&mut legal, Action::PayBail);
+                    }
+                }
+                Phase::ChooseSquare { destinations } => {
+                    for &square in destinations.keys() {
+                        exact(&mut legal, Action::MoveTo { square });
+                    }
+                }
+                Phase::ChooseFantasy { .. } => {
+                    exact(
+                        &mut legal,
+                        Action::ChooseCard {
+                            chosen_revealed_card: true,
+                        },
+                    );
+                    exact(
+                        &mut legal,
+                        Action::ChooseCard {
+                            chosen_revealed_card: false,
+                        },
+                    );
+                }
+                Phase::Management => {
+                    if self.check_buy(player, here).is_ok() {
+                        exact(&mut legal, Action::BuySquare { square: here });
+                    }
+                    if self.check_drop(player, here).is_ok() {
+                        exact(&mut legal, Action::DropPurchase { square: here });
+                    }
+                    if matches!(
+                        self.board.square(here).map(|s| &s.kind),
+                        Some(SquareKind::Tram { .. })
+                    ) {
+                        for &tram in self.board.trams() {
+                            if self.check_tram(player, tram).is_ok() {
+                                exact(&mut legal, Action::TakeTram { square: tram });
+                            }
+                        }
+                    }
+                    exact(&mut legal, Action::NextPhase);
+                }
+                Phase::Business | Phase::Liquidation => {
+                    if matches!(self.phase, Phase::Business) || self.money(player) >= 0 {
+                        exact(&mut legal, Action::NextPhase);
+                    }
+                    let mine: Vec<SquareId> = self
+                        .holdings()
+                        .filter(|(_, h)| h.owner == player)
+                        .map(|(s, _)| s)
+                        .collect();
+                    for &square in &mine {
+                        if self.check_build(player, square, 1).is_ok() {
+                            exact(&mut legal, Action::Build { square, houses: 1 });
+                        }
+                        if self.check_demolish(player, square, 1).is_ok() {
+                            exact(&mut legal, Action::Demolish { square, houses: 1 });
+                        }
+                        if self.check_mortgage(player, square, true).is_ok() {
+                            exact(&mut legal, Action::MortgageSet { square });
+                        }
+                        if self.check_mortgage(player, square, false).is_ok() {
+                            exact(&mut legal, Action::MortgageUnset { square });
+                        }
+                    }
+                    for recipient in self.ordered_players().filter(|id| *id != player) {
+                        legal.push(LegalAction::TradeProposal {
+                            recipient,
+                            offerable: self.tradable_squares(player),
+                            askable: self.tradable_squares(recipient),
+                        });
+                    }
+                }
+                Phase::ProposalAcceptance(proposal) => {
+                    exact(&mut legal, Action::TradeAnswer { choose: false });
+                    if self.check_answer(player, proposal, true).is_ok() {
+                        exact(&mut legal, Action::TradeAnswer { choose: true });
+                    }
+                }
+                Phase::Auction(_) | Phase::EndGame => {}
+            }
+        }
+        exact(&mut legal, Action::Surrender);
+        legal
+    }
+
+    /// The squares of `player` that may be traded (no buildings in their colour group).
+    pub fn tradable_squares(&self, player: PlayerId) -> Vec<SquareId> {
+        self.holdings()
+            .filter(|(_, h)| h.owner == player)
+            .map(|(s, _)| s)
+            .filter(|&s| {
+                let probe = TradeProposal {
+                    id: 0,
+                    player,
+                    destination_user: player,
+                    offered_money: 0,
+                    asked_money: 0,
+                    offered_properties: vec![s],
+                    asked_properties: Vec::new(),
+                };
+                self.check_trade_squares(&probe).is_ok()
+            })
+            .collect()
+    }
+}

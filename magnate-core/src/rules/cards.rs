@@ -1,0 +1,446 @@
+//! Fantasy cards: the 21 types, drawing, and their effects (rules §8).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::event::{Event, EventKind};
+use crate::game::{Game, Holding};
+use crate::ids::{PlayerId, SquareId};
+use crate::phase::Phase;
+use crate::rng::GameRng;
+use crate::time::Timestamp;
+
+/// The 21 card types, in the canonical draw order of rules §8.1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(
+    missing_docs,
+    reason = "the variants are the wire names of rules §8.1, each documented there"
+)]
+pub enum FantasyType {
+    WinPlainMoney,
+    WinRatioMoney,
+    LosePlainMoney,
+    LoseRatioMoney,
+    BreakOpponentHouse,
+    BreakOwnHouse,
+    ShufflePositions,
+    MoveAnywhereRandom,
+    MoveOpponentAnywhereRandom,
+    ShareMoneyAll,
+    FreeHouse,
+    GoToJail,
+    SendToJail,
+    EverybodyToJail,
+    DoubleOrNothing,
+    GetParkingMoney,
+    ReviveProperty,
+    Earthquake,
+    EverybodySendsYouMoney,
+    Magnetism,
+    GoToStart,
+}
+
+impl FantasyType {
+    /// Every type, in canonical order.
+    pub const ALL: [FantasyType; 21] = [
+        FantasyType::WinPlainMoney,
+        FantasyType::WinRatioMoney,
+        FantasyType::LosePlainMoney,
+        FantasyType::LoseRatioMoney,
+        FantasyType::BreakOpponentHouse,
+        FantasyType::BreakOwnHouse,
+        FantasyType::ShufflePositions,
+        FantasyType::MoveAnywhereRandom,
+        FantasyType::MoveOpponentAnywhereRandom,
+        FantasyType::ShareMoneyAll,
+        FantasyType::FreeHouse,
+        FantasyType::GoToJail,
+        FantasyType::SendToJail,
+        FantasyType::EverybodyToJail,
+        FantasyType::DoubleOrNothing,
+        FantasyType::GetParkingMoney,
+        FantasyType::ReviveProperty,
+        FantasyType::Earthquake,
+        FantasyType::EverybodySendsYouMoney,
+        FantasyType::Magnetism,
+        FantasyType::GoToStart,
+    ];
+
+    /// The informational card cost (never charged, D-34).
+    pub fn card_cost(self) -> i64 {
+        use FantasyType::*;
+        match self {
+            WinPlainMoney => 130,
+            WinRatioMoney => 500,
+            LosePlainMoney => 80,
+            LoseRatioMoney => 30,
+            BreakOpponentHouse => 150,
+            BreakOwnHouse => 30,
+            ShufflePositions => 50,
+            MoveAnywhereRandom => 50,
+            MoveOpponentAnywhereRandom => 60,
+            ShareMoneyAll => 5,
+            FreeHouse => 80,
+            GoToJail => 25,
+            SendToJail => 80,
+            EverybodyToJail => 50,
+            DoubleOrNothing => 50,
+            GetParkingMoney => 500,
+            ReviveProperty => 100,
+            Earthquake => 200,
+            EverybodySendsYouMoney => 120,
+            Magnetism => 100,
+            GoToStart => 90,
+        }
+    }
+
+    /// The values the card may carry (empty: `value` is null).
+    pub fn value_options(self) -> &'static [i64] {
+        use FantasyType::*;
+        match self {
+            WinPlainMoney => &[20, 60, 120, 150, 200],
+            WinRatioMoney | LoseRatioMoney => &[1, 2, 5, 10],
+            LosePlainMoney => &[40, 80, 120, 150, 200],
+            ShareMoneyAll | EverybodySendsYouMoney => &[20, 30, 50],
+            _ => &[],
+        }
+    }
+}
+
+/// A card: type, value and informational cost (`FantasyEvent` on the wire).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FantasyCard {
+    /// The type.
+    pub fantasy_type: FantasyType,
+    /// The value, for types that have one.
+    pub value: Option<i64>,
+    /// Informational cost.
+    pub card_cost: i64,
+}
+
+impl FantasyCard {
+    /// A card of `fantasy_type` with `value`.
+    pub fn new(fantasy_type: FantasyType, value: Option<i64>) -> FantasyCard {
+        FantasyCard {
+            fantasy_type,
+            value,
+            card_cost: fantasy_type.card_cost(),
+        }
+    }
+
+    /// Draws a card: `below(21)` for the type, then `below(len)` for the value (A.3).
+    pub fn draw(rng: &mut GameRng) -> FantasyCard {
+        let fantasy_type = FantasyType::ALL[rng.below(21) as usize];
+        let options = fantasy_type.value_options();
+        let value = if options.is_empty() {
+            None
+        } else {
+            Some(options[rng.below(options.len() as u32) as usize])
+        };
+        FantasyCard::new(fantasy_type, value)
+    }
+}
+
+/// The applied card and its outcome (rules §8.4).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FantasyResult {
+    /// The applied card.
+    pub fantasy_event: FantasyCard,
+    /// What it did, for cards with a target.
+    pub result: Option<CardOutcome>,
+}
+
+/// The `result` object of a fantasy result.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum CardOutcome {
+    /// `{"square": id}`: the square a house card acted on.
+    Square {
+        /// The square.
+        square: SquareId,
+    },
+    /// `{"squares": [ids]}`: the squares an earthquake hit.
+    Squares {
+        /// The squares, ascending.
+        squares: Vec<SquareId>,
+    },
+    /// `{"target_player": id}`: the opponent a card picked.
+    TargetPlayer {
+        /// The opponent.
+        target_player: PlayerId,
+    },
+    /// `{"doubled": bool}`: the coin of doubleOrNothing.
+    Doubled {
+        /// True if the money was doubled.
+        doubled: bool,
+    },
+}
+
+impl Game {
+    pub(crate) fn draw_card(&mut self) -> FantasyCard {
+        FantasyCard::draw(&mut self.rng)
+    }
+
+    /// `ActionChooseCard` (and the choose-fantasy timeout, D-43).
+    pub(crate) fn choose_card(
+        &mut self,
+        player: PlayerId,
+        take_revealed: bool,
+        now: Timestamp,
+        events: &mut Vec<Event>,
+    ) {
+        let Phase::ChooseFantasy { card } = self.phase else {
+            return;
+        };
+        self.cancel_phase_timer();
+        let card = if take_revealed {
+            card
+        } else {
+            self.draw_card()
+        };
+        let result = self.apply_card(player, card);
+        self.p_mut(player).stats.num_fantasy_events += 1;
+        self.resume(now);
+        let fantasy_result = FantasyResult {
+            fantasy_event: card,
+            result,
+        };
+        self.push_event(
+            events,
+            EventKind::FantasyApplied {
+                player,
+                fantasy_result,
+            },
+        );
+    }
+
+    /// Applies a card to the player who drew it (rules §8.3).
+    pub(crate) fn apply_card(
+        &mut self,
+        player: PlayerId,
+        card: FantasyCard,
+    ) -> Option<CardOutcome> {
+        use FantasyType::*;
+        let value = card.value.unwrap_or(0);
+        let opponents: Vec<PlayerId> = self.ordered_players().filter(|id| *id != player).collect();
+        match card.fantasy_type {
+            WinPlainMoney => self.credit(player, value),
+            LosePlainMoney => self.debit(player, value),
+            WinRatioMoney => {
+                let delta = self.money(player).max(0).saturating_mul(value) / 100;
+                self.credit(player, delta);
+            }
+            LoseRatioMoney => {
+                let delta = self.money(player).max(0).saturating_mul(value) / 100;
+                self.debit(player, delta);
+            }
+            ShareMoneyAll => {
+                for &opponent in &opponents {
+                    self.transfer(player, opponent, value);
+                }
+            }
+            EverybodySendsYouMoney => {
+                for &opponent in &opponents {
+                    self.transfer(opponent, player, value);
+                }
+            }
+            DoubleOrNothing => {
+                let doubled = self.rng.below(2) == 0;
+                let money = self.money(player);
+                self.set_money(player, if doubled { money.saturating_mul(2) } else { 0 });
+                return Some(CardOutcome::Doubled { doubled });
+            }
+            GetParkingMoney => self.collect_parking(player),
+            GoToJail => self.send_to_jail(player),
+            SendToJail => {
+                let target = self.rng.choose(&opponents)?;
+                self.send_to_jail(target);
+                return Some(CardOutcome::TargetPlayer {
+                    target_player: target,
+                });
+            }
+            EverybodyToJail => {
+                let everyone: Vec<PlayerId> = self.ordered_players().collect();
+                for id in everyone {
+                    self.send_to_jail(id);
+                }
+            }
+            ShufflePositions => {
+                let everyone: Vec<PlayerId> = self.ordered_players().collect();
+                for id in everyone {
+                    self.move_randomly(id);
+                }
+            }
+            MoveAnywhereRandom => self.move_randomly(player),
+            MoveOpponentAnywhereRandom => {
+                let target = self.rng.choose(&opponents)?;
+                self.move_randomly(target);
+                return Some(CardOutcome::TargetPlayer {
+                    target_player: target,
+                });
+            }
+            Magnetism => {
+                let here = self.p(player).position;
+                let jail = self.board.jail();
+                for p in self
+                    .players
+                    .iter_mut()
+                    .filter(|p| p.in_game && p.position != jail)
+                {
+                    p.position = here;
+                }
+            }
+            GoToStart => {
+                if self.p(player).position != self.board.jail() {
+                    self.p_mut(player).position = self.board.exit();
+                    let salary = self.board.salary();
+                    self.credit(player, salary);
+                }
+            }
+            BreakOwnHouse => {
+                let candidates =
+                    self.house_candidates(|h| h.owner == player && h.houses >= 1, true);
+                let square = self.rng.choose(&candidates)?;
+                self.remove_level(square);
+                return Some(CardOutcome::Square { square });
+            }
+            BreakOpponentHouse => {
+                let candidates =
+                    self.house_candidates(|h| h.owner != player && h.houses >= 1, true);
+                let square = self.rng.choose(&candidates)?;
+                self.remove_level(square);
+                return Some(CardOutcome::Square { square });
+            }
+            FreeHouse => {
+                let candidates = self.free_house_candidates(player);
+                let square = self.rng.choose(&candidates)?;
+                if let Some(holding) = self.holding(square) {
+                    self.set_holding(
+                        square,
+                        Some(Holding {
+                            houses: holding.houses + 1,
+                            ..holding
+                        }),
+                    );
+                    self.p_mut(player).stats.built_houses += 1;
+                }
+                return Some(CardOutcome::Square { square });
+            }
+            ReviveProperty => {
+                let mortgaged: Vec<SquareId> = self
+                    .holdings()
+                    .filter(|(_, h)| h.owner == player && h.mortgaged)
+                    .map(|(s, _)| s)
+                    .collect();
+                let square = self.rng.choose(&mortgaged)?;
+                if let Some(holding) = self.holding(square) {
+                    self.set_holding(
+                        square,
+                        Some(Holding {
+                            mortgaged: false,
+                            ..holding
+                        }),
+                    );
+                }
+                return Some(CardOutcome::Square { square });
+            }
+            Earthquake => {
+                let hit: Vec<SquareId> = self
+                    .holdings()
+                    .filter(|(s, h)| {
+                        h.houses >= 1 && self.board.square(*s).is_some_and(|i| i.group().is_some())
+                    })
+                    .map(|(s, _)| s)
+                    .collect();
+                for &square in &hit {
+                    self.remove_level(square);
+                }
+                return if hit.is_empty() {
+                    None
+                } else {
+                    Some(CardOutcome::Squares { squares: hit })
+                };
+            }
+        }
+        None
+    }
+
+    /// Moves a player not in jail to a random square other than the jail and their own.
+    fn move_randomly(&mut self, player: PlayerId) {
+        let here = self.p(player).position;
+        let jail = self.board.jail();
+        if here == jail {
+            return;
+        }
+        let candidates: Vec<SquareId> = self
+            .board
+            .squares()
+            .iter()
+            .map(|s| s.id)
+            .filter(|&s| s != jail && s != here)
+            .collect();
+        if let Some(target) = self.rng.choose(&candidates) {
+            self.p_mut(player).position = target;
+        }
+    }
+
+    /// Squares passing `filter`, grouped by (owner, colour group), keeping in each group those
+    /// with the highest (`highest`) or lowest count; ascending square id.
+    fn house_candidates(&self, filter: impl Fn(&Holding) -> bool, highest: bool) -> Vec<SquareId> {
+        let mut groups: BTreeMap<(PlayerId, u8), Vec<(SquareId, i8)>> = BTreeMap::new();
+        for (square, holding) in self.holdings().filter(|(_, h)| filter(h)) {
+            if let Some(group) = self.board.square(square).and_then(|s| s.group()) {
+                groups
+                    .entry((holding.owner, group))
+                    .or_default()
+                    .push((square, holding.houses));
+            }
+        }
+        let mut candidates = Vec::new();
+        for members in groups.values() {
+            let best = if highest {
+                members.iter().map(|m| m.1).max()
+            } else {
+                members.iter().map(|m| m.1).min()
+            };
+            candidates.extend(members.iter().filter(|m| Some(m.1) == best).map(|m| m.0));
+        }
+        candidates.sort_unstable();
+        candidates
+    }
+
+    /// freeHouse candidates: complete, unmortgaged groups of the player below a hotel (D-31).
+    fn free_house_candidates(&self, player: PlayerId) -> Vec<SquareId> {
+        let eligible_group = |group: u8| {
+            self.board.group_squares(group).iter().all(|&m| {
+                self.holding(m)
+                    .is_some_and(|h| h.owner == player && !h.mortgaged)
+            })
+        };
+        self.house_candidates(|h| h.owner == player && (0..5).contains(&h.houses), false)
+            .into_iter()
+            .filter(|&s| {
+                self.board
+                    .square(s)
+                    .and_then(|i| i.group())
+                    .is_some_and(eligible_group)
+            })
+            .collect()
+    }
+
+    /// Removes one level with no refund, counted for the owner.
+    fn remove_level(&mut self, square: SquareId) {
+        if let Some(holding) = self.holding(square) {
+            self.set_holding(
+                square,
+                Some(Holding {
+                    houses: holding.houses - 1,
+                    ..holding
+                }),
+            );
+            self.p_mut(holding.owner).stats.demolished_houses += 1;
+        }
+    }
+}

@@ -1,0 +1,93 @@
+//! Rent, net worth and liquidation value (rules §7.2, §7.9).
+
+use crate::board::SquareKind;
+use crate::game::Game;
+use crate::ids::{PlayerId, SquareId};
+
+/// Rent of a square of `kind` given the owner's `houses` on it (properties) or how many squares
+/// of its kind the owner holds (bridges, servers). Trams and other squares charge nothing.
+pub fn rent_for(kind: &SquareKind, houses: i8, owned_of_kind: usize) -> i64 {
+    match kind {
+        SquareKind::Property { rents, .. } => match houses {
+            h if h < 0 => rents[0],
+            0 => rents[0].saturating_mul(2),
+            h => rents[usize::from(h.unsigned_abs()).min(5)],
+        },
+        SquareKind::Bridge { rents, .. } => {
+            let index = owned_of_kind.clamp(1, rents.len()) - 1;
+            rents.get(index).copied().unwrap_or(0)
+        }
+        SquareKind::Server { rents, .. } => {
+            if owned_of_kind >= 2 {
+                rents[1]
+            } else {
+                rents[0]
+            }
+        }
+        _ => 0,
+    }
+}
+
+impl Game {
+    /// Rent `payer` owes on arrival at `square` (0 if unowned, own or mortgaged).
+    pub fn rent_due(&self, payer: PlayerId, square: SquareId) -> i64 {
+        let (Some(holding), Some(info)) = (self.holding(square), self.board.square(square)) else {
+            return 0;
+        };
+        if holding.owner == payer || holding.mortgaged {
+            return 0;
+        }
+        let same_kind =
+            |kind: &SquareKind| std::mem::discriminant(kind) == std::mem::discriminant(&info.kind);
+        let owned_of_kind = self
+            .holdings()
+            .filter(|(id, h)| {
+                h.owner == holding.owner
+                    && self.board.square(*id).is_some_and(|s| same_kind(&s.kind))
+            })
+            .count();
+        rent_for(&info.kind, holding.houses, owned_of_kind)
+    }
+
+    /// Money plus the price of every unmortgaged square plus the cost of every building level
+    /// (rules §7.9). 0 for an eliminated player.
+    pub fn net_worth(&self, player: PlayerId) -> i64 {
+        if !self.is_in_game(player) {
+            return 0;
+        }
+        let mut total = self.money(player);
+        for (square, holding) in self.holdings().filter(|(_, h)| h.owner == player) {
+            let Some(info) = self.board.square(square) else {
+                continue;
+            };
+            if !holding.mortgaged {
+                total += info.buy_price().unwrap_or(0);
+            }
+            if holding.houses > 0 {
+                total += i64::from(holding.houses) * info.build_price().unwrap_or(0);
+            }
+        }
+        total
+    }
+
+    /// The most money the player could raise by demolishing and mortgaging everything
+    /// (rules §7.9).
+    pub fn max_liquidation(&self, player: PlayerId) -> i64 {
+        if !self.is_in_game(player) {
+            return 0;
+        }
+        let mut total = self.money(player);
+        for (square, holding) in self.holdings().filter(|(_, h)| h.owner == player) {
+            let Some(info) = self.board.square(square) else {
+                continue;
+            };
+            if holding.houses > 0 {
+                total += i64::from(holding.houses) * (info.build_price().unwrap_or(0) / 2);
+            }
+            if !holding.mortgaged {
+                total += info.buy_price().unwrap_or(0) / 2;
+            }
+        }
+        total
+    }
+}

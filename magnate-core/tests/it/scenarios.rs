@@ -1,0 +1,1217 @@
+//! The worked examples of rules.md §15, with their exact numbers.
+
+use std::collections::BTreeMap;
+
+use magnate_core::{
+    Action, BonusCategory, CardOutcome, EventKind, FantasyCard, FantasyType, Invalid, LogicError,
+    Phase, PhaseName, RuleError, Setup, StatField,
+};
+
+use crate::{kinds, sq, thrown, Table, P1, P2, P3, P4};
+
+fn roll(table: &mut Table, dice: (u8, u8, u8)) -> EventKind {
+    table.game.edit().dice(dice.0, dice.1, dice.2);
+    let player = table.game.active_phase_player();
+    let events = table.act(player, Action::ThrowDice);
+    thrown(&events).clone()
+}
+
+fn path(ids: &[u16]) -> Vec<magnate_core::SquareId> {
+    ids.iter().map(|&i| sq(i)).collect()
+}
+
+#[test]
+fn w01_doubles_chain_purchase_deserted_auction_turn_change() {
+    let mut t = Table::new(3);
+    t.game.edit().position(P1, sq(1));
+    let EventKind::DiceThrown {
+        dice1,
+        dice2,
+        dice_bus,
+        triple,
+        streak,
+        destinations,
+        path: walked,
+        ..
+    } = roll(&mut t, (1, 1, 2))
+    else {
+        unreachable!()
+    };
+    assert_eq!(
+        (dice1, dice2, dice_bus, triple, streak),
+        (1, 1, 2, false, 1)
+    );
+    assert_eq!(destinations, vec![sq(5)]);
+    assert_eq!(walked, path(&[1, 2, 3, 4, 5]));
+    assert_eq!(t.phase(), PhaseName::Management);
+
+    t.act(P1, Action::BuySquare { square: sq(5) });
+    assert_eq!(t.money(P1), 1200);
+    assert_eq!(t.game.holding(sq(5)).unwrap().houses, -1);
+    assert_eq!(t.phase(), PhaseName::RollTheDices);
+    assert_eq!(t.game.active_phase_player(), P1);
+
+    let EventKind::DiceThrown {
+        streak,
+        path: walked,
+        ..
+    } = roll(&mut t, (1, 1, 2))
+    else {
+        unreachable!()
+    };
+    assert_eq!(streak, 2);
+    assert_eq!(walked, path(&[5, 6, 7, 8, 9]));
+    assert_eq!(t.phase(), PhaseName::Management);
+
+    t.act(P1, Action::DropPurchase { square: sq(9) });
+    assert_eq!(t.phase(), PhaseName::Auction);
+    assert!(t.tick_at(19_999).is_empty(), "the auction runs 20 s");
+    let events = t.tick_at(20_000);
+    let EventKind::AuctionClosed { auction } = &events[0].kind else {
+        panic!("{events:?}")
+    };
+    assert_eq!(
+        (auction.winner, auction.final_amount, auction.is_tie),
+        (None, Some(0), false)
+    );
+    assert!(t.game.holding(sq(9)).is_none());
+    assert_eq!(t.phase(), PhaseName::RollTheDices);
+
+    let EventKind::DiceThrown {
+        streak,
+        path: walked,
+        ..
+    } = roll(&mut t, (1, 3, 2))
+    else {
+        unreachable!()
+    };
+    assert_eq!(streak, 0);
+    assert_eq!(walked, path(&[9, 10, 11, 12, 13, 14, 15]));
+    assert_eq!(t.phase(), PhaseName::Management);
+
+    t.act(P1, Action::NextPhase);
+    assert_eq!(t.phase(), PhaseName::Business);
+    t.act(P1, Action::NextPhase);
+    assert_eq!(
+        (t.game.active_turn_player(), t.game.active_phase_player()),
+        (P2, P2)
+    );
+    assert_eq!(
+        (t.phase(), t.game.streak(), t.game.current_turn()),
+        (PhaseName::RollTheDices, 0, 2)
+    );
+    let stats = &t.game.player(P1).unwrap().stats;
+    assert_eq!((stats.walked_squares, stats.lost_money), (14, 300));
+}
+
+fn choose_square_phase(destinations: &[(u16, u32)]) -> Phase {
+    Phase::ChooseSquare {
+        destinations: destinations
+            .iter()
+            .map(|&(s, k)| (sq(s), k))
+            .collect::<BTreeMap<_, _>>(),
+    }
+}
+
+#[test]
+fn w02_rent_on_a_property() {
+    let mut t = Table::new(3);
+    t.game
+        .edit()
+        .own(sq(1), P1, 1, false)
+        .phase(choose_square_phase(&[(1, 0)]), P2);
+    t.act(P2, Action::MoveTo { square: sq(1) });
+    assert_eq!(
+        (t.money(P2), t.money(P1), t.phase()),
+        (1490, 1510, PhaseName::Business)
+    );
+
+    let mut t = Table::new(3);
+    t.game
+        .edit()
+        .own(sq(1), P1, -1, false)
+        .phase(choose_square_phase(&[(1, 0)]), P2);
+    t.act(P2, Action::MoveTo { square: sq(1) });
+    assert_eq!((t.money(P2), t.money(P1)), (1498, 1502));
+    let p2 = &t.game.player(P2).unwrap().stats;
+    assert_eq!((p2.lost_money, p2.num_paid_rents), (2, 1));
+    assert_eq!(t.game.player(P1).unwrap().stats.won_money, 2);
+
+    let mut t = Table::new(3);
+    t.game.edit().buy(sq(1), P1).buy(sq(3), P1);
+    assert_eq!(
+        (t.game.rent_due(P2, sq(1)), t.game.rent_due(P2, sq(3))),
+        (4, 8)
+    );
+    t.game.edit().own(sq(3), P1, 5, false);
+    assert_eq!(t.game.rent_due(P2, sq(3)), 450);
+}
+
+#[test]
+fn w03_bridge_and_server_rent_and_net_worth() {
+    let mut t = Table::new(3);
+    t.game.edit().buy(sq(15), P1);
+    assert_eq!(t.game.rent_due(P2, sq(15)), 20);
+    t.game.edit().buy(sq(35), P1);
+    assert_eq!(t.game.rent_due(P2, sq(15)), 40);
+
+    t.game.edit().buy(sq(5), P1);
+    assert_eq!(t.game.rent_due(P2, sq(5)), 20);
+    t.game.edit().buy(sq(25), P1).own(sq(25), P1, -1, true);
+    assert_eq!(
+        (t.game.rent_due(P2, sq(5)), t.game.rent_due(P2, sq(25))),
+        (60, 0)
+    );
+
+    let mut t = Table::new(3);
+    t.game.edit().money(P1, 1000).own(sq(1), P1, 2, false);
+    assert_eq!(t.game.net_worth(P1), 1160);
+}
+
+#[test]
+fn w04_building_demolishing_mortgaging() {
+    let mut t = Table::new(3);
+    t.game
+        .edit()
+        .buy(sq(1), P1)
+        .buy(sq(3), P1)
+        .phase(Phase::Business, P1);
+    t.act(
+        P1,
+        Action::Build {
+            square: sq(1),
+            houses: 1,
+        },
+    );
+    assert_eq!(
+        (t.game.holding(sq(1)).unwrap().houses, t.money(P1)),
+        (1, 1450)
+    );
+    assert_eq!(t.game.player(P1).unwrap().stats.built_houses, 1);
+    assert_eq!(
+        t.refuse(
+            P1,
+            Action::Build {
+                square: sq(1),
+                houses: 1
+            }
+        ),
+        RuleError::Invalid(Invalid::UnevenBuild)
+    );
+    t.act(
+        P1,
+        Action::Demolish {
+            square: sq(1),
+            houses: 1,
+        },
+    );
+    assert_eq!(
+        (t.game.holding(sq(1)).unwrap().houses, t.money(P1)),
+        (0, 1475)
+    );
+    assert_eq!(t.game.player(P1).unwrap().stats.demolished_houses, 1);
+    assert_eq!(
+        t.refuse(
+            P1,
+            Action::Build {
+                square: sq(1),
+                houses: 2
+            }
+        ),
+        RuleError::Invalid(Invalid::BadHouseCount)
+    );
+
+    let mut t = Table::new(3);
+    t.game.edit().buy(sq(1), P1).phase(Phase::Business, P1);
+    t.act(P1, Action::MortgageSet { square: sq(1) });
+    assert!(t.game.holding(sq(1)).unwrap().mortgaged);
+    assert_eq!(t.money(P1), 1530);
+    assert_eq!(t.game.player(P1).unwrap().stats.num_mortgages, 1);
+    t.act(P1, Action::MortgageUnset { square: sq(1) });
+    assert!(!t.game.holding(sq(1)).unwrap().mortgaged);
+    assert_eq!(t.money(P1), 1500);
+    let stats = &t.game.player(P1).unwrap().stats;
+    assert_eq!((stats.num_mortgages, stats.lost_money), (1, 30));
+}
+
+#[test]
+fn w05a_third_double_jails() {
+    let mut t = Table::new(3);
+    t.game.edit().position(P1, sq(1)).streak(2);
+    let EventKind::DiceThrown {
+        destinations,
+        path: walked,
+        streak,
+        ..
+    } = roll(&mut t, (4, 4, 5))
+    else {
+        unreachable!()
+    };
+    assert_eq!(
+        (destinations, walked, streak),
+        (path(&[201]), path(&[1, 201]), 0)
+    );
+    let p1 = t.game.player(P1).unwrap();
+    assert_eq!(
+        (p1.position, p1.jail_turns, p1.stats.times_in_jail),
+        (sq(201), 3, 1)
+    );
+    assert_eq!(
+        (t.phase(), t.game.active_turn_player(), t.game.streak()),
+        (PhaseName::Liquidation, P1, 0)
+    );
+}
+
+#[test]
+fn w05b_released_by_doubles() {
+    let mut t = Table::new(3);
+    t.game.edit().jailed(P1, 2);
+    roll(&mut t, (2, 2, 6));
+    assert_eq!(t.game.player(P1).unwrap().jail_turns, 0);
+    assert_eq!(t.game.streak(), 0);
+    assert_eq!(*t.game.phase(), choose_square_phase(&[(15, 2), (17, 4)]));
+}
+
+#[test]
+fn w05c_stays_in_jail() {
+    let mut t = Table::new(3);
+    t.game.edit().jailed(P1, 2);
+    let EventKind::DiceThrown {
+        path: walked,
+        destinations,
+        ..
+    } = roll(&mut t, (1, 2, 3))
+    else {
+        unreachable!()
+    };
+    assert_eq!((walked, destinations), (path(&[201]), vec![]));
+    let p1 = t.game.player(P1).unwrap();
+    assert_eq!(
+        (p1.jail_turns, p1.position, p1.stats.turns_in_jail),
+        (1, sq(201), 1)
+    );
+    assert_eq!(t.phase(), PhaseName::Business);
+}
+
+#[test]
+fn w05d_forced_bail() {
+    let mut t = Table::new(3);
+    t.game.edit().jailed(P1, 1);
+    let EventKind::DiceThrown { path: walked, .. } = roll(&mut t, (1, 2, 3)) else {
+        unreachable!()
+    };
+    assert_eq!(walked, path(&[201, 105, 15, 16, 17, 18, 19]));
+    let p1 = t.game.player(P1).unwrap();
+    assert_eq!(
+        (
+            p1.money,
+            p1.jail_turns,
+            p1.stats.turns_in_jail,
+            p1.stats.lost_money
+        ),
+        (1460, 0, 1, 40)
+    );
+    assert_eq!(t.phase(), PhaseName::Management);
+}
+
+#[test]
+fn w05e_pays_bail() {
+    let mut t = Table::new(3);
+    t.game.edit().jailed(P1, 2);
+    t.act(P1, Action::PayBail);
+    let p1 = t.game.player(P1).unwrap();
+    assert_eq!(
+        (p1.money, p1.jail_turns, p1.stats.lost_money),
+        (1460, 0, 40)
+    );
+    assert_eq!(t.phase(), PhaseName::RollTheDices);
+    assert_eq!(
+        t.refuse(P1, Action::PayBail),
+        RuleError::Invalid(Invalid::NotJailed)
+    );
+}
+
+#[test]
+fn w06_bus_die_and_triple() {
+    let mut t = Table::new(3);
+    t.game.edit().position(P1, sq(1));
+    let EventKind::DiceThrown {
+        streak,
+        destinations,
+        ..
+    } = roll(&mut t, (2, 3, 6))
+    else {
+        unreachable!()
+    };
+    assert_eq!((streak, destinations), (0, path(&[3, 4, 6])));
+    assert_eq!(
+        *t.game.phase(),
+        choose_square_phase(&[(3, 2), (4, 3), (6, 5)])
+    );
+    assert_eq!(
+        t.refuse(P1, Action::MoveTo { square: sq(7) }),
+        RuleError::Invalid(Invalid::IllegalDestination)
+    );
+    let events = t.act(P1, Action::MoveTo { square: sq(6) });
+    let EventKind::SquareChosen { path: walked, .. } = &events[0].kind else {
+        panic!()
+    };
+    assert_eq!(*walked, path(&[1, 2, 3, 4, 5, 6]));
+    assert_eq!(t.phase(), PhaseName::Management);
+    assert_eq!(t.game.player(P1).unwrap().stats.walked_squares, 5);
+
+    let mut t = Table::new(3);
+    t.game.edit().streak(1);
+    let EventKind::DiceThrown {
+        triple,
+        destinations,
+        streak,
+        ..
+    } = roll(&mut t, (2, 2, 2))
+    else {
+        unreachable!()
+    };
+    assert!(triple);
+    assert_eq!((destinations.len(), streak), (54, 1));
+    assert!(!destinations.contains(&sq(201)));
+    let Phase::ChooseSquare { destinations } = t.game.phase() else {
+        panic!()
+    };
+    assert!(destinations.values().all(|steps| *steps == 0));
+}
+
+#[test]
+fn w07_tram() {
+    let tram_table = || {
+        let mut t = Table::new(3);
+        t.game
+            .edit()
+            .position(P1, sq(10))
+            .phase(Phase::Management, P1);
+        t
+    };
+    let mut t = tram_table();
+    t.act(P1, Action::TakeTram { square: sq(107) });
+    assert_eq!(
+        (t.position(P1), t.money(P1), t.phase()),
+        (sq(107), 1470, PhaseName::Business)
+    );
+    let mut t = tram_table();
+    t.act(P1, Action::TakeTram { square: sq(10) });
+    assert_eq!(
+        (t.position(P1), t.money(P1), t.phase()),
+        (sq(10), 1500, PhaseName::Business)
+    );
+    let mut t = tram_table();
+    assert!(matches!(
+        t.refuse(P1, Action::BuySquare { square: sq(10) }),
+        RuleError::WrongPhase { .. }
+    ));
+    assert_eq!(
+        t.refuse(P1, Action::TakeTram { square: sq(11) }),
+        RuleError::Invalid(Invalid::NotATram)
+    );
+}
+
+fn trade_table() -> Table {
+    let mut t = Table::new(3);
+    t.game
+        .edit()
+        .own(sq(1), P1, -1, false)
+        .own(sq(3), P1, -1, false)
+        .own(sq(6), P2, -1, false)
+        .own(sq(8), P2, -1, false);
+    t.game.edit().phase(Phase::Business, P1);
+    t
+}
+
+fn proposal(offered: &[u16], offered_money: i64, asked: &[u16], asked_money: i64) -> Action {
+    Action::TradeProposal {
+        destination_user: P2,
+        offered_money,
+        asked_money,
+        offered_properties: offered.iter().map(|&s| sq(s)).collect(),
+        asked_properties: asked.iter().map(|&s| sq(s)).collect(),
+    }
+}
+
+#[test]
+fn w08_accepted_trade_normalizes_full_sets() {
+    let mut t = trade_table();
+    t.act(P1, proposal(&[1, 3], 200, &[6, 8], 300));
+    assert_eq!(
+        (t.phase(), t.game.active_phase_player()),
+        (PhaseName::ProposalAcceptance, P2)
+    );
+    t.act(P2, Action::TradeAnswer { choose: true });
+    assert_eq!((t.money(P1), t.money(P2)), (1600, 1400));
+    assert_eq!(t.game.holding(sq(1)).unwrap().owner, P2);
+    assert_eq!(t.game.holding(sq(6)).unwrap().owner, P1);
+    assert_eq!(
+        (t.phase(), t.game.active_phase_player()),
+        (PhaseName::Business, P1)
+    );
+    let (p1, p2) = (
+        &t.game.player(P1).unwrap().stats,
+        &t.game.player(P2).unwrap().stats,
+    );
+    assert_eq!(
+        (p1.won_money, p2.lost_money, p1.num_trades, p2.num_trades),
+        (100, 100, 1, 1)
+    );
+    assert_eq!(
+        (
+            t.game.holding(sq(1)).unwrap().houses,
+            t.game.holding(sq(3)).unwrap().houses
+        ),
+        (0, 0)
+    );
+    assert_eq!(t.game.rent_due(P1, sq(1)), 4);
+    assert_eq!(
+        (
+            t.game.holding(sq(6)).unwrap().houses,
+            t.game.holding(sq(8)).unwrap().houses
+        ),
+        (-1, -1)
+    );
+
+    let mut t = trade_table();
+    t.act(P1, proposal(&[], 10, &[], 50));
+    t.act(P2, Action::TradeAnswer { choose: true });
+    assert_eq!((t.money(P1), t.money(P2)), (1540, 1460));
+    let (p1, p2) = (
+        &t.game.player(P1).unwrap().stats,
+        &t.game.player(P2).unwrap().stats,
+    );
+    assert_eq!((p1.won_money, p2.lost_money), (40, 40));
+}
+
+#[test]
+fn w09_rejected_and_invalid_trades() {
+    let mut t = Table::new(3);
+    t.game
+        .edit()
+        .buy(sq(1), P1)
+        .buy(sq(3), P2)
+        .phase(Phase::Business, P1);
+    t.act(P1, proposal(&[1], 100, &[3], 500));
+    t.act(P2, Action::TradeAnswer { choose: false });
+    assert_eq!((t.money(P1), t.money(P2)), (1500, 1500));
+    assert_eq!(
+        (
+            t.game.holding(sq(1)).unwrap().owner,
+            t.game.holding(sq(3)).unwrap().owner
+        ),
+        (P1, P2)
+    );
+    assert_eq!(
+        (t.phase(), t.game.active_phase_player()),
+        (PhaseName::Business, P1)
+    );
+
+    assert_eq!(
+        t.refuse(P1, proposal(&[3], 0, &[], 0)),
+        RuleError::Invalid(Invalid::OfferedNotOwned)
+    );
+    let mut self_trade = proposal(&[], 0, &[], 0);
+    if let Action::TradeProposal {
+        destination_user, ..
+    } = &mut self_trade
+    {
+        *destination_user = P1;
+    }
+    assert_eq!(
+        t.refuse(P1, self_trade),
+        RuleError::Invalid(Invalid::SelfTrade)
+    );
+
+    let mut t = Table::new(3);
+    t.game
+        .edit()
+        .own(sq(1), P1, 1, false)
+        .own(sq(3), P1, 0, false)
+        .buy(sq(6), P2)
+        .phase(Phase::Business, P1);
+    assert_eq!(
+        t.refuse(P1, proposal(&[3], 0, &[6], 0)),
+        RuleError::Invalid(Invalid::GroupHasHouses)
+    );
+
+    let mut t = Table::new(3);
+    t.game.edit().money(P2, 100).phase(Phase::Business, P1);
+    t.act(P1, proposal(&[], 0, &[], 150));
+    assert_eq!(
+        t.refuse(P2, Action::TradeAnswer { choose: true }),
+        RuleError::Invalid(Invalid::TradeUnaffordable)
+    );
+    t.act(P2, Action::TradeAnswer { choose: false });
+    assert_eq!(t.money(P2), 100);
+}
+
+fn auction_table(square: u16) -> Table {
+    let mut t = Table::new(3);
+    t.game
+        .edit()
+        .position(P1, sq(square))
+        .phase(Phase::Management, P1);
+    t.act(P1, Action::DropPurchase { square: sq(square) });
+    t
+}
+
+#[test]
+fn w10_auction_with_a_winner() {
+    let mut t = auction_table(1);
+    assert_eq!(
+        t.refuse(P1, Action::Bid { amount: 100 }),
+        RuleError::Invalid(Invalid::DeclinedSquare)
+    );
+    let events = t.act(P2, Action::Bid { amount: 300 });
+    assert_eq!(kinds(&events), vec!["Response"]);
+    let events = t.act(P3, Action::Bid { amount: 250 });
+    let EventKind::AuctionClosed { auction } = &events[0].kind else {
+        panic!()
+    };
+    assert_eq!(
+        (auction.winner, auction.final_amount, auction.is_tie),
+        (Some(P2), Some(300), false)
+    );
+    assert_eq!(auction.bids, [(P2, 300), (P3, 250)].into_iter().collect());
+    assert_eq!(t.money(P2), 1200);
+    assert_eq!(t.game.holding(sq(1)).unwrap().owner, P2);
+    assert_eq!(t.game.holding(sq(1)).unwrap().houses, -1);
+    assert_eq!(
+        (t.phase(), t.game.active_phase_player()),
+        (PhaseName::Business, P1)
+    );
+    assert!(t
+        .game
+        .deadlines()
+        .iter()
+        .all(|d| !matches!(d.timer, magnate_core::Timer::AuctionClose { .. })));
+}
+
+#[test]
+fn w11_tie_no_bids_and_zero_bids() {
+    let mut t = auction_table(1);
+    t.act(P2, Action::Bid { amount: 300 });
+    let events = t.act(P3, Action::Bid { amount: 300 });
+    let EventKind::AuctionClosed { auction } = &events[0].kind else {
+        panic!()
+    };
+    assert_eq!(
+        (auction.winner, auction.final_amount, auction.is_tie),
+        (None, Some(300), true)
+    );
+    assert!(t.game.holding(sq(1)).is_none());
+    assert_eq!(
+        (t.money(P2), t.money(P3), t.phase()),
+        (1500, 1500, PhaseName::Business)
+    );
+
+    let mut t = auction_table(5);
+    let events = t.tick_at(20_000);
+    let EventKind::AuctionClosed { auction } = &events[0].kind else {
+        panic!()
+    };
+    assert_eq!(
+        (auction.winner, auction.final_amount, auction.is_tie),
+        (None, Some(0), false)
+    );
+    assert!(t.game.holding(sq(5)).is_none());
+    assert_eq!(t.phase(), PhaseName::Business);
+
+    let mut t = auction_table(1);
+    t.act(P2, Action::Bid { amount: 0 });
+    assert_eq!(
+        t.refuse(P2, Action::Bid { amount: 10 }),
+        RuleError::Invalid(Invalid::AlreadyBid)
+    );
+    let events = t.act(P3, Action::Bid { amount: 0 });
+    let EventKind::AuctionClosed { auction } = &events[0].kind else {
+        panic!()
+    };
+    assert_eq!(
+        (auction.winner, auction.final_amount, auction.is_tie),
+        (None, Some(0), false)
+    );
+}
+
+/// Four players with money 100, 200, 300, 400 on squares 1, 2, 103, 104.
+fn card_table() -> Table {
+    let mut t = Table::new(4);
+    t.game
+        .edit()
+        .money(P1, 100)
+        .money(P2, 200)
+        .money(P3, 300)
+        .money(P4, 400)
+        .position(P1, sq(1))
+        .position(P2, sq(2))
+        .position(P3, sq(103))
+        .position(P4, sq(104));
+    t
+}
+
+fn play_card(
+    t: &mut Table,
+    player: magnate_core::PlayerId,
+    card: FantasyType,
+    value: Option<i64>,
+) -> Option<CardOutcome> {
+    t.game.edit().phase(
+        Phase::ChooseFantasy {
+            card: FantasyCard::new(card, value),
+        },
+        player,
+    );
+    let events = t.act(
+        player,
+        Action::ChooseCard {
+            chosen_revealed_card: true,
+        },
+    );
+    let EventKind::FantasyApplied { fantasy_result, .. } = &events[0].kind else {
+        panic!("{events:?}")
+    };
+    assert_eq!(fantasy_result.fantasy_event.fantasy_type, card);
+    fantasy_result.result.clone()
+}
+
+fn moneys(t: &Table) -> [i64; 4] {
+    [t.money(P1), t.money(P2), t.money(P3), t.money(P4)]
+}
+
+#[test]
+fn w12_money_cards() {
+    use FantasyType::*;
+    let cases: [(FantasyType, Option<i64>, magnate_core::PlayerId, [i64; 4]); 6] = [
+        (WinPlainMoney, Some(60), P1, [160, 200, 300, 400]),
+        (WinRatioMoney, Some(5), P2, [100, 210, 300, 400]),
+        (LosePlainMoney, Some(60), P1, [40, 200, 300, 400]),
+        (LoseRatioMoney, Some(5), P2, [100, 190, 300, 400]),
+        (ShareMoneyAll, Some(30), P1, [10, 230, 330, 430]),
+        (EverybodySendsYouMoney, Some(30), P1, [190, 170, 270, 370]),
+    ];
+    for (card, value, player, expected) in cases {
+        let mut t = card_table();
+        play_card(&mut t, player, card, value);
+        assert_eq!(moneys(&t), expected, "{card:?}");
+    }
+    for (draw, doubled, money) in [(0, true, 200), (1, false, 0)] {
+        let mut t = card_table();
+        t.game.edit().draws(&[draw]);
+        assert_eq!(
+            play_card(&mut t, P1, DoubleOrNothing, None),
+            Some(CardOutcome::Doubled { doubled })
+        );
+        assert_eq!(t.money(P1), money);
+    }
+    let mut t = card_table();
+    t.game.edit().parking(1500);
+    play_card(&mut t, P1, GetParkingMoney, None);
+    assert_eq!((t.money(P1), t.game.parking_money()), (1600, 0));
+}
+
+#[test]
+fn w12_ratio_cards_use_integer_arithmetic_on_positive_money() {
+    let mut t = card_table();
+    t.game.edit().money(P1, 333);
+    play_card(&mut t, P1, FantasyType::WinRatioMoney, Some(1));
+    assert_eq!(t.money(P1), 336);
+    t.game.edit().money(P1, -100);
+    play_card(&mut t, P1, FantasyType::LoseRatioMoney, Some(10));
+    assert_eq!(t.money(P1), -100);
+}
+
+#[test]
+fn w13_movement_and_jail_cards() {
+    use FantasyType::*;
+    let mut t = card_table();
+    play_card(&mut t, P1, GoToJail, None);
+    assert_eq!(
+        (t.position(P1), t.game.player(P1).unwrap().jail_turns),
+        (sq(201), 3)
+    );
+
+    let mut t = card_table();
+    let Some(CardOutcome::TargetPlayer { target_player }) = play_card(&mut t, P1, SendToJail, None)
+    else {
+        panic!()
+    };
+    assert!([P2, P3, P4].contains(&target_player));
+    assert_eq!(
+        (
+            t.position(target_player),
+            t.game.player(target_player).unwrap().jail_turns
+        ),
+        (sq(201), 3)
+    );
+
+    let mut t = card_table();
+    play_card(&mut t, P1, EverybodyToJail, None);
+    for p in [P1, P2, P3, P4] {
+        assert_eq!(
+            (t.position(p), t.game.player(p).unwrap().jail_turns),
+            (sq(201), 3)
+        );
+    }
+
+    let mut t = card_table();
+    t.game.edit().jailed(P4, 3);
+    play_card(&mut t, P1, Magnetism, None);
+    assert_eq!(
+        [
+            t.position(P1),
+            t.position(P2),
+            t.position(P3),
+            t.position(P4)
+        ],
+        [sq(1), sq(1), sq(1), sq(201)]
+    );
+
+    let mut t = card_table();
+    t.game.edit().jailed(P2, 3);
+    play_card(&mut t, P1, GoToStart, None);
+    play_card(&mut t, P2, GoToStart, None);
+    assert_eq!((t.position(P1), t.money(P1)), (sq(0), 300));
+    assert_eq!((t.position(P2), t.money(P2)), (sq(201), 200));
+
+    let mut t = card_table();
+    let Some(CardOutcome::TargetPlayer { target_player }) =
+        play_card(&mut t, P1, MoveOpponentAnywhereRandom, None)
+    else {
+        panic!()
+    };
+    assert_ne!(target_player, P1);
+}
+
+/// P1 has 1 (2 houses), P2 has 6 (3), P3 has 11 (4), P4 has 16 (2), as in the reference fixture.
+fn house_table() -> Table {
+    let mut t = card_table();
+    t.game
+        .edit()
+        .own(sq(1), P1, 2, false)
+        .own(sq(6), P2, 3, false)
+        .own(sq(11), P3, 4, false)
+        .own(sq(16), P4, 2, false);
+    t
+}
+
+fn houses(t: &Table, square: u16) -> i8 {
+    t.game.holding(sq(square)).unwrap().houses
+}
+
+#[test]
+fn w14_earthquake() {
+    let mut t = house_table();
+    t.game.edit().own(sq(19), P1, 0, false);
+    let result = play_card(&mut t, P1, FantasyType::Earthquake, None);
+    assert_eq!(
+        result,
+        Some(CardOutcome::Squares {
+            squares: vec![sq(1), sq(6), sq(11), sq(16)]
+        })
+    );
+    assert_eq!(
+        [
+            houses(&t, 1),
+            houses(&t, 6),
+            houses(&t, 11),
+            houses(&t, 16),
+            houses(&t, 19)
+        ],
+        [1, 2, 3, 1, 0]
+    );
+    assert_eq!(t.game.player(P3).unwrap().stats.demolished_houses, 1);
+}
+
+#[test]
+fn w14_break_opponent_house() {
+    for (draw, target) in [(0u32, 18u16), (1, 19), (2, 21)] {
+        let mut t = card_table();
+        t.game
+            .edit()
+            .own(sq(16), P4, 2, false)
+            .own(sq(18), P4, 3, false)
+            .own(sq(19), P4, 3, false)
+            .own(sq(21), P4, 2, false)
+            .draws(&[draw]);
+        let before = moneys(&t);
+        let result = play_card(&mut t, P1, FantasyType::BreakOpponentHouse, None);
+        assert_eq!(result, Some(CardOutcome::Square { square: sq(target) }));
+        let expected_before = match target {
+            18 | 19 => 3,
+            _ => 2,
+        };
+        assert_eq!(houses(&t, target), expected_before - 1);
+        assert_eq!(houses(&t, 16), 2, "16 is never a candidate");
+        assert_eq!(moneys(&t), before);
+    }
+    let mut t = card_table();
+    t.game.edit().own(sq(6), P2, 0, false);
+    assert_eq!(
+        play_card(&mut t, P1, FantasyType::BreakOpponentHouse, None),
+        None
+    );
+    assert_eq!(houses(&t, 6), 0);
+}
+
+#[test]
+fn w14_break_own_house() {
+    for (draw, target, after) in [(0u32, 3u16, 3i8), (1, 108, 0), (2, 110, 0)] {
+        let mut t = card_table();
+        t.game
+            .edit()
+            .own(sq(1), P1, 2, false)
+            .own(sq(3), P1, 4, false)
+            .own(sq(108), P1, 1, false)
+            .own(sq(110), P1, 1, false);
+        t.game.edit().draws(&[draw]);
+        assert_eq!(
+            play_card(&mut t, P1, FantasyType::BreakOwnHouse, None),
+            Some(CardOutcome::Square { square: sq(target) })
+        );
+        assert_eq!(houses(&t, target), after);
+        assert_eq!(houses(&t, 1), 2);
+    }
+}
+
+#[test]
+fn w14_free_house_and_revive_property() {
+    let mut t = card_table();
+    t.game
+        .edit()
+        .own(sq(16), P1, 2, false)
+        .own(sq(18), P1, 2, false)
+        .own(sq(19), P1, 2, false)
+        .own(sq(21), P1, -1, false);
+    let Some(CardOutcome::Square { square }) = play_card(&mut t, P1, FantasyType::FreeHouse, None)
+    else {
+        panic!()
+    };
+    assert!([sq(16), sq(18), sq(19)].contains(&square));
+    assert_eq!(houses(&t, square.0), 3);
+    assert_eq!(t.money(P1), 100, "a free house costs nothing");
+
+    let mut t = card_table();
+    t.game
+        .edit()
+        .own(sq(16), P1, 1, false)
+        .own(sq(18), P1, 1, false)
+        .own(sq(19), P1, 0, false);
+    assert_eq!(
+        play_card(&mut t, P1, FantasyType::FreeHouse, None),
+        Some(CardOutcome::Square { square: sq(19) })
+    );
+    assert_eq!(houses(&t, 19), 1);
+
+    let mut t = card_table();
+    t.game.edit().own(sq(21), P1, -1, false);
+    assert_eq!(play_card(&mut t, P1, FantasyType::FreeHouse, None), None);
+
+    let mut t = card_table();
+    t.game
+        .edit()
+        .own(sq(16), P1, 0, false)
+        .own(sq(18), P1, 0, false)
+        .own(sq(19), P1, 0, true);
+    assert_eq!(
+        play_card(&mut t, P1, FantasyType::ReviveProperty, None),
+        Some(CardOutcome::Square { square: sq(19) })
+    );
+    assert!(!t.game.holding(sq(19)).unwrap().mortgaged);
+    assert_eq!(
+        play_card(&mut t, P1, FantasyType::ReviveProperty, None),
+        None
+    );
+}
+
+#[test]
+fn w15_card_choice() {
+    let mut t = Table::new(3);
+    t.game.edit().phase(
+        Phase::ChooseFantasy {
+            card: FantasyCard::new(FantasyType::WinPlainMoney, Some(100)),
+        },
+        P1,
+    );
+    t.act(
+        P1,
+        Action::ChooseCard {
+            chosen_revealed_card: true,
+        },
+    );
+    assert_eq!((t.money(P1), t.phase()), (1600, PhaseName::Business));
+    assert_eq!(t.game.player(P1).unwrap().stats.num_fantasy_events, 1);
+
+    let mut t = Table::new(3);
+    t.game.edit().phase(
+        Phase::ChooseFantasy {
+            card: FantasyCard::new(FantasyType::LosePlainMoney, Some(100)),
+        },
+        P1,
+    );
+    t.game.edit().draws(&[0, 4]);
+    let events = t.act(
+        P1,
+        Action::ChooseCard {
+            chosen_revealed_card: false,
+        },
+    );
+    let EventKind::FantasyApplied { fantasy_result, .. } = &events[0].kind else {
+        panic!()
+    };
+    assert_eq!(
+        fantasy_result.fantasy_event,
+        FantasyCard::new(FantasyType::WinPlainMoney, Some(200))
+    );
+    assert_eq!((t.money(P1), t.phase()), (1700, PhaseName::Business));
+}
+
+/// Ends a three-player game by the turn limit with these categories and statistics.
+fn end_with_bonuses(categories: &[(StatField, i64)], edit: impl Fn(&mut Table)) -> Table {
+    let mut setup = Setup::new([P1, P2, P3]);
+    setup.rules.max_turns = Some(1);
+    setup.rules.bonus_categories = categories
+        .iter()
+        .map(|&(stat_field, bonus_amount)| BonusCategory {
+            stat_field,
+            bonus_amount,
+        })
+        .collect();
+    let mut t = Table::with_setup(setup);
+    edit(&mut t);
+    t.game.edit().phase(Phase::Business, P1);
+    let events = t.act(P1, Action::NextPhase);
+    assert_eq!(kinds(&events), vec!["Response", "ResponseBonus"]);
+    assert!(t.game.is_finished());
+    t
+}
+
+#[test]
+fn w15_end_of_game_bonuses() {
+    let t = end_with_bonuses(&[(StatField::WalkedSquares, 200)], |t| {
+        t.game
+            .edit()
+            .stats(P1, |s| s.walked_squares = 10)
+            .stats(P2, |s| s.walked_squares = 5)
+            .stats(P3, |s| s.walked_squares = 3);
+    });
+    assert_eq!([t.money(P1), t.money(P2), t.money(P3)], [1700, 1500, 1500]);
+
+    let t = end_with_bonuses(&[(StatField::NumTrades, 300)], |t| {
+        t.game
+            .edit()
+            .stats(P1, |s| s.num_trades = 4)
+            .stats(P2, |s| s.num_trades = 4)
+            .stats(P3, |s| s.num_trades = 1);
+    });
+    assert_eq!([t.money(P1), t.money(P2), t.money(P3)], [1800, 1800, 1500]);
+
+    let t = end_with_bonuses(&[(StatField::BuiltHouses, 200)], |_| {});
+    assert_eq!([t.money(P1), t.money(P2), t.money(P3)], [1500, 1500, 1500]);
+    assert!(t.game.outcome().unwrap().bonuses[0].winners.is_empty());
+
+    let t = end_with_bonuses(
+        &[
+            (StatField::WalkedSquares, 200),
+            (StatField::NumTrades, 200),
+            (StatField::BuiltHouses, 200),
+        ],
+        |t| {
+            t.game.edit().stats(P1, |s| s.walked_squares = 15);
+        },
+    );
+    assert_eq!([t.money(P1), t.money(P2), t.money(P3)], [1700, 1500, 1500]);
+    let outcome = t.game.outcome().unwrap();
+    assert_eq!(outcome.bonuses.len(), 3);
+    assert_eq!(outcome.winner, P1);
+    assert_eq!(t.phase(), PhaseName::EndGame);
+}
+
+#[test]
+fn surrender_leaving_one_player_ends_the_game_at_once() {
+    let mut t = Table::new(2);
+    let events = t.act(P1, Action::Surrender);
+    assert_eq!(kinds(&events), vec!["Response", "ResponseBonus"]);
+    assert_eq!(t.game.winner(), Some(P2));
+    assert_eq!(
+        (t.game.active_turn_player(), t.game.active_phase_player()),
+        (P2, P2)
+    );
+    assert_eq!(t.refuse(P2, Action::ThrowDice), RuleError::GameFinished);
+    assert_eq!(t.refuse(P2, Action::Surrender), RuleError::GameFinished);
+    assert!(t.game.next_deadline().is_none());
+}
+
+#[test]
+fn surrender_of_the_turn_player_mid_auction_closes_it_unsold() {
+    let mut t = Table::new(3);
+    t.game
+        .edit()
+        .position(P1, sq(1))
+        .phase(Phase::Management, P1);
+    t.act(P1, Action::DropPurchase { square: sq(1) });
+    t.act(P2, Action::Bid { amount: 100 });
+    let events = t.act(P1, Action::Surrender);
+    let EventKind::AuctionClosed { auction } = &events[0].kind else {
+        panic!("{events:?}")
+    };
+    assert_eq!((auction.winner, auction.final_amount), (None, None));
+    assert_eq!(
+        (
+            t.phase(),
+            t.game.active_turn_player(),
+            t.game.current_turn()
+        ),
+        (PhaseName::RollTheDices, P2, 1)
+    );
+    assert_eq!(t.money(P2), 1500);
+    assert!(t
+        .game
+        .deadlines()
+        .iter()
+        .all(|d| !matches!(d.timer, magnate_core::Timer::AuctionClose { .. })));
+}
+
+#[test]
+fn surrender_of_a_recipient_cancels_the_proposal() {
+    let mut t = Table::new(3);
+    t.game.edit().phase(Phase::Business, P1);
+    t.act(P1, proposal(&[], 10, &[], 0));
+    t.act(P2, Action::Surrender);
+    assert_eq!(
+        (t.phase(), t.game.active_phase_player()),
+        (PhaseName::Business, P1)
+    );
+    assert!(!t.game.is_in_game(P2));
+}
+
+#[test]
+fn auction_closes_when_the_last_missing_bidder_surrenders() {
+    let mut t = Table::new(4);
+    t.game
+        .edit()
+        .position(P1, sq(1))
+        .phase(Phase::Management, P1);
+    t.act(P1, Action::DropPurchase { square: sq(1) });
+    t.act(P2, Action::Bid { amount: 500 });
+    t.act(P3, Action::Bid { amount: 100 });
+    let events = t.act(P4, Action::Surrender);
+    let EventKind::AuctionClosed { auction } = &events[0].kind else {
+        panic!("{events:?}")
+    };
+    assert_eq!(
+        (auction.winner, auction.final_amount),
+        (Some(P2), Some(500))
+    );
+    assert_eq!(t.money(P2), 1000);
+}
+
+#[test]
+fn a_surrendered_bidder_cannot_win() {
+    let mut t = Table::new(4);
+    t.game
+        .edit()
+        .position(P1, sq(1))
+        .phase(Phase::Management, P1);
+    t.act(P1, Action::DropPurchase { square: sq(1) });
+    t.act(P2, Action::Bid { amount: 500 });
+    t.act(P2, Action::Surrender);
+    t.act(P3, Action::Bid { amount: 100 });
+    let events = t.act(P4, Action::Bid { amount: 50 });
+    let EventKind::AuctionClosed { auction } = &events[0].kind else {
+        panic!("{events:?}")
+    };
+    assert_eq!(
+        (auction.winner, auction.final_amount),
+        (Some(P3), Some(100))
+    );
+}
+
+#[test]
+fn going_to_jail_square_by_move_leads_to_liquidation() {
+    let mut t = Table::new(3);
+    t.game.edit().position(P1, sq(14));
+    // 14 → bridge 15 → (even total 6 → outer) 16 … 20.
+    let EventKind::DiceThrown { path: walked, .. } = roll(&mut t, (1, 2, 3)) else {
+        unreachable!()
+    };
+    assert_eq!(walked.last(), Some(&sq(20)));
+    assert_eq!(
+        (t.position(P1), t.phase()),
+        (sq(201), PhaseName::Liquidation)
+    );
+    assert_eq!(t.game.player(P1).unwrap().stats.walked_squares, 6);
+}
+
+#[test]
+fn liquidation_refuses_to_end_the_turn_with_negative_money() {
+    let mut t = Table::new(3);
+    t.game.edit().money(P1, -10).phase(Phase::Business, P1);
+    t.act(P1, Action::NextPhase);
+    assert_eq!(t.phase(), PhaseName::Liquidation);
+    assert!(
+        t.game
+            .deadlines()
+            .iter()
+            .any(|d| d.timer == magnate_core::Timer::PhaseTimeout { player: P1 }),
+        "D-19"
+    );
+    assert_eq!(
+        t.refuse(P1, Action::NextPhase),
+        RuleError::Invalid(Invalid::NegativeBalance)
+    );
+}
+
+#[test]
+fn business_timeout_with_negative_money_kicks_the_player_out() {
+    let mut t = Table::new(3);
+    t.game
+        .edit()
+        .money(P1, -10)
+        .phase(Phase::Business, P1)
+        .buy(sq(1), P1);
+    t.act(P1, Action::NextPhase);
+    let events = t.tick_at(50_000_000);
+    assert_eq!(kinds(&events), vec!["Response", "ResponseSkipPhase"]);
+    assert!(!t.game.is_in_game(P1));
+    assert!(
+        t.game.holding(sq(1)).is_none(),
+        "the bankrupt player's squares go back to the bank"
+    );
+    assert_eq!(
+        (t.game.active_turn_player(), t.phase()),
+        (P2, PhaseName::RollTheDices)
+    );
+}
+
+#[test]
+fn errors_for_out_of_turn_wrong_phase_and_outsiders() {
+    let mut t = Table::new(3);
+    assert_eq!(
+        t.refuse(P2, Action::ThrowDice),
+        RuleError::NotActivePlayer { player: P2 }
+    );
+    assert!(matches!(
+        t.refuse(P1, Action::NextPhase),
+        RuleError::WrongPhase { .. }
+    ));
+    assert!(matches!(
+        t.refuse(P1, Action::Bid { amount: 1 }),
+        RuleError::WrongPhase { .. }
+    ));
+    assert_eq!(
+        t.refuse(P4, Action::Surrender),
+        RuleError::NotInGame { player: P4 }
+    );
+    assert_eq!(
+        t.refuse(P1, Action::PayBail),
+        RuleError::Invalid(Invalid::NotOnJailSquare)
+    );
+    t.game.edit().jailed(P1, 2).money(P1, 10);
+    assert_eq!(
+        t.refuse(P1, Action::PayBail),
+        RuleError::Logic(LogicError::BailUnaffordable)
+    );
+}
