@@ -213,13 +213,11 @@ fn check_invariants(game: &Game, initial_total: i64) -> Result<(), TestCaseError
     Ok(())
 }
 
-/// Runs a script; returns every (events or error) outcome and the hash after each step.
-fn run(
-    seed: u64,
-    players: usize,
-    bots: u8,
-    steps: &[Step],
-) -> Result<(Game, Vec<u64>, Vec<Vec<Event>>), TestCaseError> {
+/// The final game, the hash after each step and the events of each step.
+type Run = (Game, Vec<u64>, Vec<Vec<Event>>);
+
+/// Runs a script; returns the final game, the hash after each step and each step's events.
+fn run(seed: u64, players: usize, bots: u8, steps: &[Step]) -> Result<Run, TestCaseError> {
     let mut game = new_game(seed, players, bots);
     let initial_total = 1500 * players as i64;
     let mut now = Timestamp(1_000);
