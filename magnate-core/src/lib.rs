@@ -38,6 +38,7 @@
 
 mod action;
 mod board;
+pub mod bot;
 mod error;
 mod event;
 mod game;
@@ -60,6 +61,7 @@ struct ReadmeDoctests;
 
 pub use action::{Action, ActionKind, Input};
 pub use board::{Board, BoardError, Square, SquareKind};
+pub use bot::{bot_rng, BotLevel, BotMove, Policy, RandomBot, UnknownBotLevel};
 pub use error::{Invalid, LogicError, RuleError};
 pub use event::{AuctionOutcome, BonusAward, EndReason, Event, EventKind, View};
 pub use game::{BusinessAction, Game, Holding, Outcome, PlayerState, Stats};

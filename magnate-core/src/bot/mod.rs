@@ -1,0 +1,151 @@
+//! Bots: pure functions of (game, player, level, their own seeded generator) that pick one legal
+//! action (bots spec §1). The same code drives server games, self-play and benchmarks.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::action::Action;
+use crate::game::Game;
+use crate::ids::{PlayerId, Seed};
+use crate::legal::LegalAction;
+use crate::phase::Phase;
+use crate::rng::GameRng;
+
+/// Difficulty, with the snake_case wire names rooms use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BotLevel {
+    /// Always a random candidate (ε = 1.0).
+    VeryEasy,
+    /// Random 80 % of the time.
+    Easy,
+    /// Random 60 % of the time (the rooms' default).
+    Medium,
+    /// Random 40 % of the time.
+    Hard,
+    /// Random 20 % of the time.
+    VeryHard,
+    /// Always the best-scoring candidate (ε = 0).
+    Expert,
+}
+
+impl BotLevel {
+    /// Every level, easiest first.
+    pub const ALL: [BotLevel; 6] = [
+        BotLevel::VeryEasy,
+        BotLevel::Easy,
+        BotLevel::Medium,
+        BotLevel::Hard,
+        BotLevel::VeryHard,
+        BotLevel::Expert,
+    ];
+
+    /// The wire name (`very_easy`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BotLevel::VeryEasy => "very_easy",
+            BotLevel::Easy => "easy",
+            BotLevel::Medium => "medium",
+            BotLevel::Hard => "hard",
+            BotLevel::VeryHard => "very_hard",
+            BotLevel::Expert => "expert",
+        }
+    }
+
+    /// The exploration probability ε of the level (bots spec §3.1).
+    pub fn epsilon(self) -> f64 {
+        match self {
+            BotLevel::VeryEasy => 1.0,
+            BotLevel::Easy => 0.8,
+            BotLevel::Medium => 0.6,
+            BotLevel::Hard => 0.4,
+            BotLevel::VeryHard => 0.2,
+            BotLevel::Expert => 0.0,
+        }
+    }
+}
+
+impl fmt::Display for BotLevel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// An unknown bot level name.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "unknown bot level {0:?}; expected one of very_easy, easy, medium, hard, very_hard, expert"
+)]
+pub struct UnknownBotLevel(pub String);
+
+impl FromStr for BotLevel {
+    type Err = UnknownBotLevel;
+
+    fn from_str(name: &str) -> Result<BotLevel, UnknownBotLevel> {
+        BotLevel::ALL
+            .into_iter()
+            .find(|level| level.as_str() == name)
+            .ok_or_else(|| UnknownBotLevel(name.to_owned()))
+    }
+}
+
+/// What a bot decided.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BotMove {
+    /// This action, which [`Game::apply`] accepts.
+    Act(Action),
+    /// Nothing to do: not this player's move, or the game is over.
+    Idle,
+}
+
+/// A way of choosing actions.
+pub trait Policy {
+    /// Decides one move for `me`; draws only from `rng` (never from the game's generator).
+    fn decide(&self, game: &Game, me: PlayerId, rng: &mut GameRng) -> BotMove;
+}
+
+/// Picks uniformly among the legal actions (never surrendering while anything else is legal).
+/// A baseline for tests, fuzzing and load generation.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct RandomBot;
+
+impl Policy for RandomBot {
+    fn decide(&self, game: &Game, me: PlayerId, rng: &mut GameRng) -> BotMove {
+        let legal = game.legal_actions(me);
+        let useful: Vec<&LegalAction> = legal
+            .iter()
+            .filter(|l| !matches!(l, LegalAction::Exact(Action::Surrender)))
+            .collect();
+        if useful.is_empty() {
+            return BotMove::Idle;
+        }
+        let index = rng.below(useful.len() as u32) as usize;
+        let choice = u64::from(rng.below(u32::MAX)) << 32 | u64::from(rng.below(u32::MAX));
+        BotMove::Act(useful[index].instantiate(choice))
+    }
+}
+
+/// The generator of the bot in `seat`, derived from the game's seed (bots spec §1.4).
+pub fn bot_rng(game_seed: Seed, seat: usize) -> GameRng {
+    let mixed = game_seed.0 ^ (seat as u64 + 1).wrapping_mul(0xD1B5_4A32_D192_ED03);
+    GameRng::new(Seed(mixed.rotate_left(17) ^ 0x6A09_E667_F3BC_C908))
+}
+
+impl Game {
+    /// Players who may act now: every eligible bidder who has not bid during an auction, else
+    /// the active phase player; nobody once the game is over.
+    pub fn pending_actors(&self) -> Vec<PlayerId> {
+        if self.is_finished() {
+            return Vec::new();
+        }
+        match &self.phase {
+            Phase::Auction(_) => self
+                .ordered_players()
+                .filter(|id| self.check_bid(*id, 0).is_ok())
+                .collect(),
+            _ => vec![self.active_phase],
+        }
+    }
+}
