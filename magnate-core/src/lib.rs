@@ -46,6 +46,7 @@ mod hash;
 mod ids;
 mod legal;
 mod phase;
+pub mod record;
 mod rng;
 pub mod rules;
 mod setup;
@@ -68,6 +69,7 @@ pub use game::{BusinessAction, Game, Holding, Outcome, PlayerState, Stats};
 pub use ids::{PlayerId, Seed, SquareId};
 pub use legal::LegalAction;
 pub use phase::{Auction, Phase, PhaseName, TradeProposal};
+pub use record::{replay, GameRecord, RecordEntry, RecordHeader, Recorder, ReplayError, Replayed};
 pub use rng::{GameRng, RNG_ALGORITHM};
 pub use rules::cards::{CardOutcome, FantasyCard, FantasyResult, FantasyType};
 pub use setup::{

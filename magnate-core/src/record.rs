@@ -1,0 +1,271 @@
+//! Game records: a versioned, self-describing log of a game (header + every input with its time
+//! and the state hash after it), and their replay. The format is documented in
+//! `docs/record-format.md`.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::action::Input;
+use crate::bot::BotLevel;
+use crate::error::RuleError;
+use crate::event::Event;
+use crate::game::Game;
+use crate::ids::{PlayerId, Seed};
+use crate::rng::RNG_ALGORITHM;
+use crate::setup::{Setup, SetupError};
+use crate::time::Timestamp;
+
+/// The `format` field of every record.
+pub const RECORD_FORMAT: &str = "magnate-game-record";
+/// The current record format version.
+pub const RECORD_VERSION: u32 = 1;
+/// The rules version: bumped whenever a rule change alters outcomes for the same inputs.
+pub const RULES_VERSION: &str = "magnate-rules-1";
+
+/// Everything needed to recreate a game before its first input.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordHeader {
+    /// Always [`RECORD_FORMAT`].
+    pub format: String,
+    /// The format version ([`RECORD_VERSION`]).
+    pub version: u32,
+    /// The rules version ([`RULES_VERSION`]).
+    pub rules_version: String,
+    /// The generator ([`RNG_ALGORITHM`]).
+    pub rng: String,
+    /// The game's seed.
+    pub seed: Seed,
+    /// Players (joining order), house rules and timers.
+    pub setup: Setup,
+    /// Levels of the bots, by player (informational: bot moves are recorded as inputs).
+    #[serde(default)]
+    pub bot_levels: BTreeMap<PlayerId, BotLevel>,
+    /// Creation time.
+    pub started_at: Timestamp,
+}
+
+/// One input of the game, in order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordEntry {
+    /// Position in the record, from 0.
+    pub index: u64,
+    /// The time given with the input.
+    pub now: Timestamp,
+    /// The input.
+    pub input: Input,
+    /// [`Game::state_hash`] after the input, as 16 lowercase hex digits.
+    pub hash: String,
+}
+
+/// A complete record: the header and every accepted input.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GameRecord {
+    /// How to create the game.
+    pub header: RecordHeader,
+    /// Every accepted input, in order.
+    pub entries: Vec<RecordEntry>,
+}
+
+/// Why a record could not be replayed.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ReplayError {
+    /// The header names another format or an unsupported version.
+    #[error("unsupported record: format {format:?} version {version} (expected {RECORD_FORMAT:?} version {RECORD_VERSION})")]
+    UnsupportedFormat {
+        /// The format found.
+        format: String,
+        /// The version found.
+        version: u32,
+    },
+    /// The record was made with other rules or another generator.
+    #[error("record made with rules {rules:?} and generator {rng:?}; this build has {RULES_VERSION:?} and {RNG_ALGORITHM:?}")]
+    IncompatibleRules {
+        /// Rules version found.
+        rules: String,
+        /// Generator found.
+        rng: String,
+    },
+    /// The setup is invalid.
+    #[error("invalid setup: {0}")]
+    Setup(#[from] SetupError),
+    /// An entry is out of sequence.
+    #[error("input {index}: expected index {expected}")]
+    OutOfSequence {
+        /// The entry's index.
+        index: u64,
+        /// The index it should have.
+        expected: u64,
+    },
+    /// The engine refused an input.
+    #[error("input {index} was refused: {error}")]
+    Refused {
+        /// The entry's index.
+        index: u64,
+        /// Why.
+        error: RuleError,
+    },
+    /// The state after an input differs from the recorded hash.
+    #[error("input {index}: state hash {actual} differs from the recorded {recorded}")]
+    Diverged {
+        /// The entry's index.
+        index: u64,
+        /// The recorded hash.
+        recorded: String,
+        /// The hash found on replay.
+        actual: String,
+    },
+}
+
+impl ReplayError {
+    /// The index of the first bad input, if the error concerns one.
+    pub fn index(&self) -> Option<u64> {
+        match self {
+            ReplayError::OutOfSequence { index, .. }
+            | ReplayError::Refused { index, .. }
+            | ReplayError::Diverged { index, .. } => Some(*index),
+            _ => None,
+        }
+    }
+}
+
+/// Formats a state hash as written in records.
+pub fn format_hash(hash: u64) -> String {
+    format!("{hash:016x}")
+}
+
+impl RecordHeader {
+    /// A header for a new game with the current format, rules and generator.
+    pub fn new(setup: Setup, seed: Seed, started_at: Timestamp) -> RecordHeader {
+        RecordHeader {
+            format: RECORD_FORMAT.to_owned(),
+            version: RECORD_VERSION,
+            rules_version: RULES_VERSION.to_owned(),
+            rng: RNG_ALGORITHM.to_owned(),
+            seed,
+            setup,
+            bot_levels: BTreeMap::new(),
+            started_at,
+        }
+    }
+
+    /// Checks the header and creates the game it describes.
+    pub fn create_game(&self) -> Result<Game, ReplayError> {
+        if self.format != RECORD_FORMAT || self.version != RECORD_VERSION {
+            return Err(ReplayError::UnsupportedFormat {
+                format: self.format.clone(),
+                version: self.version,
+            });
+        }
+        if self.rules_version != RULES_VERSION || self.rng != RNG_ALGORITHM {
+            return Err(ReplayError::IncompatibleRules {
+                rules: self.rules_version.clone(),
+                rng: self.rng.clone(),
+            });
+        }
+        Ok(Game::new(self.setup.clone(), self.seed, self.started_at)?)
+    }
+}
+
+/// A game being recorded: applies inputs and keeps the record in step.
+#[derive(Clone, Debug)]
+pub struct Recorder {
+    game: Game,
+    record: GameRecord,
+}
+
+impl Recorder {
+    /// Creates a game from a header and starts its record.
+    pub fn new(header: RecordHeader) -> Result<Recorder, ReplayError> {
+        let game = header.create_game()?;
+        Ok(Recorder {
+            game,
+            record: GameRecord {
+                header,
+                entries: Vec::new(),
+            },
+        })
+    }
+
+    /// Applies an input; on success appends it to the record (refused inputs are not recorded).
+    pub fn apply(&mut self, input: Input, now: Timestamp) -> Result<Vec<Event>, RuleError> {
+        let events = self.game.apply(input.clone(), now)?;
+        let index = self.record.entries.len() as u64;
+        let hash = format_hash(self.game.state_hash());
+        self.record.entries.push(RecordEntry {
+            index,
+            now,
+            input,
+            hash,
+        });
+        Ok(events)
+    }
+
+    /// The game.
+    pub fn game(&self) -> &Game {
+        &self.game
+    }
+
+    /// The record so far.
+    pub fn record(&self) -> &GameRecord {
+        &self.record
+    }
+
+    /// The game and its record.
+    pub fn into_parts(self) -> (Game, GameRecord) {
+        (self.game, self.record)
+    }
+}
+
+/// A replayed game with the events of every input.
+#[derive(Clone, Debug)]
+pub struct Replayed {
+    /// The final game.
+    pub game: Game,
+    /// The events of each input, in order.
+    pub events: Vec<Vec<Event>>,
+}
+
+/// Re-applies a record and checks the hash after every input; fails on the first input that is
+/// refused or whose hash differs.
+pub fn replay(record: &GameRecord) -> Result<Replayed, ReplayError> {
+    replay_entries(&record.header, &record.entries, true)
+}
+
+/// Replays a header and entries; with `verify` the hash after each input is checked. Stops at the
+/// first error.
+pub fn replay_entries(
+    header: &RecordHeader,
+    entries: &[RecordEntry],
+    verify: bool,
+) -> Result<Replayed, ReplayError> {
+    let mut game = header.create_game()?;
+    let mut events = Vec::with_capacity(entries.len());
+    for (expected, entry) in entries.iter().enumerate() {
+        let expected = expected as u64;
+        if entry.index != expected {
+            return Err(ReplayError::OutOfSequence {
+                index: entry.index,
+                expected,
+            });
+        }
+        let produced = game
+            .apply(entry.input.clone(), entry.now)
+            .map_err(|error| ReplayError::Refused {
+                index: entry.index,
+                error,
+            })?;
+        if verify {
+            let actual = format_hash(game.state_hash());
+            if actual != entry.hash {
+                return Err(ReplayError::Diverged {
+                    index: entry.index,
+                    recorded: entry.hash.clone(),
+                    actual,
+                });
+            }
+        }
+        events.push(produced);
+    }
+    Ok(Replayed { game, events })
+}
