@@ -62,7 +62,9 @@ struct ReadmeDoctests;
 
 pub use action::{Action, ActionKind, Input};
 pub use board::{Board, BoardError, Square, SquareKind};
-pub use bot::{bot_rng, BotLevel, BotMove, Policy, RandomBot, UnknownBotLevel};
+pub use bot::{
+    bot_rng, BotLevel, BotMove, BotTuning, EvBot, Formulas, Policy, RandomBot, UnknownBotLevel,
+};
 pub use error::{Invalid, LogicError, RuleError};
 pub use event::{AuctionOutcome, BonusAward, EndReason, Event, EventKind, View};
 pub use game::{BusinessAction, Game, Holding, Outcome, PlayerState, Stats};

@@ -1,6 +1,13 @@
 //! Bots: pure functions of (game, player, level, their own seeded generator) that pick one legal
 //! action (bots spec §1). The same code drives server games, self-play and benchmarks.
 
+mod candidates;
+mod ev;
+mod trade;
+mod value;
+
+pub use ev::{score, BotTuning, EvBot, Formulas};
+
 use std::fmt;
 use std::str::FromStr;
 

@@ -1,6 +1,7 @@
 //! Integration tests of magnate-core through its public API.
 #![allow(missing_docs, reason = "test helpers need no API docs")]
 
+mod bots;
 mod properties;
 mod scenarios;
 mod snapshots;

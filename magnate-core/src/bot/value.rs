@@ -1,0 +1,759 @@
+//! The valuation formulas of bots spec §5, in two variants: the reference's formulas verbatim
+//! ([`Formulas::Reference`], used by the golden values of §10) and the corrected ones that the
+//! defect fixes of §11 ask for ([`Formulas::Engine`], the default of every level).
+//!
+//! Corrected variant, in short:
+//!
+//! * rents come from the rules engine ([`Game::rent_due`], [`rent_for`]) [D8];
+//! * every acquisition, loss, build, demolition and (un)mortgage is valued as the change of the
+//!   owner's whole rent income, computed by one function ([`Valuer::income`]), so an action and
+//!   its inverse score exact opposites [D7a, D9];
+//! * expected visits count remaining rounds with a floor [D10];
+//! * leaving jail, tram rides and fantasy cards use a one-roll look-ahead over the real dice and
+//!   the card table [D12, D13, D14].
+
+use std::cell::OnceCell;
+
+use crate::board::{Square, SquareKind};
+use crate::game::{Game, Holding};
+use crate::ids::{PlayerId, SquareId};
+use crate::rules::cards::{FantasyCard, FantasyType};
+use crate::rules::rent::rent_for;
+use crate::rules::{step_options, walk};
+
+use super::ev::{BotTuning, Formulas};
+
+/// An ownership table indexed like [`crate::Board::squares`].
+pub(crate) type Table = Vec<Option<Holding>>;
+
+/// Everything a decision values, for one (game, player, tuning); caches the landing values.
+pub(crate) struct Valuer<'a> {
+    pub(crate) game: &'a Game,
+    pub(crate) me: PlayerId,
+    pub(crate) tuning: &'a BotTuning,
+    /// Players still in the game.
+    pub(crate) n: usize,
+    /// `max(1, n − 1)`.
+    pub(crate) k: f64,
+    /// Expected visits `V` (§5.1, D10).
+    pub(crate) v: f64,
+    table: Table,
+    land: OnceCell<Vec<f64>>,
+}
+
+impl<'a> Valuer<'a> {
+    pub(crate) fn new(game: &'a Game, me: PlayerId, tuning: &'a BotTuning) -> Valuer<'a> {
+        let n = game.ordered_players().count();
+        let k = n.saturating_sub(1).max(1) as f64;
+        let table = game
+            .board()
+            .squares()
+            .iter()
+            .map(|s| game.holding(s.id))
+            .collect();
+        let mut valuer = Valuer {
+            game,
+            me,
+            tuning,
+            n,
+            k,
+            v: 0.0,
+            table,
+            land: OnceCell::new(),
+        };
+        valuer.v = valuer.visits();
+        valuer
+    }
+
+    fn reference(&self) -> bool {
+        self.tuning.formulas == Formulas::Reference
+    }
+
+    fn square(&self, id: SquareId) -> Option<&'static Square> {
+        self.game.board().square(id)
+    }
+
+    fn index(&self, id: SquareId) -> Option<usize> {
+        self.game.board().index_of(id)
+    }
+
+    fn money(&self, player: PlayerId) -> i64 {
+        self.game.player(player).map_or(0, |p| p.money)
+    }
+
+    /// `P(s)`: purchase price of a buyable, fare of a tram, else 0.
+    pub(crate) fn price(&self, id: SquareId) -> i64 {
+        match self.square(id).map(|s| &s.kind) {
+            Some(SquareKind::Tram { fare }) => *fare,
+            Some(_) => self.square(id).and_then(Square::buy_price).unwrap_or(0),
+            None => 0,
+        }
+    }
+
+    /// `V` (§5.1): reference `landing × k × max(1, H − t)`; corrected (D10)
+    /// `landing × k × max(min_rounds, (H − t) / n)`, where `H` is the horizon, shortened to the
+    /// game's turn limit when it has one and `respect_turn_limit` is set.
+    fn visits(&self) -> f64 {
+        let t = f64::from(self.game.current_turn());
+        let tuning = self.tuning;
+        if self.reference() {
+            let left = (f64::from(tuning.horizon_turns) - t).max(1.0);
+            return tuning.landing_prob * self.k * left;
+        }
+        let mut horizon = tuning.horizon_turns;
+        if tuning.respect_turn_limit {
+            if let Some(limit) = self.game.rules().max_turns {
+                horizon = horizon.min(limit);
+            }
+        }
+        let rounds = (f64::from(horizon) - t) / self.n.max(1) as f64;
+        tuning.landing_prob * self.k * rounds.max(tuning.min_horizon_rounds)
+    }
+
+    // ----- rents and income --------------------------------------------------------------
+
+    fn owned_of_kind(&self, table: &Table, owner: PlayerId, kind: &SquareKind) -> usize {
+        let board = self.game.board();
+        board
+            .squares()
+            .iter()
+            .zip(table)
+            .filter(|(s, h)| {
+                h.is_some_and(|h| h.owner == owner)
+                    && std::mem::discriminant(&s.kind) == std::mem::discriminant(kind)
+            })
+            .count()
+    }
+
+    /// Development level of a street in `table`: −1 unless its owner holds the whole group.
+    fn level(&self, table: &Table, id: SquareId) -> i8 {
+        let board = self.game.board();
+        let (Some(index), Some(group)) = (self.index(id), self.square(id).and_then(|s| s.group()))
+        else {
+            return -1;
+        };
+        let Some(holding) = table[index] else {
+            return -1;
+        };
+        let owns_all = board.group_squares(group).iter().all(|m| {
+            self.index(*m)
+                .and_then(|i| table[i])
+                .is_some_and(|h| h.owner == holding.owner)
+        });
+        if owns_all {
+            holding.houses.max(0)
+        } else {
+            -1
+        }
+    }
+
+    /// The rent income of `player` in `table`: the sum of the engine's rent of every square the
+    /// player holds unmortgaged (one landing on each square). The single valuation of "owning"
+    /// of the corrected formulas (D7a, D9).
+    pub(crate) fn income(&self, table: &Table, player: PlayerId) -> i64 {
+        let squares = self.game.board().squares();
+        let (mut bridges, mut servers) = (0, 0);
+        for (square, holding) in squares.iter().zip(table) {
+            if holding.is_some_and(|h| h.owner == player) {
+                match square.kind {
+                    SquareKind::Bridge { .. } => bridges += 1,
+                    SquareKind::Server { .. } => servers += 1,
+                    _ => {}
+                }
+            }
+        }
+        squares
+            .iter()
+            .zip(table)
+            .filter(|(_, h)| h.is_some_and(|h| h.owner == player && !h.mortgaged))
+            .map(|(square, _)| match square.kind {
+                SquareKind::Property { .. } => {
+                    rent_for(&square.kind, self.level(table, square.id), 0)
+                }
+                SquareKind::Bridge { .. } => rent_for(&square.kind, -1, bridges),
+                SquareKind::Server { .. } => rent_for(&square.kind, -1, servers),
+                _ => 0,
+            })
+            .sum()
+    }
+
+    /// A copy of the current ownership table.
+    pub(crate) fn table(&self) -> Table {
+        self.table.clone()
+    }
+
+    /// The table with `square` given to `owner` (unmortgaged unless it keeps its flag).
+    fn with_owner(&self, mut table: Table, square: SquareId, owner: PlayerId) -> Table {
+        if let Some(i) = self.index(square) {
+            let mortgaged = table[i].is_some_and(|h| h.mortgaged);
+            table[i] = Some(Holding {
+                owner,
+                houses: -1,
+                mortgaged,
+            });
+        }
+        table
+    }
+
+    fn without(&self, mut table: Table, square: SquareId) -> Table {
+        if let Some(i) = self.index(square) {
+            table[i] = None;
+        }
+        table
+    }
+
+    /// `Rent(s)` (§5.2): what the bot expects to pay on `s`. Corrected: the engine's rent (D8).
+    pub(crate) fn rent(&self, id: SquareId) -> i64 {
+        if !self.reference() {
+            return self.game.rent_due(self.me, id);
+        }
+        let (Some(square), Some(holding)) = (self.square(id), self.game.holding(id)) else {
+            return 0;
+        };
+        match &square.kind {
+            SquareKind::Property { rents, .. } => {
+                if holding.houses < 0 || holding.mortgaged {
+                    0
+                } else {
+                    rents[usize::from(holding.houses.unsigned_abs()).min(rents.len() - 1)]
+                }
+            }
+            SquareKind::Bridge { .. } | SquareKind::Server { .. } => {
+                let rents = rent_table(square);
+                let c = self.owned_of_kind(&self.table, holding.owner, &square.kind);
+                if c >= 1 && !rents.is_empty() {
+                    rents[(c - 1).min(rents.len() - 1)]
+                } else {
+                    0
+                }
+            }
+            _ => 0,
+        }
+    }
+
+    /// `Gain(s, p)` (§5.3): income change if `p` acquires `s`.
+    pub(crate) fn gain(&self, id: SquareId, p: PlayerId) -> f64 {
+        let Some(square) = self.square(id) else {
+            return 0.0;
+        };
+        if !self.reference() {
+            let before = self.table();
+            let mut after = self.with_owner(before.clone(), id, p);
+            if let Some(i) = self.index(id) {
+                // The potential income: as if unmortgaged.
+                after[i] = after[i].map(|h| Holding {
+                    mortgaged: false,
+                    ..h
+                });
+            }
+            return (self.income(&after, p) - self.income(&before, p)) as f64;
+        }
+        match &square.kind {
+            SquareKind::Property { group, rents, .. } => {
+                let members = self.game.board().group_squares(*group);
+                let o = self.owned_in(members, p);
+                let b = rents[0] as f64;
+                if o + 1 == members.len() {
+                    b * (o + 1) as f64
+                } else {
+                    b
+                }
+            }
+            SquareKind::Bridge { .. } | SquareKind::Server { .. } => {
+                let rents = rent_table(square);
+                if rents.is_empty() {
+                    return 0.0;
+                }
+                let c = self.owned_of_kind(&self.table, p, &square.kind);
+                let after = rents[c.min(rents.len() - 1)];
+                let before = if c > 0 { rents[c - 1] } else { 0 };
+                (after - before) as f64
+            }
+            _ => 0.0,
+        }
+    }
+
+    /// `Loss(s, p)` (§5.3): income change if `p` gives up `s`.
+    pub(crate) fn loss(&self, id: SquareId, p: PlayerId) -> f64 {
+        let Some(square) = self.square(id) else {
+            return 0.0;
+        };
+        if !self.reference() {
+            let before = self.table();
+            let after = self.without(before.clone(), id);
+            return (self.income(&before, p) - self.income(&after, p)) as f64;
+        }
+        match &square.kind {
+            SquareKind::Property { group, rents, .. } => {
+                let members = self.game.board().group_squares(*group);
+                let o = self.owned_in(members, p);
+                let b = rents[0] as f64;
+                if o == members.len() {
+                    b * (o + 1) as f64
+                } else {
+                    b
+                }
+            }
+            SquareKind::Bridge { .. } | SquareKind::Server { .. } => {
+                let rents = rent_table(square);
+                if rents.is_empty() {
+                    return 0.0;
+                }
+                let c = self.owned_of_kind(&self.table, p, &square.kind);
+                let now = if c > 0 {
+                    rents[(c - 1).min(rents.len() - 1)]
+                } else {
+                    0
+                };
+                let after = if c > 1 { rents[c - 2] } else { 0 };
+                (now - after) as f64
+            }
+            _ => 0.0,
+        }
+    }
+
+    fn owned_in(&self, members: &[SquareId], p: PlayerId) -> usize {
+        members
+            .iter()
+            .filter(|m| self.game.holding(**m).is_some_and(|h| h.owner == p))
+            .count()
+    }
+
+    fn has_foothold(&self, id: SquareId, q: PlayerId) -> bool {
+        let Some(square) = self.square(id) else {
+            return false;
+        };
+        match &square.kind {
+            SquareKind::Property { group, .. } => {
+                self.owned_in(self.game.board().group_squares(*group), q) > 0
+            }
+            kind => self.owned_of_kind(&self.table, q, kind) > 0,
+        }
+    }
+
+    // ----- buying, worth, reserve -------------------------------------------------------
+
+    /// `EV_buy(s)` (§5.4). `exclude` leaves one opponent out of the blocking term (the current
+    /// owner, when valuing a trade, D16).
+    pub(crate) fn ev_buy_excluding(&self, id: SquareId, exclude: Option<PlayerId>) -> f64 {
+        let price = self.price(id);
+        if price <= 0 || !self.square(id).is_some_and(Square::is_ownable) {
+            return 0.0;
+        }
+        let own = self.gain(id, self.me) * self.v;
+        let best = self
+            .game
+            .ordered_players()
+            .filter(|q| *q != self.me && Some(*q) != exclude && self.has_foothold(id, *q))
+            .map(|q| self.gain(id, q))
+            .fold(f64::NEG_INFINITY, f64::max);
+        let block = if best > 0.0 {
+            best * self.v / self.k
+        } else {
+            0.0
+        };
+        own + block - price as f64 + (price / 2) as f64
+    }
+
+    /// `EV_buy(s)` (§5.4).
+    pub(crate) fn ev_buy(&self, id: SquareId) -> f64 {
+        self.ev_buy_excluding(id, None)
+    }
+
+    /// `W(s) = EV_buy(s) + P(s)` (§5.4).
+    pub(crate) fn worth(&self, id: SquareId) -> f64 {
+        self.ev_buy(id) + self.price(id) as f64
+    }
+
+    /// `Reserve` (§5.5): the highest rent the bot could be charged on one landing.
+    pub(crate) fn reserve(&self) -> i64 {
+        self.game
+            .holdings()
+            .filter(|(_, h)| h.owner != self.me)
+            .map(|(s, _)| self.rent(s))
+            .max()
+            .unwrap_or(0)
+            .max(0)
+    }
+
+    /// `MaxBid(s)` (§5.5).
+    pub(crate) fn max_bid(&self, id: SquareId) -> i64 {
+        let budget = (self.money(self.me) - self.reserve()).max(0);
+        let cap = (self.tuning.auction_roi * self.worth(id)).trunc();
+        // Saturating conversion: the cap is a finite real of board magnitude.
+        budget.min(cap as i64)
+    }
+
+    // ----- jail, landing, look-ahead ----------------------------------------------------
+
+    /// `EV_exit` (§5.6), the whole-board sum of the reference.
+    pub(crate) fn ev_exit(&self) -> f64 {
+        let board = self.game.board();
+        let unowned: f64 = board
+            .squares()
+            .iter()
+            .filter(|s| s.is_ownable() && self.game.holding(s.id).is_none())
+            .map(|s| self.ev_buy(s.id))
+            .sum();
+        let rents: f64 = self
+            .game
+            .holdings()
+            .filter(|(_, h)| h.owner != self.me)
+            .map(|(s, _)| self.rent(s) as f64 * self.v)
+            .sum();
+        unowned - rents
+    }
+
+    /// `Land(s)` (§5.7), cached per square.
+    pub(crate) fn land(&self, id: SquareId) -> f64 {
+        let table = self.land.get_or_init(|| {
+            let exit = if self.reference() {
+                self.ev_exit()
+            } else {
+                0.0
+            };
+            self.game
+                .board()
+                .squares()
+                .iter()
+                .map(|s| self.land_uncached(s, exit))
+                .collect()
+        });
+        self.index(id).map_or(0.0, |i| table[i])
+    }
+
+    fn land_uncached(&self, square: &Square, ev_exit: f64) -> f64 {
+        match &square.kind {
+            _ if square.is_ownable() => match self.game.holding(square.id) {
+                None => self.ev_buy(square.id),
+                Some(h) if h.owner == self.me || h.mortgaged => 0.0,
+                Some(_) => -(self.rent(square.id) as f64),
+            },
+            SquareKind::GoToJail => {
+                if self.reference() {
+                    -ev_exit
+                } else {
+                    // Corrected: the bail the bot will end up paying (D13).
+                    -(self.game.board().bail() as f64)
+                }
+            }
+            SquareKind::Parking => self.game.parking_money() as f64,
+            SquareKind::Exit { salary } => *salary as f64,
+            SquareKind::Fantasy if !self.reference() => self.mean_card_value(),
+            SquareKind::Fantasy => self.tuning.unknown_card_value,
+            _ => 0.0,
+        }
+    }
+
+    /// `Ahead(s)` (§5.8): reference, the mean `Land` of the next 12 squares on the main path;
+    /// corrected, the one-roll look-ahead [`Valuer::roll_value`] (D14).
+    pub(crate) fn ahead(&self, id: SquareId) -> f64 {
+        if !self.reference() {
+            return self.roll_value(id);
+        }
+        let board = self.game.board();
+        let mut sum = 0.0;
+        let mut current = id;
+        for _ in 0..self.tuning.lookahead_squares {
+            let Some(square) = board.square(current) else {
+                break;
+            };
+            current = square.successor;
+            sum += self.land(current);
+        }
+        sum / f64::from(self.tuning.lookahead_squares.max(1))
+    }
+
+    /// The expected `Land` of the square one throw from `from` leads to, over the 216 throws,
+    /// assuming the bot picks its best destination (bus die 4–6: `d1`, `d2` or `d1 + d2`;
+    /// 1–3: the sum of all three; a triple of faces ≤ 3: any square but the jail). Extra rolls
+    /// after doubles are not followed.
+    pub(crate) fn roll_value(&self, from: SquareId) -> f64 {
+        let board = self.game.board();
+        let jail = board.jail();
+        let anywhere = board
+            .squares()
+            .iter()
+            .filter(|s| s.id != jail)
+            .map(|s| self.land(s.id))
+            .fold(f64::NEG_INFINITY, f64::max);
+        let mut total = 0.0;
+        for d1 in 1..=6u8 {
+            for d2 in 1..=6u8 {
+                for bus in 1..=6u8 {
+                    if bus <= 3 && d1 == d2 && d2 == bus {
+                        total += anywhere;
+                        continue;
+                    }
+                    total += step_options(d1, d2, bus)
+                        .into_iter()
+                        .map(|steps| self.land(walk(board, from, steps).last))
+                        .fold(f64::NEG_INFINITY, f64::max);
+                }
+            }
+        }
+        total / 216.0
+    }
+
+    /// Probability that a throw is a double that is not a triple (a free exit from jail).
+    pub(crate) fn free_exit_probability() -> f64 {
+        let mut count = 0;
+        for d1 in 1..=6u8 {
+            for bus in 1..=6u8 {
+                if !(bus <= 3 && bus == d1) {
+                    count += 1;
+                }
+            }
+        }
+        f64::from(count) / 216.0
+    }
+
+    /// Score of paying bail (§5.10). Reference `EV_exit − bail`. Corrected (D13): paying buys a
+    /// roll now instead of the free exit a double gives; on the last jail turn the bail is
+    /// charged anyway, so paying gains nothing.
+    pub(crate) fn pay_bail(&self) -> f64 {
+        let bail = self.game.board().bail() as f64;
+        if self.reference() {
+            return self.ev_exit() - bail;
+        }
+        let turns = self.game.player(self.me).map_or(0, |p| p.jail_turns);
+        if turns <= 1 {
+            return 0.0;
+        }
+        let roll = self.roll_value(self.game.board().jail());
+        (1.0 - Valuer::free_exit_probability()) * roll - bail
+    }
+
+    // ----- fantasy cards ----------------------------------------------------------------
+
+    /// The value of a card to the bot (D12): money cards by their amount, jail by the bail,
+    /// house cards by the build price they move; moves are valued 0. Cards are free (rules
+    /// D-34), so no cost is subtracted.
+    pub(crate) fn card_value(&self, card: FantasyCard) -> f64 {
+        use FantasyType::*;
+        let value = card.value.unwrap_or(0) as f64;
+        let m = self.money(self.me).max(0) as f64;
+        let others = self.k.min((self.n.saturating_sub(1)) as f64);
+        let bail = self.game.board().bail() as f64;
+        let mine = || self.game.holdings().filter(|(_, h)| h.owner == self.me);
+        let build = |s: SquareId| self.square(s).and_then(Square::build_price).unwrap_or(0) as f64;
+        let mean = |values: Vec<f64>| {
+            if values.is_empty() {
+                0.0
+            } else {
+                values.iter().sum::<f64>() / values.len() as f64
+            }
+        };
+        match card.fantasy_type {
+            WinPlainMoney => value,
+            LosePlainMoney => -value,
+            WinRatioMoney => m * value / 100.0,
+            LoseRatioMoney => -m * value / 100.0,
+            ShareMoneyAll => -value * others,
+            EverybodySendsYouMoney => value * others,
+            GetParkingMoney => self.game.parking_money() as f64,
+            GoToJail | EverybodyToJail => -bail,
+            GoToStart => self.game.board().salary() as f64,
+            BreakOwnHouse => -mean(
+                mine()
+                    .filter(|(_, h)| h.houses >= 1)
+                    .map(|(s, _)| build(s))
+                    .collect(),
+            ),
+            Earthquake => -mine()
+                .filter(|(_, h)| h.houses >= 1)
+                .map(|(s, _)| build(s))
+                .sum::<f64>(),
+            FreeHouse => mean(
+                mine()
+                    .filter(|(_, h)| (0..5).contains(&h.houses))
+                    .map(|(s, _)| build(s))
+                    .collect(),
+            ),
+            ReviveProperty => mean(
+                mine()
+                    .filter(|(_, h)| h.mortgaged)
+                    .map(|(s, _)| (self.price(s) / 2) as f64)
+                    .collect(),
+            ),
+            BreakOpponentHouse
+            | ShufflePositions
+            | MoveAnywhereRandom
+            | MoveOpponentAnywhereRandom
+            | SendToJail
+            | DoubleOrNothing
+            | Magnetism => 0.0,
+        }
+    }
+
+    /// The mean value of a blind draw: every type equally likely, then every value (D12).
+    pub(crate) fn mean_card_value(&self) -> f64 {
+        let mut total = 0.0;
+        for fantasy_type in FantasyType::ALL {
+            let options = fantasy_type.value_options();
+            total += if options.is_empty() {
+                self.card_value(FantasyCard::new(fantasy_type, None))
+            } else {
+                options
+                    .iter()
+                    .map(|v| self.card_value(FantasyCard::new(fantasy_type, Some(*v))))
+                    .sum::<f64>()
+                    / options.len() as f64
+            };
+        }
+        total / FantasyType::ALL.len() as f64
+    }
+
+    // ----- business ---------------------------------------------------------------------
+
+    fn rents_of(&self, id: SquareId) -> &'static [i64] {
+        self.square(id).map_or(&[], rent_table)
+    }
+
+    fn with_houses(&self, mut table: Table, id: SquareId, delta: i8) -> Table {
+        if let Some(i) = self.index(id) {
+            table[i] = table[i].map(|h| Holding {
+                houses: h.houses.saturating_add(delta),
+                ..h
+            });
+        }
+        table
+    }
+
+    fn with_mortgage(&self, mut table: Table, id: SquareId, mortgaged: bool) -> Table {
+        if let Some(i) = self.index(id) {
+            table[i] = table[i].map(|h| Holding { mortgaged, ..h });
+        }
+        table
+    }
+
+    fn income_delta(&self, after: &Table) -> f64 {
+        (self.income(after, self.me) - self.income(&self.table, self.me)) as f64
+    }
+
+    fn houses(&self, id: SquareId) -> i8 {
+        self.game.holding(id).map_or(-1, |h| h.houses)
+    }
+
+    /// Score of building one level on `s` (§5.10).
+    pub(crate) fn build(&self, id: SquareId) -> f64 {
+        let cost = self.square(id).and_then(Square::build_price).unwrap_or(0) as f64;
+        if !self.reference() {
+            let after = self.with_houses(self.table(), id, 1);
+            return self.income_delta(&after) * self.v - cost;
+        }
+        let rents = self.rents_of(id);
+        let h = usize::from(self.houses(id).max(0).unsigned_abs());
+        if h + 1 >= rents.len() {
+            return 0.0;
+        }
+        (rents[h + 1] - rents[h]) as f64 * self.v - cost
+    }
+
+    /// Score of demolishing one level on `s` (§5.10).
+    pub(crate) fn demolish(&self, id: SquareId) -> f64 {
+        let refund = (self.square(id).and_then(Square::build_price).unwrap_or(0) / 2) as f64;
+        if !self.reference() {
+            let after = self.with_houses(self.table(), id, -1);
+            return refund + self.income_delta(&after) * self.v;
+        }
+        let rents = self.rents_of(id);
+        let h = usize::from(self.houses(id).max(0).unsigned_abs());
+        if h == 0 || h >= rents.len() {
+            return refund;
+        }
+        refund - (rents[h] - rents[h - 1]) as f64 * self.v
+    }
+
+    /// Score of mortgaging `s` (§5.10).
+    pub(crate) fn mortgage(&self, id: SquareId) -> f64 {
+        let half = (self.price(id) / 2) as f64;
+        if !self.reference() {
+            let after = self.with_mortgage(self.table(), id, true);
+            return half + self.income_delta(&after) * self.v;
+        }
+        half - self.loss(id, self.me) * self.v
+    }
+
+    /// Score of lifting the mortgage on `s` (§5.10): corrected, the exact opposite of
+    /// [`Valuer::mortgage`] in the state it leads to (D7a).
+    pub(crate) fn unmortgage(&self, id: SquareId) -> f64 {
+        let half = (self.price(id) / 2) as f64;
+        if !self.reference() {
+            let after = self.with_mortgage(self.table(), id, false);
+            return self.income_delta(&after) * self.v - half;
+        }
+        self.gain(id, self.me) * self.v - half
+    }
+
+    // ----- trades -----------------------------------------------------------------------
+
+    /// `Net(p, G, L, in, out)` (§5.9). Reference: each square valued alone. Corrected: the
+    /// income change of the whole exchange at once (so bundles that complete a group count,
+    /// D16), plus the mortgage value of unmortgaged squares.
+    pub(crate) fn net(
+        &self,
+        p: PlayerId,
+        gained: &[SquareId],
+        lost: &[SquareId],
+        cash_in: i64,
+        cash_out: i64,
+    ) -> f64 {
+        let half = |s: &SquareId| (self.price(*s) / 2) as f64;
+        let cash = (cash_in - cash_out) as f64;
+        if self.reference() {
+            let plus: f64 = gained
+                .iter()
+                .map(|g| self.gain(*g, p) * self.v + half(g))
+                .sum();
+            let minus: f64 = lost
+                .iter()
+                .map(|l| self.loss(*l, p) * self.v + half(l))
+                .sum();
+            return cash + plus - minus;
+        }
+        let before = self.table();
+        let mut after = before.clone();
+        for l in lost {
+            after = self.without(after, *l);
+        }
+        for g in gained {
+            after = self.with_owner(after, *g, p);
+        }
+        let residual = |s: &SquareId| {
+            if self.game.holding(*s).is_some_and(|h| h.mortgaged) {
+                0.0
+            } else {
+                half(s)
+            }
+        };
+        let income = (self.income(&after, p) - self.income(&before, p)) as f64 * self.v;
+        cash + income + gained.iter().map(residual).sum::<f64>()
+            - lost.iter().map(residual).sum::<f64>()
+    }
+
+    /// `TradeEV` (§5.9) of a proposal from `proposer` to `recipient`, from the side of `from`
+    /// (one of the two): `Net(from) − Net(other) / k`.
+    pub(crate) fn trade_ev(
+        &self,
+        from: PlayerId,
+        other: PlayerId,
+        gained: &[SquareId],
+        lost: &[SquareId],
+        cash_in: i64,
+        cash_out: i64,
+    ) -> f64 {
+        self.net(from, gained, lost, cash_in, cash_out)
+            - self.net(other, lost, gained, cash_out, cash_in) / self.k
+    }
+}
+
+/// The rent table of a square (empty for squares without rent).
+fn rent_table(square: &Square) -> &[i64] {
+    match &square.kind {
+        SquareKind::Property { rents, .. } => rents,
+        SquareKind::Bridge { rents, .. } => rents,
+        SquareKind::Server { rents, .. } => rents,
+        _ => &[],
+    }
+}
