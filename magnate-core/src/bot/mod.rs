@@ -6,7 +6,7 @@ mod ev;
 mod trade;
 mod value;
 
-pub use ev::{score, BotTuning, EvBot, Formulas};
+pub use ev::{expected_visits, score, BotTuning, EvBot, Formulas};
 
 use std::fmt;
 use std::str::FromStr;

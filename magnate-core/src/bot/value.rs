@@ -38,7 +38,10 @@ pub(crate) struct Valuer<'a> {
     /// Expected visits `V` (§5.1, D10).
     pub(crate) v: f64,
     table: Table,
-    land: OnceCell<Vec<f64>>,
+    /// `Land` per square index, computed on first use.
+    land: Vec<OnceCell<f64>>,
+    /// `EV_exit`, computed on first use.
+    exit: OnceCell<f64>,
 }
 
 impl<'a> Valuer<'a> {
@@ -59,7 +62,8 @@ impl<'a> Valuer<'a> {
             k,
             v: 0.0,
             table,
-            land: OnceCell::new(),
+            land: vec![OnceCell::new(); game.board().len()],
+            exit: OnceCell::new(),
         };
         valuer.v = valuer.visits();
         valuer
@@ -406,23 +410,13 @@ impl<'a> Valuer<'a> {
 
     /// `Land(s)` (§5.7), cached per square.
     pub(crate) fn land(&self, id: SquareId) -> f64 {
-        let table = self.land.get_or_init(|| {
-            let exit = if self.reference() {
-                self.ev_exit()
-            } else {
-                0.0
-            };
-            self.game
-                .board()
-                .squares()
-                .iter()
-                .map(|s| self.land_uncached(s, exit))
-                .collect()
-        });
-        self.index(id).map_or(0.0, |i| table[i])
+        let (Some(index), Some(square)) = (self.index(id), self.square(id)) else {
+            return 0.0;
+        };
+        *self.land[index].get_or_init(|| self.land_uncached(square))
     }
 
-    fn land_uncached(&self, square: &Square, ev_exit: f64) -> f64 {
+    fn land_uncached(&self, square: &Square) -> f64 {
         match &square.kind {
             _ if square.is_ownable() => match self.game.holding(square.id) {
                 None => self.ev_buy(square.id),
@@ -431,7 +425,7 @@ impl<'a> Valuer<'a> {
             },
             SquareKind::GoToJail => {
                 if self.reference() {
-                    -ev_exit
+                    -*self.exit.get_or_init(|| self.ev_exit())
                 } else {
                     // Corrected: the bail the bot will end up paying (D13).
                     -(self.game.board().bail() as f64)
