@@ -9,7 +9,7 @@ use magnate_core::{
     Policy, Seed, Setup, Timestamp, TradeProposal,
 };
 
-use crate::{sq, Table, P1, P2, P3, P4};
+use crate::{sq, Table, P1, P2};
 
 // ----- self-play driver ------------------------------------------------------------------
 
@@ -44,12 +44,19 @@ fn play_bots(seed: u64, bots: &[EvBot], max_turns: u32) -> Played {
     let mut this_turn = 0u64;
     let mut turn = game.current_turn();
     let budget = 200_000u64;
+    let mut seen: HashSet<u64> = HashSet::new();
     while !game.is_finished() {
         let mut acted = false;
         for player in game.pending_actors() {
             let seat = (player.0 - 1) as usize;
+            let hash = game.state_hash();
             match bots[seat].decide(&game, player, &mut rngs[seat]) {
                 BotMove::Act(action) => {
+                    check_sensible(&game, player, &action, seed);
+                    // §12.2: an expert never sees the same state twice inside one turn.
+                    if bots[seat].level == BotLevel::Expert && !seen.insert(hash) {
+                        panic!("seed {seed}: expert {player} revisited a state ({action:?})");
+                    }
                     if let Err(err) = game.apply(Input::action(player, action.clone()), now) {
                         panic!(
                             "seed {seed}: {action:?} by {player} ({:?}, phase {:?}) refused: {err:?}",
@@ -66,6 +73,7 @@ fn play_bots(seed: u64, bots: &[EvBot], max_turns: u32) -> Played {
             }
         }
         if game.current_turn() != turn {
+            seen.clear();
             turn = game.current_turn();
             longest_turn = longest_turn.max(this_turn);
             this_turn = 0;
@@ -87,6 +95,29 @@ fn play_bots(seed: u64, bots: &[EvBot], max_turns: u32) -> Played {
         game,
         actions,
         longest_turn,
+    }
+}
+
+/// §12.3: never surrender with money or while a sale is possible; bids within cash.
+fn check_sensible(game: &Game, player: PlayerId, action: &Action, seed: u64) {
+    let money = game.player(player).map_or(0, |p| p.money);
+    match action {
+        Action::Surrender => {
+            let can_sell = game.legal_actions(player).iter().any(|l| {
+                matches!(
+                    l,
+                    magnate_core::LegalAction::Exact(
+                        Action::Demolish { .. } | Action::MortgageSet { .. }
+                    )
+                )
+            });
+            assert!(
+                money < 0 && !can_sell,
+                "seed {seed}: {player} surrendered with {money} (can sell: {can_sell})"
+            );
+        }
+        Action::Bid { amount } => assert!(*amount <= money.max(0), "seed {seed}: bid over cash"),
+        _ => {}
     }
 }
 
@@ -550,4 +581,277 @@ fn corrected_mortgage_and_unmortgage_score_exact_opposites() {
     assert_close(mortgage, -unmortgage);
     let v = expected_visits(&t.game, P1, &tuning);
     assert_close(mortgage, 30.0 - 2.0 * v);
+}
+
+// ----- decisions and defect regressions (bots spec §11, §12.3, §12.4) -----------------------
+
+fn expert() -> EvBot {
+    EvBot::new(BotLevel::Expert)
+}
+
+#[test]
+fn d2_jailed_bot_with_money_ends_liquidation_instead_of_surrendering() {
+    for level in BotLevel::ALL {
+        let mut t = Table::new(2);
+        t.game.edit().jailed(P1, 3).phase(Phase::Liquidation, P1);
+        for seed in 0..20 {
+            let mut rng = bot_rng(Seed(seed), 0);
+            assert_eq!(
+                EvBot::new(level).decide(&t.game, P1, &mut rng),
+                BotMove::Act(Action::NextPhase),
+                "{level}"
+            );
+        }
+    }
+}
+
+#[test]
+fn d2_bot_in_debt_sells_first_and_surrenders_only_when_nothing_is_left() {
+    let mut t = Table::new(2);
+    t.game
+        .edit()
+        .buy(sq(1), P1)
+        .money(P1, -10)
+        .phase(Phase::Liquidation, P1);
+    for level in BotLevel::ALL {
+        let mut rng = bot_rng(Seed(9), 0);
+        assert_eq!(
+            EvBot::new(level).decide(&t.game, P1, &mut rng),
+            BotMove::Act(Action::MortgageSet { square: sq(1) }),
+            "{level}"
+        );
+    }
+    t.game.edit().money(P1, -40);
+    t.act(P1, Action::MortgageSet { square: sq(1) });
+    assert_eq!(t.money(P1), -10);
+    assert_eq!(
+        decide(&expert(), &t.game, P1),
+        BotMove::Act(Action::Surrender)
+    );
+}
+
+#[test]
+fn d21_liquidation_sells_the_cheapest_value_per_unit_of_cash_first() {
+    let mut t = Table::new(2);
+    t.game
+        .edit()
+        .buy(sq(1), P1)
+        .buy(sq(5), P1)
+        .money(P1, -20)
+        .phase(Phase::Liquidation, P1);
+    let tuning = BotTuning::for_level(BotLevel::Expert);
+    let v = expected_visits(&t.game, P1, &tuning);
+    // Street 1 loses 2 of rent per 30 raised; the server 20 per 150.
+    let street = score(&t.game, P1, &tuning, &Action::MortgageSet { square: sq(1) });
+    let server = score(&t.game, P1, &tuning, &Action::MortgageSet { square: sq(5) });
+    assert_close(street, -(2.0 * v) / 30.0);
+    assert_close(server, -(20.0 * v) / 150.0);
+    assert_eq!(
+        decide(&expert(), &t.game, P1),
+        BotMove::Act(Action::MortgageSet { square: sq(1) })
+    );
+    // Once the debt is paid, the expert ends the phase rather than selling more.
+    t.act(P1, Action::MortgageSet { square: sq(1) });
+    assert_eq!(
+        decide(&expert(), &t.game, P1),
+        BotMove::Act(Action::NextPhase)
+    );
+}
+
+#[test]
+fn d6_bot_passes_with_bid_0_when_its_budget_is_0() {
+    let mut t = Table::new(2);
+    t.game.edit().money(P1, 0);
+    auction_of(&mut t, 3, P2);
+    assert_eq!(
+        decide(&expert(), &t.game, P1),
+        BotMove::Act(Action::Bid { amount: 0 })
+    );
+    // A reserve that eats the whole budget also means a pass: P2's complete group of 3 streets
+    // with hotels charges more than P1 has.
+    let mut t = Table::new(2);
+    t.game
+        .edit()
+        .own(sq(6), P2, 5, false)
+        .own(sq(8), P2, 5, false)
+        .own(sq(9), P2, 5, false)
+        .money(P1, 500);
+    auction_of(&mut t, 3, P2);
+    assert_eq!(
+        decide(&expert(), &t.game, P1),
+        BotMove::Act(Action::Bid { amount: 0 })
+    );
+}
+
+#[test]
+fn d5_bot_never_bids_on_a_square_it_declined() {
+    let mut t = Table::new(2);
+    in_management_on(&mut t, P1, 3);
+    t.act(P1, Action::DropPurchase { square: sq(3) });
+    assert_eq!(t.phase(), magnate_core::PhaseName::Auction);
+    for level in BotLevel::ALL {
+        let mut rng = bot_rng(Seed(1), 0);
+        assert_eq!(
+            EvBot::new(level).decide(&t.game, P1, &mut rng),
+            BotMove::Idle
+        );
+    }
+    let BotMove::Act(Action::Bid { amount }) = decide(&expert(), &t.game, P2) else {
+        panic!("the other player bids");
+    };
+    assert!(amount > 0 && amount <= 1500);
+}
+
+#[test]
+fn bail_is_paid_exactly_when_ev_exit_beats_it() {
+    // Reference: PayBail scores EV_exit − bail, EV_exit being the sum of every unowned
+    // square's buy value minus the opponents' rents times V (nothing is owned here).
+    let mut t = Table::new(2);
+    t.game.edit().jailed(P1, 3).phase(Phase::RollTheDices, P1);
+    let buys: f64 = t
+        .game
+        .board()
+        .squares()
+        .iter()
+        .filter(|s| s.is_ownable())
+        .map(|s| {
+            score(
+                &t.game,
+                P1,
+                &reference(),
+                &Action::BuySquare { square: s.id },
+            )
+        })
+        .sum();
+    let pay = score(&t.game, P1, &reference(), &Action::PayBail);
+    assert_close(pay, buys - 40.0);
+    let expected = if pay > 0.0 {
+        Action::PayBail
+    } else {
+        Action::ThrowDice
+    };
+    assert_eq!(
+        decide(&expert_reference(), &t.game, P1),
+        BotMove::Act(expected)
+    );
+    // Corrected (D13): on the last jail turn the bail is charged anyway, so the expert rolls.
+    t.game.edit().jailed(P1, 1);
+    assert_eq!(
+        score(
+            &t.game,
+            P1,
+            &BotTuning::for_level(BotLevel::Expert),
+            &Action::PayBail
+        ),
+        0.0
+    );
+    assert_eq!(
+        decide(&expert(), &t.game, P1),
+        BotMove::Act(Action::ThrowDice)
+    );
+}
+
+#[test]
+fn d12_expert_takes_good_cards_and_draws_instead_of_bad_ones() {
+    use magnate_core::{FantasyCard, FantasyType};
+    let mut t = Table::new(2);
+    let mut offer = |card: FantasyCard| {
+        t.game.edit().phase(Phase::ChooseFantasy { card }, P1);
+        decide(&expert(), &t.game, P1)
+    };
+    let take = BotMove::Act(Action::ChooseCard {
+        chosen_revealed_card: true,
+    });
+    let draw = BotMove::Act(Action::ChooseCard {
+        chosen_revealed_card: false,
+    });
+    assert_eq!(
+        offer(FantasyCard::new(FantasyType::WinPlainMoney, Some(200))),
+        take
+    );
+    assert_eq!(
+        offer(FantasyCard::new(FantasyType::LosePlainMoney, Some(200))),
+        draw
+    );
+    assert_eq!(offer(FantasyCard::new(FantasyType::GoToJail, None)), draw);
+}
+
+#[test]
+fn decisions_are_pure_and_repeatable() {
+    let played = play(
+        77,
+        &[BotLevel::Medium, BotLevel::Hard, BotLevel::Expert],
+        40,
+    );
+    let game = played.game;
+    // A finished game: nobody acts.
+    for p in game.participants() {
+        assert_eq!(decide(&expert(), &game, p.id), BotMove::Idle);
+    }
+    // Mid-game states along a seeded game: same state and seed give the same move, and
+    // deciding never changes the game.
+    let mut t = Table::new(3);
+    let bots = [
+        expert(),
+        EvBot::new(BotLevel::Medium),
+        EvBot::new(BotLevel::VeryEasy),
+    ];
+    let mut rng = bot_rng(Seed(5), 0);
+    for _ in 0..300 {
+        if t.game.is_finished() {
+            break;
+        }
+        let Some(&actor) = t.game.pending_actors().first() else {
+            let at = t.game.next_deadline().expect("a deadline").at;
+            t.tick_at(at.0);
+            continue;
+        };
+        let bot = &bots[(actor.0 - 1) as usize];
+        let before = t.game.clone();
+        let first = bot.decide(&t.game, actor, &mut rng.clone());
+        let second = bot.decide(&t.game, actor, &mut rng.clone());
+        assert_eq!(first, second);
+        assert_eq!(t.game, before);
+        for other in t.game.ordered_players().filter(|p| *p != actor) {
+            if !t.game.pending_actors().contains(&other) {
+                assert_eq!(bot.decide(&t.game, other, &mut rng.clone()), BotMove::Idle);
+            }
+        }
+        let BotMove::Act(action) = bot.decide(&t.game, actor, &mut rng) else {
+            panic!("a pending actor must act");
+        };
+        t.act(actor, action);
+    }
+}
+
+/// §12.5: in a state with `c = 3` candidates and a unique best one, each level picks the best
+/// with frequency `(1 − ε) + ε / 3` (±0.02 over 10,000 decisions).
+#[test]
+fn exploration_rate_matches_epsilon_for_every_level() {
+    let mut t = Table::new(2);
+    let destinations = [(1u16, 1u32), (3, 3), (111, 5)]
+        .into_iter()
+        .map(|(s, steps)| (sq(s), steps))
+        .collect();
+    t.game
+        .edit()
+        .parking(500)
+        .phase(Phase::ChooseSquare { destinations }, P1);
+    let best = BotMove::Act(Action::MoveTo { square: sq(111) });
+    assert_eq!(decide(&expert(), &t.game, P1), best);
+    for level in BotLevel::ALL {
+        let bot = EvBot::new(level);
+        let mut rng = bot_rng(Seed(2024), level as usize);
+        let trials = 10_000;
+        let hits = (0..trials)
+            .filter(|_| bot.decide(&t.game, P1, &mut rng) == best)
+            .count();
+        let rate = hits as f64 / f64::from(trials);
+        let eps = level.epsilon();
+        let expected = (1.0 - eps) + eps / 3.0;
+        assert!(
+            (rate - expected).abs() <= 0.02,
+            "{level}: best picked {rate}, expected {expected}"
+        );
+    }
 }
