@@ -12,6 +12,7 @@ pub mod config;
 pub mod dto;
 pub mod error;
 pub mod extract;
+pub mod games;
 pub mod routes;
 pub mod state;
 pub mod store;

@@ -6,13 +6,19 @@ use tokio::net::TcpListener;
 
 use crate::{routes::app, state::AppState};
 
-/// Serves the application on `listener` until `shutdown` completes, then lets in-flight requests
-/// finish before returning.
+/// Restores the unfinished games of the database (their actors re-arm their timers), then serves
+/// the application on `listener` until `shutdown` completes, and lets in-flight requests finish
+/// before returning.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    state
+        .games
+        .restore(&state)
+        .await
+        .map_err(std::io::Error::other)?;
     axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown)
         .await

@@ -9,6 +9,7 @@ use crate::{
     auth::{Jwt, Passwords},
     clock::Clock,
     config::Config,
+    games::GameRegistry,
     store::Store,
 };
 
@@ -27,6 +28,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Codes of the private rooms that currently exist.
     pub rooms: RoomRegistry,
+    /// The live games (one actor each); create games with [`GameRegistry::create`].
+    pub games: GameRegistry,
 }
 
 impl AppState {
@@ -58,6 +61,7 @@ impl AppState {
             clock,
             config: Arc::new(config),
             rooms: RoomRegistry::default(),
+            games: GameRegistry::default(),
         })
     }
 }

@@ -55,6 +55,7 @@ pub fn app(state: AppState) -> Router {
         .merge(protected)
         .merge(optional)
         .merge(auth::unauthenticated_router())
+        .merge(crate::games::router())
         .fallback(unknown_path)
         .layer(CatchPanicLayer::custom(|_panic| {
             tracing::error!("a request handler panicked");

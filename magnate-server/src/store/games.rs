@@ -82,29 +82,7 @@ impl Store {
     pub async fn create_game(&self, new_game: NewGame) -> Result<GameId, StoreError> {
         self.call(move |connection| {
             let transaction = connection.transaction()?;
-            transaction.execute(
-                "INSERT INTO games (created_at, is_private) VALUES (?1, ?2)",
-                params![format_datetime(new_game.created_at), new_game.is_private],
-            )?;
-            let game_id = transaction.last_insert_rowid();
-            for (seat, user_id) in new_game.players.iter().enumerate() {
-                let updated = transaction.execute(
-                    "UPDATE users SET active_game_id = ?2, current_private_room = NULL \
-                     WHERE id = ?1",
-                    [*user_id, game_id],
-                )?;
-                if updated == 0 {
-                    return Err(StoreError::UserNotFound(*user_id));
-                }
-                transaction.execute(
-                    "INSERT INTO game_players (game_id, user_id, seat) VALUES (?1, ?2, ?3)",
-                    params![game_id, user_id, seat as i64],
-                )?;
-                transaction.execute(
-                    "INSERT INTO player_game_statistics (user_id, game_id) VALUES (?1, ?2)",
-                    [*user_id, game_id],
-                )?;
-            }
+            let game_id = create_game_in(&transaction, &new_game)?;
             transaction.commit()?;
             Ok(game_id)
         })
@@ -211,6 +189,36 @@ impl Store {
         })
         .await
     }
+}
+
+/// The body of [`Store::create_game`], for callers that add more rows in the same transaction.
+pub(crate) fn create_game_in(
+    transaction: &Transaction<'_>,
+    new_game: &NewGame,
+) -> Result<GameId, StoreError> {
+    transaction.execute(
+        "INSERT INTO games (created_at, is_private) VALUES (?1, ?2)",
+        params![format_datetime(new_game.created_at), new_game.is_private],
+    )?;
+    let game_id = transaction.last_insert_rowid();
+    for (seat, user_id) in new_game.players.iter().enumerate() {
+        let updated = transaction.execute(
+            "UPDATE users SET active_game_id = ?2, current_private_room = NULL WHERE id = ?1",
+            [*user_id, game_id],
+        )?;
+        if updated == 0 {
+            return Err(StoreError::UserNotFound(*user_id));
+        }
+        transaction.execute(
+            "INSERT INTO game_players (game_id, user_id, seat) VALUES (?1, ?2, ?3)",
+            params![game_id, user_id, seat as i64],
+        )?;
+        transaction.execute(
+            "INSERT INTO player_game_statistics (user_id, game_id) VALUES (?1, ?2)",
+            [*user_id, game_id],
+        )?;
+    }
+    Ok(game_id)
 }
 
 fn finish_game_in(

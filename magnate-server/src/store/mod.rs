@@ -17,6 +17,7 @@ use std::{
 
 use rusqlite::Connection;
 
+pub(crate) use games::create_game_in;
 pub use games::{GameResult, GameSummary, NewGame, SummaryLookup};
 pub use migrations::SCHEMA_VERSION;
 pub use shop::{BuyOutcome, Item, ItemKind};

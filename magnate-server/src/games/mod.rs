@@ -1,0 +1,435 @@
+//! Live games: creation, one actor task per game, durable records, restart recovery and the
+//! game socket `/ws/game/<id>/` (spec §4.4, §5.3, §6, §7).
+//!
+//! * [`GameRegistry::create`] is the single way to start a game (the public queue and private
+//!   rooms call it).
+//! * Each live game is owned by one actor task (`actor.rs`) that serializes player actions, chat,
+//!   socket joins and leaves, timer ticks and bot moves.
+//! * Every accepted input is committed to SQLite (`journal.rs`, group commit) before any client
+//!   hears of it; at startup [`GameRegistry::restore`] replays every unfinished game and re-arms
+//!   its timers from the restored deadlines.
+//! * `wire.rs` holds the frame formats; `socket.rs` the WebSocket handler.
+
+mod actor;
+pub mod journal;
+mod socket;
+pub mod wire;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+
+use axum::extract::ws::Message;
+use magnate_core::{
+    record::replay_entries, BotLevel, EventKind, HouseRules, Millis, PlayerId, PlayerSpec,
+    RecordHeader, Seed, Setup, TimerSettings, Timestamp,
+};
+use tokio::sync::{mpsc, oneshot};
+
+use self::actor::{ActorContext, Command, ConnId, JoinRefused, LiveGame};
+use self::journal::{Journal, LoadError};
+use crate::config::Timers;
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::store::{CreateUserOutcome, GameId, NewGame, NewUser, Store, StoreError, UserId};
+
+pub use self::socket::router;
+
+/// Commands queued for one actor before senders wait.
+const COMMAND_CAPACITY: usize = 1024;
+
+/// A game to start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewLiveGame {
+    /// Participants in joining order (queue order, or room members then bots); 2 to 4, distinct.
+    pub players: Vec<NewLivePlayer>,
+    /// `true` for a public-queue game, `false` for a private room.
+    pub public: bool,
+}
+
+/// One seat of a new game.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NewLivePlayer {
+    /// The user id. For bots, an existing bot account (see [`GameRegistry::create`]).
+    pub user_id: i64,
+    /// `None` for humans; the difficulty for bots.
+    pub bot_level: Option<BotLevel>,
+}
+
+/// Options every game of a registry gets.
+#[derive(Debug, Clone, Default)]
+pub struct GameOptions {
+    /// House rules (the reference's rules by default). Tests of bot-only games set `max_turns`.
+    pub rules: HouseRules,
+}
+
+/// The live games of the server; cheap to clone.
+#[derive(Clone)]
+pub struct GameRegistry {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    options: GameOptions,
+    live: Mutex<HashMap<GameId, mpsc::Sender<Command>>>,
+    journal: OnceLock<Journal>,
+    next_conn: AtomicU64,
+}
+
+impl std::fmt::Debug for GameRegistry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GameRegistry")
+            .field("options", &self.inner.options)
+            .field("live_games", &self.live_count())
+            .finish()
+    }
+}
+
+impl Default for GameRegistry {
+    fn default() -> Self {
+        Self::new(GameOptions::default())
+    }
+}
+
+/// The policy bots play with. Swapping the bot implementation is a one-line change here.
+pub(crate) fn policy(level: BotLevel) -> impl magnate_core::Policy {
+    let _ = level;
+    magnate_core::RandomBot
+}
+
+impl GameRegistry {
+    /// An empty registry whose games get `options`.
+    pub fn new(options: GameOptions) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                options,
+                live: Mutex::new(HashMap::new()),
+                journal: OnceLock::new(),
+                next_conn: AtomicU64::new(1),
+            }),
+        }
+    }
+
+    /// Creates and starts a game (spec §5.3); returns its id.
+    ///
+    /// In one transaction it creates the `games` row, one `game_players` row and one zeroed
+    /// statistics row per participant, sets their `active_game`, clears their private room, and
+    /// stores the record header (seed from OS randomness, timers from the configuration). Then it
+    /// spawns the game's actor; if the first player is a bot, its move is scheduled at once.
+    ///
+    /// **Bots are created by the caller**, because their names depend on where they come from
+    /// (`Bot_<code>_<n>` for private rooms): create a bot account first (for example with
+    /// [`create_bot_user`]) and pass its id with `bot_level: Some(level)`. `create` checks that
+    /// every seat names an existing account and that `bot_level` is set exactly for bot accounts.
+    ///
+    /// Errors: fewer than 2 or more than 4 players, a repeated user, an unknown user, or a
+    /// bot flag that does not match the account → [`ApiError::Internal`] (a caller bug, logged).
+    pub async fn create(&self, state: &AppState, new_game: NewLiveGame) -> Result<i64, ApiError> {
+        let setup = Setup {
+            players: new_game
+                .players
+                .iter()
+                .map(|p| PlayerSpec {
+                    id: PlayerId(p.user_id.max(0) as u64),
+                    is_bot: p.bot_level.is_some(),
+                })
+                .collect(),
+            rules: self.inner.options.rules.clone(),
+            timers: timer_settings(&state.config.timers),
+        };
+        if let Err(error) = setup.validate() {
+            return Err(ApiError::Internal(format!("invalid new game: {error}")));
+        }
+        if new_game.players.iter().any(|p| p.user_id <= 0) {
+            return Err(ApiError::Internal("invalid new game: bad user id".into()));
+        }
+        let now = state.clock.now();
+        let now_ms = u64::try_from(now.timestamp_millis()).unwrap_or(0);
+        let created_at = chrono::DateTime::from_timestamp_millis(now_ms as i64).unwrap_or(now);
+        let seed = Seed(rand::random());
+        let mut header = RecordHeader::new(setup, seed, Timestamp(now_ms));
+        header.bot_levels = new_game
+            .players
+            .iter()
+            .filter_map(|p| p.bot_level.map(|level| (PlayerId(p.user_id as u64), level)))
+            .collect();
+        let game = header
+            .create_game()
+            .map_err(|error| ApiError::Internal(format!("cannot create game: {error}")))?;
+        let row = NewGame {
+            created_at,
+            players: new_game.players.iter().map(|p| p.user_id).collect(),
+            is_private: !new_game.public,
+        };
+        let seats: Vec<(UserId, bool)> = new_game
+            .players
+            .iter()
+            .map(|p| (p.user_id, p.bot_level.is_some()))
+            .collect();
+        let stored_header = header.clone();
+        let game_id = state
+            .store
+            .call(move |connection| {
+                let transaction = connection.transaction()?;
+                for (user, is_bot) in &seats {
+                    let found: Option<bool> = transaction
+                        .query_row("SELECT is_bot FROM users WHERE id = ?1", [*user], |row| {
+                            row.get(0)
+                        })
+                        .ok();
+                    match found {
+                        Some(flag) if flag == *is_bot => {}
+                        _ => return Err(StoreError::UserNotFound(*user)),
+                    }
+                }
+                let game_id = crate::store::create_game_in(&transaction, &row)?;
+                journal::write_header(&transaction, game_id, &stored_header)?;
+                transaction.commit()?;
+                Ok(game_id)
+            })
+            .await?;
+        let live = LiveGame {
+            game_id,
+            game,
+            next_index: 0,
+            created_at: crate::clock::format_datetime(created_at),
+            thrown: false,
+            finalized: false,
+            bot_levels: header.bot_levels,
+            final_net_worth: None,
+        };
+        self.spawn(state, live);
+        tracing::info!(
+            game = game_id,
+            players = new_game.players.len(),
+            "game created"
+        );
+        Ok(game_id)
+    }
+
+    /// Reloads every unfinished game from its record and starts its actor; returns how many.
+    /// Called once at startup (by [`crate::serve`]).
+    pub async fn restore(&self, state: &AppState) -> Result<usize, StoreError> {
+        let ids = journal::unfinished_games(&state.store).await?;
+        let mut restored = 0;
+        for game_id in ids {
+            if self.handle(game_id).is_some() {
+                continue;
+            }
+            match load_live_game(&state.store, game_id).await {
+                Ok(live) => {
+                    self.spawn(state, live);
+                    restored += 1;
+                }
+                Err(error) => {
+                    tracing::error!(game = game_id, %error, "cannot restore a game");
+                }
+            }
+        }
+        if restored > 0 {
+            tracing::info!(games = restored, "restored unfinished games");
+        }
+        Ok(restored)
+    }
+
+    /// Number of games with a running actor.
+    pub fn live_count(&self) -> usize {
+        self.lock().len()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<GameId, mpsc::Sender<Command>>> {
+        // The map cannot be left half-updated by a panic, so a poisoned lock is still usable.
+        self.inner
+            .live
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn journal(&self, store: &Store) -> Journal {
+        self.inner
+            .journal
+            .get_or_init(|| Journal::start(store.clone()))
+            .clone()
+    }
+
+    fn handle(&self, game_id: GameId) -> Option<mpsc::Sender<Command>> {
+        self.lock().get(&game_id).cloned()
+    }
+
+    /// Removes a game's entry if it still points at `handle`.
+    pub(crate) fn forget(&self, game_id: GameId, handle: &mpsc::Sender<Command>) {
+        let mut live = self.lock();
+        if live
+            .get(&game_id)
+            .is_some_and(|current| current.same_channel(handle))
+        {
+            live.remove(&game_id);
+        }
+    }
+
+    fn context(&self, state: &AppState) -> ActorContext {
+        ActorContext {
+            store: state.store.clone(),
+            clock: state.clock.clone(),
+            rewards: state.config.rewards,
+            journal: self.journal(&state.store),
+            registry: self.clone(),
+        }
+    }
+
+    fn spawn(&self, state: &AppState, live: LiveGame) {
+        let (sender, receiver) = mpsc::channel(COMMAND_CAPACITY);
+        self.lock().insert(live.game_id, sender.clone());
+        tokio::spawn(actor::run(live, self.context(state), receiver, sender));
+    }
+
+    /// The actor of a game, loading a finished or not-yet-running game from the database on
+    /// demand. Loading runs inside the new task, so concurrent joins share one load.
+    fn handle_or_load(&self, state: &AppState, game_id: GameId) -> mpsc::Sender<Command> {
+        let mut live = self.lock();
+        if let Some(handle) = live.get(&game_id) {
+            return handle.clone();
+        }
+        let (sender, mut receiver) = mpsc::channel(COMMAND_CAPACITY);
+        live.insert(game_id, sender.clone());
+        drop(live);
+        let registry = self.clone();
+        let context = self.context(state);
+        let store = state.store.clone();
+        let handle = sender.clone();
+        tokio::spawn(async move {
+            match load_live_game(&store, game_id).await {
+                Ok(game) => actor::run(game, context, receiver, sender).await,
+                Err(error) => {
+                    if !matches!(error, LoadError::NotFound(_)) {
+                        tracing::error!(game = game_id, %error, "cannot load a game");
+                    }
+                    registry.forget(game_id, &sender);
+                    receiver.close();
+                    while let Some(command) = receiver.recv().await {
+                        if let Command::Join { reply, .. } = command {
+                            let _ = reply.send(Err(JoinRefused::NotFound));
+                        }
+                    }
+                }
+            }
+        });
+        handle
+    }
+
+    /// Attaches a socket of `user` to a game: the snapshot is queued on `outbound` as its first
+    /// frame. Returns the connection id and the actor handle for its later inputs.
+    pub(crate) async fn join(
+        &self,
+        state: &AppState,
+        game_id: GameId,
+        user: UserId,
+        outbound: mpsc::Sender<Message>,
+    ) -> Result<(ConnId, mpsc::Sender<Command>), JoinRefused> {
+        let conn = self.inner.next_conn.fetch_add(1, Ordering::Relaxed);
+        // An actor may be shutting down as we look it up; the second attempt loads it afresh.
+        for _ in 0..2 {
+            let handle = self.handle_or_load(state, game_id);
+            let (reply, replied) = oneshot::channel();
+            let command = Command::Join {
+                conn,
+                user,
+                outbound: outbound.clone(),
+                reply,
+            };
+            if handle.send(command).await.is_err() {
+                self.forget(game_id, &handle);
+                continue;
+            }
+            match replied.await {
+                Ok(Ok(())) => return Ok((conn, handle)),
+                Ok(Err(refused)) => return Err(refused),
+                Err(_) => {
+                    self.forget(game_id, &handle);
+                }
+            }
+        }
+        Err(JoinRefused::NotFound)
+    }
+}
+
+/// The core's timer settings from the server's configuration. The core draws bot bid delays as
+/// `bot_delay + below(5) × jitter`, so the jitter step spreads the configured range over 5 steps.
+pub fn timer_settings(timers: &Timers) -> TimerSettings {
+    let (min, max) = timers.bot_auction_delay_ms;
+    TimerSettings {
+        phase_timeout: Millis(timers.next_phase_ms),
+        auction_timeout: Millis(timers.auction_ms),
+        roll_timeout: None,
+        kick_out_after: timers.kick_out_ms.map(Millis),
+        bot_delay: Millis(timers.bot_delay_ms),
+        bot_auction_jitter: Millis(max.saturating_sub(min) / 4),
+    }
+}
+
+/// Creates a bot account (no password, `is_bot`, the given level) named `username`.
+pub async fn create_bot_user(
+    store: &Store,
+    username: &str,
+    level: BotLevel,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Option<UserId>, StoreError> {
+    let outcome = store
+        .create_user(NewUser {
+            username: username.to_owned(),
+            password_hash: None,
+            bot_level: Some(level.as_str().to_owned()),
+            date_joined: now,
+        })
+        .await?;
+    Ok(match outcome {
+        CreateUserOutcome::Created(user) => Some(user.id),
+        CreateUserOutcome::UsernameTaken => None,
+    })
+}
+
+/// Rebuilds a game from its stored record. A record that stops replaying cleanly (which would be
+/// a bug) is cut at the last good input, and the problem is logged.
+async fn load_live_game(store: &Store, game_id: GameId) -> Result<LiveGame, LoadError> {
+    let stored = journal::load(store, game_id).await?;
+    let header = stored.header;
+    let mut entries = stored.entries;
+    let replayed = match replay_entries(&header, &entries, true) {
+        Ok(replayed) => replayed,
+        Err(error) => {
+            tracing::error!(game = game_id, %error, "game record does not replay; cutting it");
+            let keep = error.index().unwrap_or(0) as usize;
+            entries.truncate(keep);
+            replay_entries(&header, &entries, true).map_err(|error| {
+                LoadError::Store(StoreError::Task(format!(
+                    "record of game {game_id}: {error}"
+                )))
+            })?
+        }
+    };
+    let mut thrown = false;
+    let mut final_net_worth: Option<BTreeMap<PlayerId, i64>> = None;
+    for event in replayed.events.iter().flatten() {
+        match &event.kind {
+            EventKind::DiceThrown { .. } => thrown = true,
+            EventKind::GameEnded {
+                final_net_worth: worth,
+                ..
+            } => final_net_worth = Some(worth.clone()),
+            _ => {}
+        }
+    }
+    let created_at = crate::clock::parse_datetime(&stored.created_at)
+        .map(crate::clock::format_datetime)
+        .unwrap_or(stored.created_at);
+    Ok(LiveGame {
+        game_id,
+        game: replayed.game,
+        next_index: entries.len() as u64,
+        created_at,
+        thrown,
+        finalized: stored.finished,
+        bot_levels: header.bot_levels,
+        final_net_worth,
+    })
+}

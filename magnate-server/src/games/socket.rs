@@ -1,0 +1,191 @@
+//! The game socket `/ws/game/<id>/?token=<access>` (spec §4.4).
+//!
+//! The handshake authenticates the query-string token, parses the id and asks the game's actor
+//! to attach the caller; any refusal is an HTTP 403 before the upgrade. Each connection is one
+//! task that parses and validates client frames (errors go straight back to the sender), hands
+//! valid inputs to the actor, and writes the frames the actor queues for it. It sends a protocol
+//! ping every 30 s and drops a peer silent for 90 s.
+
+use std::time::Duration;
+
+use axum::{
+    extract::{
+        ws::{Message, WebSocket},
+        Path, RawQuery, State, WebSocketUpgrade,
+    },
+    http::StatusCode,
+    response::{IntoResponse, Response},
+    routing::get,
+    Router,
+};
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use super::actor::{Command, ConnId, OUTBOUND_CAPACITY};
+use super::wire::{self, ClientFrame};
+use crate::auth::{TokenKind, UserClaim};
+use crate::state::AppState;
+use crate::store::{GameId, User};
+
+/// Largest WebSocket message the protocol layer accepts; larger ones close the connection.
+/// Messages between 64 KiB and this size get `Invalid data: message too large`.
+const PROTOCOL_MAX_MESSAGE: usize = 1 << 20;
+const PING_EVERY: Duration = Duration::from_secs(30);
+const SILENCE_LIMIT: Duration = Duration::from_secs(90);
+
+/// The game socket route. It takes its token from the query string, so it sits outside the
+/// REST authentication layer.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/ws/game/{game_id}/", get(game_socket))
+}
+
+/// Authenticates a WebSocket query string (spec §2.4): the first `token` parameter must be a
+/// valid access token of an existing, active user.
+pub async fn authenticate_query(state: &AppState, query: Option<&str>) -> Option<User> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query?).ok()?;
+    let token = pairs
+        .into_iter()
+        .find_map(|(key, value)| (key == "token").then_some(value))?;
+    let valid = state
+        .jwt
+        .verify(&token, TokenKind::Access, state.clock.now())
+        .ok()?;
+    let UserClaim::Id(user_id) = valid.user else {
+        return None;
+    };
+    let user = state.store.user(user_id).await.ok()??;
+    user.is_active.then_some(user)
+}
+
+async fn game_socket(
+    State(state): State<AppState>,
+    Path(game_id): Path<String>,
+    RawQuery(query): RawQuery,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    let Some(user) = authenticate_query(&state, query.as_deref()).await else {
+        return StatusCode::FORBIDDEN.into_response();
+    };
+    let Some(game_id) = parse_game_id(&game_id) else {
+        return StatusCode::FORBIDDEN.into_response();
+    };
+    let (outbound, outbound_rx) = mpsc::channel(OUTBOUND_CAPACITY);
+    let Ok((conn, actor)) = state
+        .games
+        .join(&state, game_id, user.id, outbound.clone())
+        .await
+    else {
+        return StatusCode::FORBIDDEN.into_response();
+    };
+    let leave = actor.clone();
+    upgrade
+        .max_message_size(PROTOCOL_MAX_MESSAGE)
+        .max_frame_size(PROTOCOL_MAX_MESSAGE)
+        .read_buffer_size(4096)
+        .write_buffer_size(0)
+        .on_failed_upgrade(move |_| {
+            let _ = leave.try_send(Command::Leave { conn });
+        })
+        .on_upgrade(move |socket| {
+            let connection = SocketConnection {
+                game_id,
+                conn,
+                user,
+                actor,
+                outbound,
+            };
+            connection.run(socket, outbound_rx)
+        })
+}
+
+fn parse_game_id(text: &str) -> Option<GameId> {
+    if text.is_empty() || !text.bytes().all(|byte| byte.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
+}
+
+struct SocketConnection {
+    game_id: GameId,
+    conn: ConnId,
+    user: User,
+    actor: mpsc::Sender<Command>,
+    outbound: mpsc::Sender<Message>,
+}
+
+impl SocketConnection {
+    async fn run(self, mut socket: WebSocket, mut outbound_rx: mpsc::Receiver<Message>) {
+        // The actor owns the only other sender: once it drops this connection, the queue ends.
+        let SocketConnection {
+            game_id,
+            conn,
+            user,
+            actor,
+            outbound,
+        } = self;
+        drop(outbound);
+        let mut ping = tokio::time::interval_at(Instant::now() + PING_EVERY, PING_EVERY);
+        let mut last_heard = Instant::now();
+        loop {
+            tokio::select! {
+                frame = outbound_rx.recv() => {
+                    let Some(frame) = frame else { break };
+                    if socket.send(frame).await.is_err() {
+                        break;
+                    }
+                }
+                incoming = socket.recv() => {
+                    let Some(Ok(message)) = incoming else { break };
+                    last_heard = Instant::now();
+                    let reply = match message {
+                        Message::Text(text) => match wire::parse_frame(text.as_str()) {
+                            Ok(frame) => {
+                                let command = match frame {
+                                    ClientFrame::IgnoredChat => None,
+                                    ClientFrame::Chat(msg) => Some(Command::Chat {
+                                        username: user.username.clone(),
+                                        msg,
+                                    }),
+                                    ClientFrame::Action { action, echo } => Some(Command::Action {
+                                        conn,
+                                        user: user.id,
+                                        action,
+                                        echo,
+                                    }),
+                                };
+                                match command {
+                                    Some(command) => match actor.send(command).await {
+                                        Ok(()) => None,
+                                        // The actor is gone (its game was reloaded elsewhere).
+                                        Err(_) => break,
+                                    },
+                                    None => None,
+                                }
+                            }
+                            Err(message) => Some(message),
+                        },
+                        Message::Binary(_) => Some(wire::MALFORMED_JSON.to_owned()),
+                        Message::Close(_) => break,
+                        Message::Ping(_) | Message::Pong(_) => None,
+                    };
+                    if let Some(message) = reply {
+                        let frame = Message::Text(wire::error_frame(&message).into());
+                        if socket.send(frame).await.is_err() {
+                            break;
+                        }
+                    }
+                }
+                _ = ping.tick() => {
+                    if last_heard.elapsed() > SILENCE_LIMIT {
+                        break;
+                    }
+                    if socket.send(Message::Ping(Default::default())).await.is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+        let _ = actor.send(Command::Leave { conn }).await;
+        tracing::debug!(game = game_id, user = user.id, "game socket closed");
+    }
+}
