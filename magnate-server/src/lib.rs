@@ -13,9 +13,12 @@ pub mod dto;
 pub mod error;
 pub mod extract;
 pub mod games;
+pub mod lobby;
+pub mod matchmaking;
 pub mod routes;
 pub mod state;
 pub mod store;
+pub mod ws;
 
 mod serve;
 

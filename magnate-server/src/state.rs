@@ -10,6 +10,8 @@ use crate::{
     clock::Clock,
     config::Config,
     games::GameRegistry,
+    lobby::Lobbies,
+    matchmaking::Matchmaker,
     store::Store,
 };
 
@@ -30,6 +32,10 @@ pub struct AppState {
     pub rooms: RoomRegistry,
     /// The live games (one actor each); create games with [`GameRegistry::create`].
     pub games: GameRegistry,
+    /// The public queue's matchmaker task (spec §5.1).
+    pub matchmaker: Matchmaker,
+    /// The live private rooms and their members (spec §5.2).
+    pub lobbies: Lobbies,
 }
 
 impl AppState {
@@ -50,7 +56,9 @@ impl AppState {
                     .await?
             }
         };
-        Ok(Self {
+        let (matchmaker, pending_matchmaker) =
+            Matchmaker::new(config.sizes.num_public_game_players as usize);
+        let state = Self {
             jwt: Jwt::new(
                 &secret,
                 config.access_lifetime_secs,
@@ -62,7 +70,12 @@ impl AppState {
             config: Arc::new(config),
             rooms: RoomRegistry::default(),
             games: GameRegistry::default(),
-        })
+            matchmaker,
+            lobbies: Lobbies::default(),
+        };
+        // The matchmaker creates its games through the state that holds it.
+        pending_matchmaker.start(state.clone());
+        Ok(state)
     }
 }
 

@@ -8,6 +8,7 @@
 mod auth;
 mod game;
 mod lobby;
+mod queue;
 mod shop;
 mod user;
 
@@ -43,6 +44,7 @@ pub fn app(state: AppState) -> Router {
         .merge(shop::router())
         .merge(lobby::router())
         .merge(game::router())
+        .merge(queue::router())
         .route_layer(middleware::from_fn_with_state(state.clone(), require_auth));
     let optional = Router::new()
         .merge(auth::router())
@@ -56,6 +58,8 @@ pub fn app(state: AppState) -> Router {
         .merge(optional)
         .merge(auth::unauthenticated_router())
         .merge(crate::games::router())
+        .merge(crate::ws::queue::router())
+        .merge(crate::ws::room::router())
         .fallback(unknown_path)
         .layer(CatchPanicLayer::custom(|_panic| {
             tracing::error!("a request handler panicked");
@@ -167,6 +171,9 @@ const SLASHED_PATHS: &[&[Segment]] = {
         &[L("shop"), L("user-emojis")],
         &[L("lobby"), L("check-code"), Str],
         &[L("game"), L("summary"), Int],
+        &[L("game"), L("join")],
+        &[L("game"), L("leave")],
+        &[L("game"), L("queue")],
     ]
 };
 

@@ -1,0 +1,641 @@
+//! Private rooms (spec §4.3, §5.2): one task per room owns its members, host, ready flags and
+//! settings, and processes joins, commands and leaves one at a time.
+//!
+//! [`Lobbies`] is the index of live rooms (code → room task) and of memberships (user → the one
+//! socket that is in a room). A lobby socket reaches its room only through it: [`Lobbies::enter`]
+//! finds or creates the room and queues the join while holding the index lock, and a room deletes
+//! itself under the same lock only when its inbox is empty, so a join never lands in a room that
+//! is being deleted. The index also keeps [`crate::state::RoomRegistry`] (read by R12/R13) in step.
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex, MutexGuard, PoisonError},
+};
+
+use magnate_core::BotLevel;
+use serde_json::{json, Value};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::{
+    config::GameSizes,
+    error::ApiError,
+    games::create_bot_user,
+    matchmaking::{GameCreator, GameRequest, Seat},
+    state::AppState,
+    store::{GameId, User, UserId},
+    ws::ConnId,
+};
+
+/// Rejection: the room is gone (also for a malformed code).
+pub const ROOM_NOT_FOUND: &str = "Sala no encontrada.";
+/// Rejection: the room has `MAX_PRIVATE_GAME_PLAYERS` members.
+pub const ROOM_FULL: &str = "Sala llena.";
+/// Rejection: the user already has a socket in this room.
+pub const ALREADY_IN_ROOM: &str = "Ya estás en esta sala.";
+/// `start_game` from a member who is not the host.
+pub const ONLY_HOST_STARTS: &str = "Solo el host puede iniciar una partida.";
+/// `start_game` while a member is not ready.
+pub const NOT_ALL_READY: &str = "Todos los jugadores deben estar listos para iniciar la partida.";
+/// `update_settings` from a member who is not the host.
+pub const ONLY_HOST_CONFIGURES: &str = "Solo el host puede cambiar la configuración.";
+/// `update_settings` with a value out of range.
+pub const INVALID_SETTINGS: &str = "Configuración inválida.";
+/// Sent to the host when the game could not be created (not in the reference's catalogue).
+pub const GAME_NOT_CREATED: &str = "No se pudo crear la partida.";
+
+/// `start_game` with fewer than `min` members.
+pub fn not_enough_players(min: u32) -> String {
+    format!("Se necesitan {min} jugadores para iniciar la partida.")
+}
+
+/// What a room sends to one member's socket.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LobbyEvent {
+    /// A frame to write as is.
+    Frame(Value),
+    /// The user moved to another room: this socket has left and should close.
+    Moved,
+}
+
+/// A validated lobby command (spec §4.3.2); the socket parses frames into these.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LobbyCommand {
+    /// `ready_status` with a boolean `is_ready`.
+    SetReady(bool),
+    /// `chat_message` with a trimmed text of 1–500 characters.
+    Chat(String),
+    /// `update_settings`: the new values (`None` leaves one unchanged), or `Err` when a value is
+    /// out of range, which is reported only after the host check.
+    UpdateSettings(Result<SettingsUpdate, InvalidSettings>),
+    /// `start_game`.
+    StartGame,
+}
+
+/// New room settings; `None` leaves a value unchanged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SettingsUpdate {
+    /// Level of the bots that fill empty seats.
+    pub bot_level: Option<BotLevel>,
+    /// Number of seats, humans and bots.
+    pub target_players: Option<u32>,
+}
+
+/// A settings value was out of range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InvalidSettings;
+
+/// The live rooms and memberships; cheap to clone.
+#[derive(Debug, Clone, Default)]
+pub struct Lobbies {
+    index: Arc<Mutex<Index>>,
+}
+
+#[derive(Debug, Default)]
+struct Index {
+    rooms: HashMap<String, mpsc::UnboundedSender<RoomCommand>>,
+    /// For each user in a room, the room and the socket that is in it.
+    members: HashMap<UserId, (String, ConnId)>,
+}
+
+/// A socket's way into its room, returned by [`Lobbies::enter`].
+#[derive(Debug)]
+pub struct Entry {
+    /// The room's inbox.
+    pub room: RoomLink,
+    /// The admission result; a dropped sender means the room was deleted first.
+    pub admission: oneshot::Receiver<Result<(), &'static str>>,
+}
+
+/// Sends a member's commands to its room.
+#[derive(Debug, Clone)]
+pub struct RoomLink {
+    sender: mpsc::UnboundedSender<RoomCommand>,
+    conn: ConnId,
+}
+
+impl RoomLink {
+    /// Hands `command` to the room and waits until it has been handled. Returns `false` if the
+    /// room no longer exists (the game started, or it was deleted).
+    pub async fn act(&self, command: LobbyCommand) -> bool {
+        let (done, handled) = oneshot::channel();
+        let sent = self.sender.send(RoomCommand::Act {
+            conn: self.conn,
+            command,
+            done,
+        });
+        sent.is_ok() && handled.await.is_ok()
+    }
+
+    /// Tells the room that this socket closed.
+    pub fn leave(&self) {
+        let _ = self.sender.send(RoomCommand::Leave {
+            conn: self.conn,
+            moved: false,
+        });
+    }
+}
+
+impl Lobbies {
+    /// Finds the room `code` or creates it (spawning its task), and queues `user`'s join for the
+    /// socket `conn`, whose events go to `outbound`. `code` must already be valid.
+    pub fn enter(
+        &self,
+        state: &AppState,
+        code: &str,
+        user: &User,
+        conn: ConnId,
+        outbound: mpsc::UnboundedSender<LobbyEvent>,
+    ) -> Entry {
+        let (reply, admission) = oneshot::channel();
+        let join = RoomCommand::Join {
+            user: user.id,
+            username: user.username.clone(),
+            conn,
+            outbound,
+            reply,
+        };
+        let mut index = self.lock();
+        let sender = match index.rooms.get(code) {
+            Some(sender) => sender.clone(),
+            None => {
+                let (sender, inbox) = mpsc::unbounded_channel();
+                index.rooms.insert(code.to_owned(), sender.clone());
+                state.rooms.insert(code);
+                let room = Room::new(code.to_owned(), state.config.sizes);
+                tokio::spawn(run_room(state.clone(), room, inbox));
+                sender
+            }
+        };
+        // The room task cannot have ended: it removes itself from the index (under this lock)
+        // before it stops, so a send can only fail if the task panicked, and then the dropped
+        // reply reads as "room not found".
+        let _ = sender.send(join);
+        Entry {
+            room: RoomLink { sender, conn },
+            admission,
+        }
+    }
+
+    /// Number of live rooms.
+    pub fn len(&self) -> usize {
+        self.lock().rooms.len()
+    }
+
+    /// Whether no room is live.
+    pub fn is_empty(&self) -> bool {
+        self.lock().rooms.is_empty()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Index> {
+        // Every critical section leaves the index consistent, so a poisoned lock is still usable.
+        self.index.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Records that `conn` now holds `user`'s membership in `code`, and makes the socket that
+    /// held it before (in another room) leave that room.
+    fn claim(&self, user: UserId, code: &str, conn: ConnId) {
+        let mut index = self.lock();
+        let previous = index.members.insert(user, (code.to_owned(), conn));
+        if let Some((previous_code, previous_conn)) = previous {
+            if previous_conn != conn {
+                if let Some(room) = index.rooms.get(&previous_code) {
+                    let _ = room.send(RoomCommand::Leave {
+                        conn: previous_conn,
+                        moved: true,
+                    });
+                }
+            }
+        }
+    }
+
+    /// Forgets `user`'s membership if `conn` holds it.
+    fn release(&self, user: UserId, conn: ConnId) {
+        let mut index = self.lock();
+        if index
+            .members
+            .get(&user)
+            .is_some_and(|(_, holder)| *holder == conn)
+        {
+            index.members.remove(&user);
+        }
+    }
+
+    /// Deletes the room `code` if its inbox is empty; returns whether it did.
+    fn remove_if_idle(
+        &self,
+        state: &AppState,
+        code: &str,
+        inbox: &mpsc::UnboundedReceiver<RoomCommand>,
+    ) -> bool {
+        let mut index = self.lock();
+        if !inbox.is_empty() {
+            return false;
+        }
+        index.rooms.remove(code);
+        state.rooms.remove(code);
+        true
+    }
+
+    /// Deletes the room `code` after its game started, with its members' memberships.
+    fn remove_started(&self, state: &AppState, code: &str, members: &[Member]) {
+        let mut index = self.lock();
+        index.rooms.remove(code);
+        state.rooms.remove(code);
+        for member in members {
+            if index
+                .members
+                .get(&member.user)
+                .is_some_and(|(_, holder)| *holder == member.conn)
+            {
+                index.members.remove(&member.user);
+            }
+        }
+    }
+}
+
+/// A message to a room task.
+#[derive(Debug)]
+enum RoomCommand {
+    Join {
+        user: UserId,
+        username: String,
+        conn: ConnId,
+        outbound: mpsc::UnboundedSender<LobbyEvent>,
+        reply: oneshot::Sender<Result<(), &'static str>>,
+    },
+    Act {
+        conn: ConnId,
+        command: LobbyCommand,
+        done: oneshot::Sender<()>,
+    },
+    Leave {
+        conn: ConnId,
+        /// The user joined another room with another socket.
+        moved: bool,
+    },
+}
+
+#[derive(Debug)]
+struct Member {
+    user: UserId,
+    username: String,
+    conn: ConnId,
+    ready: bool,
+    outbound: mpsc::UnboundedSender<LobbyEvent>,
+}
+
+impl Member {
+    fn send(&self, frame: Value) {
+        // A closed outbound means the socket is closing; its leave is on the way.
+        let _ = self.outbound.send(LobbyEvent::Frame(frame));
+    }
+}
+
+/// One room's state; only its task touches it.
+#[derive(Debug)]
+struct Room {
+    code: String,
+    sizes: GameSizes,
+    /// `None` until the first member joins: the room is fresh.
+    owner: Option<UserId>,
+    /// Human members in join order.
+    members: Vec<Member>,
+    target_players: u32,
+    bot_level: BotLevel,
+}
+
+async fn run_room(
+    state: AppState,
+    mut room: Room,
+    mut inbox: mpsc::UnboundedReceiver<RoomCommand>,
+) {
+    while let Some(command) = inbox.recv().await {
+        match command {
+            RoomCommand::Join {
+                user,
+                username,
+                conn,
+                outbound,
+                reply,
+            } => {
+                let admitted = room.admit(user, username, conn, outbound);
+                if admitted.is_ok() {
+                    state.lobbies.claim(user, &room.code, conn);
+                }
+                let _ = reply.send(admitted);
+            }
+            RoomCommand::Act {
+                conn,
+                command,
+                done,
+            } => {
+                if let Some(game_id) = room.act(&state, conn, command).await {
+                    let _ = done.send(());
+                    state
+                        .lobbies
+                        .remove_started(&state, &room.code, &room.members);
+                    tracing::info!(code = %room.code, game_id, "private game started");
+                    // Dropping the inbox and the members' outbounds tells every socket that
+                    // the room is gone; queued commands are answered "Sala no encontrada.".
+                    return;
+                }
+                let _ = done.send(());
+            }
+            RoomCommand::Leave { conn, moved } => {
+                if let Some(user) = room.leave(conn, moved) {
+                    state.lobbies.release(user, conn);
+                }
+            }
+        }
+        if room.members.is_empty() {
+            if state.lobbies.remove_if_idle(&state, &room.code, &inbox) {
+                return;
+            }
+            // A join is already queued: carry on as a fresh room, as if it had been deleted and
+            // created again by that join.
+            room = Room::new(room.code, room.sizes);
+        }
+    }
+}
+
+impl Room {
+    fn new(code: String, sizes: GameSizes) -> Self {
+        Self {
+            code,
+            sizes,
+            owner: None,
+            members: Vec::new(),
+            target_players: 0,
+            bot_level: BotLevel::Medium,
+        }
+    }
+
+    fn owner_name(&self) -> &str {
+        self.members
+            .iter()
+            .find(|member| Some(member.user) == self.owner)
+            .map_or("", |member| member.username.as_str())
+    }
+
+    fn players(&self) -> Value {
+        Value::Array(
+            self.members
+                .iter()
+                .map(|member| json!({"username": member.username, "ready_to_play": member.ready}))
+                .collect(),
+        )
+    }
+
+    fn member(&self, conn: ConnId) -> Option<&Member> {
+        self.members.iter().find(|member| member.conn == conn)
+    }
+
+    /// Admission checks and join (§4.3.1 steps 3–6).
+    fn admit(
+        &mut self,
+        user: UserId,
+        username: String,
+        conn: ConnId,
+        outbound: mpsc::UnboundedSender<LobbyEvent>,
+    ) -> Result<(), &'static str> {
+        if self.members.len() >= self.sizes.max_private_game_players as usize {
+            return Err(ROOM_FULL);
+        }
+        if self.members.iter().any(|member| member.user == user) {
+            return Err(ALREADY_IN_ROOM);
+        }
+        if self.owner.is_none() {
+            self.owner = Some(user);
+            let _ = outbound.send(LobbyEvent::Frame(
+                json!({"action": "room_created", "room_code": self.code}),
+            ));
+        }
+        self.members.push(Member {
+            user,
+            username: username.clone(),
+            conn,
+            ready: false,
+            outbound,
+        });
+        if self.target_players < self.sizes.max_private_game_players {
+            self.target_players += 1;
+        }
+        let owner = self.owner_name().to_owned();
+        let players = self.players();
+        for member in &self.members {
+            member.send(json!({
+                "action": "joined",
+                "user": username,
+                "owner": owner,
+                "is_owner": Some(member.user) == self.owner,
+                "players": players,
+                "bot_level": self.bot_level.as_str(),
+                "target_players": self.target_players,
+            }));
+        }
+        Ok(())
+    }
+
+    /// Removes the member on `conn` (§4.3.4); returns their user id if they were a member.
+    fn leave(&mut self, conn: ConnId, moved: bool) -> Option<UserId> {
+        let position = self.members.iter().position(|member| member.conn == conn)?;
+        let left = self.members.remove(position);
+        if moved {
+            let _ = left.outbound.send(LobbyEvent::Moved);
+        }
+        if self.members.is_empty() {
+            return Some(left.user);
+        }
+        if self.owner == Some(left.user) {
+            self.owner = Some(self.members[0].user);
+        }
+        if self.target_players > self.sizes.min_private_game_players {
+            self.target_players -= 1;
+        }
+        let owner = self.owner_name().to_owned();
+        let players = self.players();
+        for member in &self.members {
+            member.send(json!({
+                "action": "player_left",
+                "user_left": left.username,
+                "owner": owner,
+                "is_owner": Some(member.user) == self.owner,
+                "players": players,
+            }));
+        }
+        Some(left.user)
+    }
+
+    /// Handles one command from `conn`; returns the game id once the game has started.
+    async fn act(
+        &mut self,
+        state: &AppState,
+        conn: ConnId,
+        command: LobbyCommand,
+    ) -> Option<GameId> {
+        let Some(sender) = self.member(conn) else {
+            // A command that raced with this socket's own leave.
+            return None;
+        };
+        let (user, username) = (sender.user, sender.username.clone());
+        let is_host = self.owner == Some(user);
+        match command {
+            LobbyCommand::SetReady(is_ready) => {
+                if let Some(member) = self.members.iter_mut().find(|member| member.conn == conn) {
+                    member.ready = is_ready;
+                }
+                let owner = self.owner_name().to_owned();
+                for member in &self.members {
+                    member.send(json!({
+                        "action": "ready_status",
+                        "user": username,
+                        "is_ready": is_ready,
+                        "owner": owner,
+                        "is_owner": Some(member.user) == self.owner,
+                    }));
+                }
+            }
+            LobbyCommand::Chat(message) => {
+                for member in &self.members {
+                    member.send(json!({
+                        "action": "chat_message",
+                        "user": username,
+                        "message": message,
+                    }));
+                }
+            }
+            LobbyCommand::UpdateSettings(update) => {
+                if !is_host {
+                    self.send_error(conn, ONLY_HOST_CONFIGURES);
+                    return None;
+                }
+                let Ok(update) = update else {
+                    self.send_error(conn, INVALID_SETTINGS);
+                    return None;
+                };
+                if let Some(bot_level) = update.bot_level {
+                    self.bot_level = bot_level;
+                }
+                if let Some(target_players) = update.target_players {
+                    self.target_players = target_players;
+                }
+                for member in &self.members {
+                    member.send(json!({
+                        "action": "settings_changed",
+                        "bot_level": self.bot_level.as_str(),
+                        "target_players": self.target_players,
+                    }));
+                }
+            }
+            LobbyCommand::StartGame => return self.start(state, conn, is_host).await,
+        }
+        None
+    }
+
+    fn send_error(&self, conn: ConnId, message: &str) {
+        if let Some(member) = self.member(conn) {
+            member.send(json!({"action": "error", "message": message}));
+        }
+    }
+
+    /// `start_game` (§4.3.2, §5.2, §5.3): checks, bot accounts, game creation, `game_start`.
+    async fn start(&mut self, state: &AppState, conn: ConnId, is_host: bool) -> Option<GameId> {
+        let min = self.sizes.min_private_game_players;
+        if !is_host {
+            self.send_error(conn, ONLY_HOST_STARTS);
+            return None;
+        }
+        if self.members.len() < min as usize {
+            self.send_error(conn, &not_enough_players(min));
+            return None;
+        }
+        if self.members.iter().any(|member| !member.ready) {
+            self.send_error(conn, NOT_ALL_READY);
+            return None;
+        }
+        match self.create_game(state).await {
+            Ok(game_id) => {
+                for member in &self.members {
+                    member.send(json!({"action": "game_start", "game_id": game_id}));
+                }
+                Some(game_id)
+            }
+            Err(error) => {
+                tracing::error!(code = %self.code, %error, "cannot create a private game");
+                self.send_error(conn, GAME_NOT_CREATED);
+                None
+            }
+        }
+    }
+
+    async fn create_game(&self, state: &AppState) -> Result<GameId, ApiError> {
+        let humans = self.members.len() as u32;
+        let bot_count = self.target_players.saturating_sub(humans);
+        let mut seats: Vec<Seat> = self
+            .members
+            .iter()
+            .map(|member| Seat {
+                user_id: member.user,
+                bot_level: None,
+            })
+            .collect();
+        let mut bots = Vec::new();
+        for number in 1..=bot_count {
+            match create_bot(state, &self.code, number, self.bot_level).await {
+                Ok(bot) => bots.push(bot),
+                Err(error) => {
+                    retire_bots(state, &bots).await;
+                    return Err(error);
+                }
+            }
+        }
+        seats.extend(bots.iter().map(|&user_id| Seat {
+            user_id,
+            bot_level: Some(self.bot_level),
+        }));
+        let created = state
+            .create_game(GameRequest {
+                seats,
+                public: false,
+            })
+            .await;
+        if created.is_err() {
+            retire_bots(state, &bots).await;
+        }
+        created
+    }
+}
+
+/// Creates a fresh bot account `Bot_<code>_<number>`, adding `_<n>` when the name is taken
+/// (§5.2). Bot accounts have no password, so they can never log in.
+async fn create_bot(
+    state: &AppState,
+    code: &str,
+    number: u32,
+    level: BotLevel,
+) -> Result<UserId, ApiError> {
+    const ATTEMPTS: u32 = 1000;
+    for attempt in 1..=ATTEMPTS {
+        let username = if attempt == 1 {
+            format!("Bot_{code}_{number}")
+        } else {
+            format!("Bot_{code}_{number}_{attempt}")
+        };
+        let created = create_bot_user(&state.store, &username, level, state.clock.now()).await?;
+        if let Some(bot) = created {
+            return Ok(bot);
+        }
+    }
+    Err(ApiError::Internal(format!(
+        "no free bot name for room {code} after {ATTEMPTS} attempts"
+    )))
+}
+
+/// Deactivates bot accounts made for a game that could not be created.
+async fn retire_bots(state: &AppState, bots: &[UserId]) {
+    for &bot in bots {
+        if let Err(error) = state.store.set_active(bot, false).await {
+            tracing::warn!(bot, %error, "cannot deactivate an unused bot account");
+        }
+    }
+}

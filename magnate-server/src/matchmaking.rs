@@ -1,0 +1,552 @@
+//! The public matchmaking queue (spec §5.1) and the game-creation seam shared with private rooms.
+//!
+//! One task, the matchmaker, owns the queue. Queue sockets (`/ws/queue/public/`) and the REST
+//! endpoints (`/game/join/`, `/game/leave/`, `/game/queue/`) only send it [`Command`]s over an
+//! mpsc and wait for its answer, so joins, cancels and matches happen one at a time: nobody is
+//! matched twice, lost, or matched with themselves, however the requests interleave (D1).
+//!
+//! The queue holds at most one entry per user, in join order. An entry is held either by a
+//! socket, which is told `match_found` and is the only one allowed to remove the entry by
+//! closing, or by a REST client, which has no socket: the matchmaker remembers every match so
+//! that `GET /game/queue/` can report the game id.
+
+use std::{
+    collections::{HashMap, VecDeque},
+    future::Future,
+};
+
+use magnate_core::BotLevel;
+use tokio::sync::{mpsc, oneshot};
+
+use crate::{
+    error::ApiError,
+    games::{NewLiveGame, NewLivePlayer},
+    state::AppState,
+    store::{GameId, UserId},
+    ws::ConnId,
+};
+
+/// One participant of a game to create.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Seat {
+    /// The participant's user id (bots are users too).
+    pub user_id: UserId,
+    /// The bot level, for a bot; `None` for a human.
+    pub bot_level: Option<BotLevel>,
+}
+
+/// Everything needed to create a game (spec §5.3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GameRequest {
+    /// The participants, humans first in queue or join order, then bots.
+    pub seats: Vec<Seat>,
+    /// Whether the game comes from the public queue (`true`) or a private room (`false`).
+    pub public: bool,
+}
+
+/// Creates games for the matchmaker and the private rooms.
+///
+/// The server's implementation is [`AppState`]'s, which hands the request to the live-game
+/// registry ([`crate::games::GameRegistry::create`]); tests of the queue logic use a fake that
+/// returns incrementing ids.
+pub trait GameCreator: Send + Sync + 'static {
+    /// Creates the game and returns its id.
+    fn create_game(
+        &self,
+        request: GameRequest,
+    ) -> impl Future<Output = Result<GameId, ApiError>> + Send;
+}
+
+impl GameCreator for AppState {
+    fn create_game(
+        &self,
+        request: GameRequest,
+    ) -> impl Future<Output = Result<GameId, ApiError>> + Send {
+        let new_game = NewLiveGame {
+            players: request
+                .seats
+                .iter()
+                .map(|seat| NewLivePlayer {
+                    user_id: seat.user_id,
+                    bot_level: seat.bot_level,
+                })
+                .collect(),
+            public: request.public,
+        };
+        self.games.create(self, new_game)
+    }
+}
+
+/// What the matchmaker tells a queue socket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueueEvent {
+    /// The socket's entry was matched into this game: send `match_found`.
+    MatchFound(GameId),
+    /// The socket no longer holds the user's entry: a newer socket replaced it, or the user left
+    /// the queue over REST. Close with 4000.
+    Released,
+}
+
+/// Where a user stands, as `GET /game/queue/` reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueueStatus {
+    /// Waiting in the queue at this 1-based position.
+    Queued {
+        /// 1 for the oldest entry.
+        position: usize,
+    },
+    /// Matched into this game since the user last joined.
+    Matched {
+        /// The game id.
+        game_id: GameId,
+    },
+    /// Neither queued nor matched.
+    Idle,
+}
+
+/// The answer to a REST join.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JoinOutcome {
+    /// Whether this join appended a new entry (`false`: the user was already queued and keeps
+    /// their place).
+    pub created: bool,
+    /// Where the user stands right after the join, matching included.
+    pub status: QueueStatus,
+}
+
+/// Capacity of the matchmaker's inbox; senders wait when it is full.
+const INBOX_CAPACITY: usize = 1024;
+
+/// A handle to the matchmaker task; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Matchmaker {
+    sender: mpsc::Sender<Command>,
+}
+
+/// A matchmaker whose task has not started yet; see [`Matchmaker::new`].
+#[derive(Debug)]
+pub struct PendingMatchmaker {
+    receiver: mpsc::Receiver<Command>,
+    players_per_game: usize,
+}
+
+impl PendingMatchmaker {
+    /// Spawns the matchmaker task, which creates its games with `creator`.
+    pub fn start<C: GameCreator>(self, creator: C) {
+        let queue = Queue::new(self.players_per_game);
+        tokio::spawn(run(self.receiver, queue, creator));
+    }
+}
+
+impl Matchmaker {
+    /// A handle, and the task to start once the game creator exists (the server's creator is the
+    /// [`AppState`] that holds this handle). Games have `players_per_game` players (at least 1).
+    pub fn new(players_per_game: usize) -> (Self, PendingMatchmaker) {
+        let (sender, receiver) = mpsc::channel(INBOX_CAPACITY);
+        (
+            Self { sender },
+            PendingMatchmaker {
+                receiver,
+                players_per_game: players_per_game.max(1),
+            },
+        )
+    }
+
+    /// Registers a queue socket for `user` and runs matchmaking; returns once that is done.
+    ///
+    /// A user without an entry is appended; otherwise the entry keeps its place and this socket
+    /// replaces the previous one, which receives [`QueueEvent::Released`].
+    pub async fn join_socket(
+        &self,
+        user: UserId,
+        conn: ConnId,
+        events: mpsc::Sender<QueueEvent>,
+    ) -> Result<(), ApiError> {
+        self.ask(|done| Command::JoinSocket {
+            user,
+            socket: SocketHolder { conn, events },
+            done,
+        })
+        .await
+    }
+
+    /// Removes `user`'s entry if the socket `conn` still holds it; returns once that is done.
+    pub async fn leave_socket(&self, user: UserId, conn: ConnId) -> Result<(), ApiError> {
+        self.ask(|done| Command::LeaveSocket { user, conn, done })
+            .await
+    }
+
+    /// Joins the queue without a socket (REST) and runs matchmaking.
+    pub async fn join(&self, user: UserId) -> Result<JoinOutcome, ApiError> {
+        self.ask(|reply| Command::Join { user, reply }).await
+    }
+
+    /// Removes `user`'s entry, whoever holds it; a holding socket is released (closed with
+    /// 4000). Returns whether there was an entry.
+    pub async fn leave(&self, user: UserId) -> Result<bool, ApiError> {
+        self.ask(|reply| Command::Leave { user, reply }).await
+    }
+
+    /// Where `user` stands.
+    pub async fn status(&self, user: UserId) -> Result<QueueStatus, ApiError> {
+        self.ask(|reply| Command::Status { user, reply }).await
+    }
+
+    async fn ask<T>(
+        &self,
+        command: impl FnOnce(oneshot::Sender<T>) -> Command,
+    ) -> Result<T, ApiError> {
+        let (reply, answer) = oneshot::channel();
+        self.sender
+            .send(command(reply))
+            .await
+            .map_err(|_| ApiError::Internal("the matchmaker task has stopped".into()))?;
+        answer
+            .await
+            .map_err(|_| ApiError::Internal("the matchmaker dropped a request".into()))
+    }
+}
+
+/// A request to the matchmaker task.
+#[derive(Debug)]
+enum Command {
+    JoinSocket {
+        user: UserId,
+        socket: SocketHolder,
+        done: oneshot::Sender<()>,
+    },
+    LeaveSocket {
+        user: UserId,
+        conn: ConnId,
+        done: oneshot::Sender<()>,
+    },
+    Join {
+        user: UserId,
+        reply: oneshot::Sender<JoinOutcome>,
+    },
+    Leave {
+        user: UserId,
+        reply: oneshot::Sender<bool>,
+    },
+    Status {
+        user: UserId,
+        reply: oneshot::Sender<QueueStatus>,
+    },
+}
+
+/// The socket that holds a queue entry.
+#[derive(Debug)]
+struct SocketHolder {
+    conn: ConnId,
+    events: mpsc::Sender<QueueEvent>,
+}
+
+impl SocketHolder {
+    fn tell(&self, event: QueueEvent) {
+        // The socket's inbox has room for every event it can receive (one match, one release);
+        // a full or closed inbox means the socket is going away, and its close removes nothing.
+        let _ = self.events.try_send(event);
+    }
+}
+
+#[derive(Debug)]
+struct Entry {
+    user: UserId,
+    /// `None` for an entry made over REST.
+    socket: Option<SocketHolder>,
+}
+
+/// The queue itself; only the matchmaker task touches it.
+#[derive(Debug)]
+struct Queue {
+    players_per_game: usize,
+    entries: VecDeque<Entry>,
+    /// The last game each user was matched into since they last joined.
+    matched: HashMap<UserId, GameId>,
+}
+
+impl Queue {
+    fn new(players_per_game: usize) -> Self {
+        Self {
+            players_per_game,
+            entries: VecDeque::new(),
+            matched: HashMap::new(),
+        }
+    }
+
+    fn position(&self, user: UserId) -> Option<usize> {
+        self.entries.iter().position(|entry| entry.user == user)
+    }
+
+    fn status(&self, user: UserId) -> QueueStatus {
+        match (self.position(user), self.matched.get(&user)) {
+            (Some(index), _) => QueueStatus::Queued {
+                position: index + 1,
+            },
+            (None, Some(&game_id)) => QueueStatus::Matched { game_id },
+            (None, None) => QueueStatus::Idle,
+        }
+    }
+
+    /// Adds an entry for `user` or, if there is one, lets `socket` hold it. Returns whether a
+    /// new entry was appended.
+    fn join(&mut self, user: UserId, socket: Option<SocketHolder>) -> bool {
+        self.matched.remove(&user);
+        match self.position(user) {
+            Some(index) => {
+                if let Some(socket) = socket {
+                    let entry = &mut self.entries[index];
+                    if let Some(previous) = entry.socket.replace(socket) {
+                        previous.tell(QueueEvent::Released);
+                    }
+                }
+                false
+            }
+            None => {
+                self.entries.push_back(Entry { user, socket });
+                true
+            }
+        }
+    }
+
+    /// Removes `user`'s entry if `conn` holds it.
+    fn leave_socket(&mut self, user: UserId, conn: ConnId) {
+        if let Some(index) = self.position(user) {
+            let held_by_conn = self.entries[index]
+                .socket
+                .as_ref()
+                .is_some_and(|socket| socket.conn == conn);
+            if held_by_conn {
+                self.entries.remove(index);
+            }
+        }
+    }
+
+    /// Removes `user`'s entry whoever holds it, releasing the holding socket.
+    fn leave(&mut self, user: UserId) -> bool {
+        let Some(index) = self.position(user) else {
+            return false;
+        };
+        if let Some(entry) = self.entries.remove(index) {
+            if let Some(socket) = entry.socket {
+                socket.tell(QueueEvent::Released);
+            }
+        }
+        true
+    }
+
+    /// Takes the oldest entries for one game, if there are enough.
+    fn take_group(&mut self) -> Option<Vec<Entry>> {
+        if self.entries.len() < self.players_per_game {
+            return None;
+        }
+        Some(self.entries.drain(..self.players_per_game).collect())
+    }
+
+    /// Puts a group whose game could not be created back at the front, in its order.
+    fn restore_group(&mut self, group: Vec<Entry>) {
+        for entry in group.into_iter().rev() {
+            self.entries.push_front(entry);
+        }
+    }
+
+    fn record_match(&mut self, group: &[Entry], game_id: GameId) {
+        for entry in group {
+            self.matched.insert(entry.user, game_id);
+            if let Some(socket) = &entry.socket {
+                socket.tell(QueueEvent::MatchFound(game_id));
+            }
+        }
+    }
+}
+
+/// The matchmaker task: one command at a time until every handle is dropped.
+async fn run<C: GameCreator>(mut inbox: mpsc::Receiver<Command>, mut queue: Queue, creator: C) {
+    while let Some(command) = inbox.recv().await {
+        match command {
+            Command::JoinSocket { user, socket, done } => {
+                queue.join(user, Some(socket));
+                match_players(&mut queue, &creator).await;
+                let _ = done.send(());
+            }
+            Command::LeaveSocket { user, conn, done } => {
+                queue.leave_socket(user, conn);
+                let _ = done.send(());
+            }
+            Command::Join { user, reply } => {
+                let created = queue.join(user, None);
+                match_players(&mut queue, &creator).await;
+                let _ = reply.send(JoinOutcome {
+                    created,
+                    status: queue.status(user),
+                });
+            }
+            Command::Leave { user, reply } => {
+                let _ = reply.send(queue.leave(user));
+            }
+            Command::Status { user, reply } => {
+                let _ = reply.send(queue.status(user));
+            }
+        }
+    }
+}
+
+/// Creates games while enough players wait, oldest first (§5.1).
+async fn match_players<C: GameCreator>(queue: &mut Queue, creator: &C) {
+    while let Some(group) = queue.take_group() {
+        let request = GameRequest {
+            seats: group
+                .iter()
+                .map(|entry| Seat {
+                    user_id: entry.user,
+                    bot_level: None,
+                })
+                .collect(),
+            public: true,
+        };
+        match creator.create_game(request).await {
+            Ok(game_id) => {
+                tracing::info!(game_id, players = group.len(), "public match found");
+                queue.record_match(&group, game_id);
+            }
+            Err(error) => {
+                // Nobody is lost: the group keeps its place and the next join tries again.
+                tracing::error!(%error, "cannot create a public game; the players stay queued");
+                queue.restore_group(group);
+                return;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{
+        atomic::{AtomicI64, Ordering},
+        Arc, Mutex,
+    };
+
+    use super::*;
+
+    /// Every game the fake made: its id and its players in seat order.
+    type GameLog = Vec<(GameId, Vec<UserId>)>;
+
+    /// Returns incrementing ids and remembers every request.
+    #[derive(Clone, Default)]
+    struct FakeCreator {
+        next_id: Arc<AtomicI64>,
+        games: Arc<Mutex<GameLog>>,
+        fail: Arc<std::sync::atomic::AtomicBool>,
+    }
+
+    impl GameCreator for FakeCreator {
+        fn create_game(
+            &self,
+            request: GameRequest,
+        ) -> impl Future<Output = Result<GameId, ApiError>> + Send {
+            let outcome = if self.fail.load(Ordering::SeqCst) {
+                Err(ApiError::Internal("fake failure".into()))
+            } else {
+                let id = self.next_id.fetch_add(1, Ordering::SeqCst) + 1;
+                let users = request.seats.iter().map(|seat| seat.user_id).collect();
+                self.games.lock().unwrap().push((id, users));
+                Ok(id)
+            };
+            async move {
+                tokio::task::yield_now().await;
+                outcome
+            }
+        }
+    }
+
+    fn start(players_per_game: usize) -> (Matchmaker, FakeCreator) {
+        let creator = FakeCreator::default();
+        let (matchmaker, pending) = Matchmaker::new(players_per_game);
+        pending.start(creator.clone());
+        (matchmaker, creator)
+    }
+
+    #[tokio::test]
+    async fn rest_join_reports_position_then_match() {
+        let (matchmaker, creator) = start(3);
+        let first = matchmaker.join(1).await.unwrap();
+        assert_eq!(
+            first,
+            JoinOutcome {
+                created: true,
+                status: QueueStatus::Queued { position: 1 }
+            }
+        );
+        let again = matchmaker.join(1).await.unwrap();
+        assert!(!again.created);
+        assert_eq!(
+            matchmaker.join(2).await.unwrap().status,
+            QueueStatus::Queued { position: 2 }
+        );
+        let last = matchmaker.join(3).await.unwrap();
+        assert_eq!(last.status, QueueStatus::Matched { game_id: 1 });
+        assert_eq!(
+            matchmaker.status(1).await.unwrap(),
+            QueueStatus::Matched { game_id: 1 }
+        );
+        assert_eq!(
+            creator.games.lock().unwrap().clone(),
+            vec![(1, vec![1, 2, 3])]
+        );
+        assert_eq!(matchmaker.status(4).await.unwrap(), QueueStatus::Idle);
+    }
+
+    #[tokio::test]
+    async fn a_newer_socket_replaces_the_older_and_keeps_the_place() {
+        let (matchmaker, _creator) = start(2);
+        let (old_events, mut old_inbox) = mpsc::channel(4);
+        let (new_events, mut new_inbox) = mpsc::channel(4);
+        let old_conn = ConnId::next();
+        let new_conn = ConnId::next();
+        matchmaker
+            .join_socket(7, old_conn, old_events)
+            .await
+            .unwrap();
+        matchmaker
+            .join_socket(7, new_conn, new_events)
+            .await
+            .unwrap();
+        assert_eq!(old_inbox.recv().await, Some(QueueEvent::Released));
+        // The old socket closing does not remove the entry the new one holds.
+        matchmaker.leave_socket(7, old_conn).await.unwrap();
+        assert_eq!(
+            matchmaker.status(7).await.unwrap(),
+            QueueStatus::Queued { position: 1 }
+        );
+        matchmaker.join(8).await.unwrap();
+        assert_eq!(new_inbox.recv().await, Some(QueueEvent::MatchFound(1)));
+        assert!(old_inbox.try_recv().is_err());
+    }
+
+    #[tokio::test]
+    async fn a_failed_creation_keeps_the_players_queued_in_order() {
+        let (matchmaker, creator) = start(2);
+        creator.fail.store(true, Ordering::SeqCst);
+        matchmaker.join(1).await.unwrap();
+        let second = matchmaker.join(2).await.unwrap();
+        assert_eq!(second.status, QueueStatus::Queued { position: 2 });
+        creator.fail.store(false, Ordering::SeqCst);
+        let third = matchmaker.join(3).await.unwrap();
+        assert_eq!(third.status, QueueStatus::Queued { position: 1 });
+        assert_eq!(creator.games.lock().unwrap().clone(), vec![(1, vec![1, 2])]);
+    }
+
+    #[tokio::test]
+    async fn rest_leave_releases_the_holding_socket() {
+        let (matchmaker, _creator) = start(2);
+        let (events, mut inbox) = mpsc::channel(4);
+        matchmaker
+            .join_socket(5, ConnId::next(), events)
+            .await
+            .unwrap();
+        assert!(matchmaker.leave(5).await.unwrap());
+        assert_eq!(inbox.recv().await, Some(QueueEvent::Released));
+        assert!(!matchmaker.leave(5).await.unwrap());
+        assert_eq!(matchmaker.status(5).await.unwrap(), QueueStatus::Idle);
+    }
+}

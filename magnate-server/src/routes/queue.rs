@@ -1,0 +1,76 @@
+//! The public queue over REST, for game-service clients without a queue socket.
+//!
+//! These endpoints talk to the same matchmaker task as `/ws/queue/public/`, so a user queued
+//! here and a user queued on a socket are matched with each other. All three need a Bearer
+//! access token (401 bodies as on every protected endpoint). Shapes:
+//!
+//! | Request | Status | Body |
+//! |---|---|---|
+//! | `POST /game/join/`, new entry | 201 | `{"status":"queued","position":N}`, or `{"status":"matched","game_id":G}` when this join completed a game |
+//! | `POST /game/join/`, already queued | 200 | `{"status":"queued","position":N}` (the place is kept) |
+//! | `POST /game/leave/`, queued | 200 | `{"status":"left"}`; a queue socket holding the entry is closed with 4000 |
+//! | `POST /game/leave/`, not queued | 404 | `{"detail":"No estás en la cola."}` |
+//! | `GET /game/queue/` | 200 | `{"status":"queued","position":N}`, `{"status":"matched","game_id":G}` (the last match since the user last joined) or `{"status":"idle"}` |
+//!
+//! `position` is 1 for the oldest entry. A request body, if any, is ignored.
+//!
+//! An entry made here stays until it is matched or left over REST. If the same user then opens a
+//! queue socket, that socket holds the entry from then on (same place), and closing it removes
+//! the entry, as for any queue socket (§4.2).
+
+use axum::{extract::State, http::StatusCode, routing::get, routing::post, Json, Router};
+use serde_json::{json, Value};
+
+use crate::{error::ApiError, extract::AuthUser, matchmaking::QueueStatus, state::AppState};
+
+use super::options_ok;
+
+/// `POST /game/leave/` when the caller has no queue entry.
+pub const NOT_QUEUED: &str = "No estás en la cola.";
+
+/// Routes that need a valid access token.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/game/join/", post(join_queue).options(options_ok))
+        .route("/game/leave/", post(leave_queue).options(options_ok))
+        .route("/game/queue/", get(get_queue_status).options(options_ok))
+}
+
+async fn join_queue(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let outcome = state.matchmaker.join(user.id).await?;
+    let status = if outcome.created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(status_body(outcome.status))))
+}
+
+async fn leave_queue(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+) -> Result<Json<Value>, ApiError> {
+    if state.matchmaker.leave(user.id).await? {
+        Ok(Json(json!({"status": "left"})))
+    } else {
+        Err(ApiError::NotFound(NOT_QUEUED))
+    }
+}
+
+async fn get_queue_status(
+    State(state): State<AppState>,
+    AuthUser(user): AuthUser,
+) -> Result<Json<Value>, ApiError> {
+    Ok(Json(status_body(state.matchmaker.status(user.id).await?)))
+}
+
+fn status_body(status: QueueStatus) -> Value {
+    match status {
+        QueueStatus::Queued { position } => json!({"status": "queued", "position": position}),
+        QueueStatus::Matched { game_id } => json!({"status": "matched", "game_id": game_id}),
+        QueueStatus::Idle => json!({"status": "idle"}),
+    }
+}

@@ -1,0 +1,207 @@
+//! WebSocket endpoints (spec §4): the public queue, the private-room lobby and live games.
+//!
+//! Every endpoint authenticates the same way (§2.4): the first `token` value of the query string
+//! must be a valid access token of an existing, active user, or the upgrade is refused with an
+//! empty `403` before any `101`. Query strings are never logged, because they carry tokens.
+
+pub mod queue;
+pub mod room;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use axum::{
+    extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket},
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
+use serde_json::{Map, Value};
+
+use crate::{
+    auth::{TokenKind, UserClaim},
+    state::AppState,
+    store::User,
+};
+
+/// Largest message a client may send on the queue and lobby sockets (64 KiB, as on the game
+/// socket). A larger one, up to [`PROTOCOL_MAX_MESSAGE_BYTES`], is answered like invalid JSON and
+/// the socket stays open.
+pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
+/// Largest message the WebSocket layer reads at all; a larger one closes the socket with
+/// [`CLOSE_TOO_BIG`], since it cannot be skipped.
+pub const PROTOCOL_MAX_MESSAGE_BYTES: usize = 1 << 20;
+
+/// Close code after a queue `cancel`, or when a newer queue socket of the same user replaces
+/// this one (§4.2).
+pub const CLOSE_CANCELLED: u16 = 4000;
+/// Close code after an `{"error": ...}` rejection frame of the lobby (§4.3.1).
+pub const CLOSE_REJECTED: u16 = 4003;
+/// Close code for a frame larger than [`MAX_MESSAGE_BYTES`] (RFC 6455 "message too big").
+pub const CLOSE_TOO_BIG: u16 = 1009;
+/// Close code of a normal close.
+pub const CLOSE_NORMAL: u16 = 1000;
+
+/// How often the server pings an idle peer (§4.1).
+pub const PING_INTERVAL: std::time::Duration = std::time::Duration::from_secs(30);
+/// How long a peer may stay silent before the server drops it (§4.1).
+pub const IDLE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(90);
+
+/// Identifies one socket among all the server's sockets, so that state registered by a socket
+/// (a queue entry, a room membership) is only ever removed by that same socket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ConnId(u64);
+
+impl ConnId {
+    /// A fresh id, never returned before by this process.
+    pub fn next() -> Self {
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        Self(NEXT.fetch_add(1, Ordering::Relaxed))
+    }
+}
+
+/// Authenticates a WebSocket upgrade from its raw query string (§2.4).
+///
+/// Returns the user, or the empty `403 Forbidden` response to send instead of upgrading when the
+/// token is missing, invalid, expired, not an access token, or names a missing or inactive user.
+/// A store failure is answered with `500` and logged.
+pub async fn authenticate_socket(state: &AppState, query: Option<&str>) -> Result<User, Response> {
+    let forbidden = || StatusCode::FORBIDDEN.into_response();
+    let Some(token) = query.and_then(first_token) else {
+        return Err(forbidden());
+    };
+    let valid = state
+        .jwt
+        .verify(&token, TokenKind::Access, state.clock.now())
+        .map_err(|_| forbidden())?;
+    let UserClaim::Id(user_id) = valid.user else {
+        return Err(forbidden());
+    };
+    match state.store.user(user_id).await {
+        Ok(Some(user)) if user.is_active => Ok(user),
+        Ok(_) => Err(forbidden()),
+        Err(error) => {
+            tracing::error!(%error, "cannot look up the user of a WebSocket token");
+            Err(StatusCode::INTERNAL_SERVER_ERROR.into_response())
+        }
+    }
+}
+
+/// The first `token` value of a query string, percent-decoded.
+fn first_token(query: &str) -> Option<String> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).ok()?;
+    pairs
+        .into_iter()
+        .find(|(name, _)| name == "token")
+        .map(|(_, value)| value)
+}
+
+/// What a client frame contains, once checked for the shape every queue and lobby frame needs.
+#[derive(Debug)]
+pub enum ClientFrame {
+    /// A text frame holding one JSON object.
+    Object(Map<String, Value>),
+    /// Anything else a client can send as data: a binary frame, text that is not JSON, JSON
+    /// that is not an object, or a message over [`MAX_MESSAGE_BYTES`]. Answered with
+    /// `"Datos invalidos."`.
+    Invalid,
+    /// A ping or pong: proof of life, nothing to answer (pongs are automatic).
+    Control,
+    /// The peer closed the socket, or it broke.
+    Closed,
+    /// The peer sent a message larger than [`PROTOCOL_MAX_MESSAGE_BYTES`].
+    TooBig,
+}
+
+/// Classifies what [`WebSocket::recv`] returned.
+pub fn classify(received: Option<Result<Message, axum::Error>>) -> ClientFrame {
+    match received {
+        None | Some(Ok(Message::Close(_))) => ClientFrame::Closed,
+        Some(Ok(Message::Ping(_) | Message::Pong(_))) => ClientFrame::Control,
+        Some(Ok(Message::Binary(_))) => ClientFrame::Invalid,
+        Some(Ok(Message::Text(text))) if text.len() > MAX_MESSAGE_BYTES => ClientFrame::Invalid,
+        Some(Ok(Message::Text(text))) => match serde_json::from_str::<Value>(text.as_str()) {
+            Ok(Value::Object(object)) => ClientFrame::Object(object),
+            _ => ClientFrame::Invalid,
+        },
+        Some(Err(error)) => {
+            if is_capacity_error(error) {
+                ClientFrame::TooBig
+            } else {
+                ClientFrame::Closed
+            }
+        }
+    }
+}
+
+fn is_capacity_error(error: axum::Error) -> bool {
+    matches!(
+        error.into_inner().downcast_ref::<tungstenite::Error>(),
+        Some(tungstenite::Error::Capacity(_))
+    )
+}
+
+/// Sends one JSON value as a text frame. Returns `false` if the socket is gone.
+pub async fn send_json(socket: &mut WebSocket, value: &Value) -> bool {
+    socket
+        .send(Message::Text(Utf8Bytes::from(value.to_string())))
+        .await
+        .is_ok()
+}
+
+/// Sends a close frame with `code`, then waits briefly for the peer's answer so the closing
+/// handshake completes. Never fails: a peer that is already gone is simply dropped.
+pub async fn close(socket: &mut WebSocket, code: u16) {
+    let frame = CloseFrame {
+        code,
+        reason: Utf8Bytes::default(),
+    };
+    if socket.send(Message::Close(Some(frame))).await.is_err() {
+        return;
+    }
+    let drain = async { while let Some(Ok(_)) = socket.recv().await {} };
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(2), drain).await;
+}
+
+/// Keeps track of when the peer was last heard from, for pings and the idle timeout.
+#[derive(Debug)]
+pub struct Liveness {
+    last_heard: tokio::time::Instant,
+    pings: tokio::time::Interval,
+}
+
+impl Default for Liveness {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Liveness {
+    /// Starts counting now.
+    pub fn new() -> Self {
+        let mut pings =
+            tokio::time::interval_at(tokio::time::Instant::now() + PING_INTERVAL, PING_INTERVAL);
+        pings.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        Self {
+            last_heard: tokio::time::Instant::now(),
+            pings,
+        }
+    }
+
+    /// Records that a frame arrived.
+    pub fn heard(&mut self) {
+        self.last_heard = tokio::time::Instant::now();
+    }
+
+    /// Waits for the next ping time; returns `false` if the peer has been silent too long.
+    pub async fn tick(&mut self) -> bool {
+        self.pings.tick().await;
+        self.last_heard.elapsed() < IDLE_TIMEOUT
+    }
+}
+
+/// Sends a protocol-level ping. Returns `false` if the socket is gone.
+pub async fn ping(socket: &mut WebSocket) -> bool {
+    socket
+        .send(Message::Ping(axum::body::Bytes::new()))
+        .await
+        .is_ok()
+}

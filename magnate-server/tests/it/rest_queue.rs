@@ -1,0 +1,222 @@
+//! The public queue over REST (`/game/join/`, `/game/leave/`, `/game/queue/`), served by the
+//! same matchmaker as the queue socket.
+
+use axum::http::Method;
+use serde_json::{json, Value};
+
+use crate::{
+    support::{check, TestApp},
+    ws_support::{Ending, Server},
+};
+
+const QUEUE: &str = "/ws/queue/public/";
+
+#[tokio::test]
+async fn join_status_and_leave_have_documented_shapes() {
+    let app = TestApp::new().await;
+    let alice = app.register("alice").await;
+    let bob = app.register("bob").await;
+    let carol = app.register("carol").await;
+    let alice_token = Some(alice.access.as_str());
+
+    check(
+        &app.get("/game/queue/", alice_token).await,
+        200,
+        json!({"status": "idle"}),
+    );
+    check(
+        &app.post("/game/join/", alice_token, json!({})).await,
+        201,
+        json!({"status": "queued", "position": 1}),
+    );
+    // Joining again keeps the place.
+    check(
+        &app.call(Method::POST, "/game/join/", alice_token, None)
+            .await,
+        200,
+        json!({"status": "queued", "position": 1}),
+    );
+    check(
+        &app.get("/game/queue/", alice_token).await,
+        200,
+        json!({"status": "queued", "position": 1}),
+    );
+    // The second player completes a game (NUM_PUBLIC_GAME_PLAYERS = 2).
+    let response = app.post("/game/join/", Some(&bob.access), json!({})).await;
+    assert_eq!(response.status.as_u16(), 201);
+    let game_id = response.json()["game_id"].as_i64().expect("matched");
+    check(
+        &response,
+        201,
+        json!({"status": "matched", "game_id": game_id}),
+    );
+    check(
+        &app.get("/game/queue/", alice_token).await,
+        200,
+        json!({"status": "matched", "game_id": game_id}),
+    );
+    // A matched user is no longer queued.
+    check(
+        &app.post("/game/leave/", alice_token, json!({})).await,
+        404,
+        json!({"detail": "No estás en la cola."}),
+    );
+    // Leaving while queued.
+    let carol_token = Some(carol.access.as_str());
+    check(
+        &app.post("/game/join/", carol_token, json!({})).await,
+        201,
+        json!({"status": "queued", "position": 1}),
+    );
+    check(
+        &app.post("/game/leave/", carol_token, json!({})).await,
+        200,
+        json!({"status": "left"}),
+    );
+    check(
+        &app.get("/game/queue/", carol_token).await,
+        200,
+        json!({"status": "idle"}),
+    );
+    // Joining again forgets the old match.
+    check(
+        &app.post("/game/join/", alice_token, json!({})).await,
+        201,
+        json!({"status": "queued", "position": 1}),
+    );
+}
+
+#[tokio::test]
+async fn queue_endpoints_need_a_bearer_token_and_follow_the_path_rules() {
+    let app = TestApp::new().await;
+    let alice = app.register("alice").await;
+    let no_credentials = json!({"detail": "Las credenciales de autenticación no se proveyeron."});
+    for (method, path) in [
+        (Method::POST, "/game/join/"),
+        (Method::POST, "/game/leave/"),
+        (Method::GET, "/game/queue/"),
+    ] {
+        let response = app.call(method.clone(), path, None, None).await;
+        check(&response, 401, no_credentials.clone());
+        assert_eq!(
+            response.header("www-authenticate"),
+            Some("Bearer realm=\"api\"")
+        );
+        let response = app.call(method, path, Some("garbage"), None).await;
+        assert_eq!(response.status.as_u16(), 401);
+        assert_eq!(response.json()["code"], "token_not_valid");
+    }
+    check(
+        &app.get("/game/join/", Some(&alice.access)).await,
+        405,
+        json!({"detail": "Método \"GET\" no permitido."}),
+    );
+    let response = app.post("/game/join", Some(&alice.access), json!({})).await;
+    assert_eq!(response.status.as_u16(), 308);
+    assert_eq!(response.header("location"), Some("/game/join/"));
+    // The failed calls queued nobody.
+    check(
+        &app.get("/game/queue/", Some(&alice.access)).await,
+        200,
+        json!({"status": "idle"}),
+    );
+}
+
+async fn game_players(server: &Server, game_id: i64) -> Vec<i64> {
+    server
+        .app
+        .store()
+        .call(move |connection| {
+            let mut statement = connection
+                .prepare("SELECT user_id FROM game_players WHERE game_id = ?1 ORDER BY seat")?;
+            let rows = statement.query_map([game_id], |row| row.get(0))?;
+            Ok(rows.collect::<Result<Vec<i64>, _>>()?)
+        })
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_rest_user_and_a_socket_user_match_each_other() {
+    let server = Server::start().await;
+    let app = &server.app;
+    let alice = app.register("alice").await;
+    let bob = app.register("bob").await;
+
+    // REST first, socket second.
+    check(
+        &app.post("/game/join/", Some(&alice.access), json!({}))
+            .await,
+        201,
+        json!({"status": "queued", "position": 1}),
+    );
+    let mut bob_socket = server.connect(QUEUE, &bob).await;
+    let frame = bob_socket.recv().await;
+    assert_eq!(frame["action"], "match_found");
+    let game_id = frame["game_id"].as_i64().unwrap();
+    check(
+        &app.get("/game/queue/", Some(&alice.access)).await,
+        200,
+        json!({"status": "matched", "game_id": game_id}),
+    );
+    assert_eq!(game_players(&server, game_id).await, vec![alice.id, bob.id]);
+    bob_socket.close().await;
+
+    // Socket first, REST second.
+    let carol = app.register("carol").await;
+    let dave = app.register("dave").await;
+    let mut carol_socket = server.connect(QUEUE, &carol).await;
+    let response = app.post("/game/join/", Some(&dave.access), json!({})).await;
+    assert_eq!(response.status.as_u16(), 201);
+    let body: Value = response.json();
+    assert_eq!(body["status"], "matched");
+    let second_game = body["game_id"].as_i64().unwrap();
+    assert_ne!(second_game, game_id);
+    assert_eq!(
+        carol_socket.recv().await,
+        json!({"action": "match_found", "game_id": second_game})
+    );
+    assert_eq!(
+        game_players(&server, second_game).await,
+        vec![carol.id, dave.id]
+    );
+    carol_socket.close().await;
+    server.shut_down().await;
+}
+
+#[tokio::test]
+async fn rest_leave_closes_the_holding_socket_and_rest_join_keeps_it() {
+    let server = Server::start().await;
+    let app = &server.app;
+    let alice = app.register("alice").await;
+    let bob = app.register("bob").await;
+
+    let mut socket = server.connect(QUEUE, &alice).await;
+    check(
+        &app.post("/game/leave/", Some(&alice.access), json!({}))
+            .await,
+        200,
+        json!({"status": "left"}),
+    );
+    assert_eq!(socket.ending().await, Ending::Closed(4000));
+
+    // A REST join while a socket holds the entry keeps both the place and the socket.
+    let mut socket = server.connect(QUEUE, &alice).await;
+    check(
+        &app.post("/game/join/", Some(&alice.access), json!({}))
+            .await,
+        200,
+        json!({"status": "queued", "position": 1}),
+    );
+    check(
+        &app.post("/game/join/", Some(&bob.access), json!({})).await,
+        201,
+        json!({"status": "matched", "game_id": 1}),
+    );
+    assert_eq!(
+        socket.recv().await,
+        json!({"action": "match_found", "game_id": 1})
+    );
+    socket.close().await;
+    server.shut_down().await;
+}
