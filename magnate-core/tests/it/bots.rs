@@ -9,7 +9,7 @@ use magnate_core::{
     Policy, Seed, Setup, Timestamp, TradeProposal,
 };
 
-use crate::{sq, Table, P1, P2};
+use crate::{sq, Table, P1, P2, P3};
 
 // ----- self-play driver ------------------------------------------------------------------
 
@@ -229,47 +229,6 @@ fn tournament() {
             table[i][i - 2]
         );
     }
-}
-
-/// Tuning experiments: `PROBE="horizon_turns=800 min_horizon_rounds=20"` changes the expert's
-/// tuning, which then plays `PROBE_PAIRS` duplicate pairs against `PROBE_VS` (very_easy).
-#[test]
-#[ignore = "tuning experiment, run by hand in release"]
-fn tuning_probe() {
-    let mut expert = EvBot::new(BotLevel::Expert);
-    let spec = std::env::var("PROBE").unwrap_or_default();
-    for pair in spec.split_whitespace() {
-        let (key, value) = pair.split_once('=').expect("key=value");
-        let t = &mut expert.tuning;
-        match key {
-            "horizon_turns" => t.horizon_turns = value.parse().unwrap(),
-            "min_horizon_rounds" => t.min_horizon_rounds = value.parse().unwrap(),
-            "respect_turn_limit" => t.respect_turn_limit = value.parse().unwrap(),
-            "keep_reserve" => t.keep_reserve = value.parse().unwrap(),
-            "auction_roi" => t.auction_roi = value.parse().unwrap(),
-            "landing_prob" => t.landing_prob = value.parse().unwrap(),
-            "reference" => {
-                if value == "true" {
-                    t.formulas = magnate_core::Formulas::Reference;
-                }
-            }
-            other => panic!("unknown key {other}"),
-        }
-    }
-    let vs: BotLevel = std::env::var("PROBE_VS")
-        .unwrap_or_else(|_| "very_easy".into())
-        .parse()
-        .unwrap();
-    let pairs: u64 = std::env::var("PROBE_PAIRS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(100);
-    let wins = duel(&expert, &EvBot::new(vs), pairs, 300);
-    println!(
-        "PROBE {spec:?} vs {vs}: {wins}/{} = {:.1}%",
-        2 * pairs,
-        wins as f64 / (2 * pairs) as f64 * 100.0
-    );
 }
 
 // ----- golden values of bots spec §10 (reference formulas) ---------------------------------
@@ -853,5 +812,214 @@ fn exploration_rate_matches_epsilon_for_every_level() {
             (rate - expected).abs() <= 0.02,
             "{level}: best picked {rate}, expected {expected}"
         );
+    }
+}
+
+#[test]
+fn d18_exploring_bots_never_accept_a_lopsided_trade() {
+    // P1 asks for all of P2's squares and offers nothing.
+    let mut t = Table::new(2);
+    t.game
+        .edit()
+        .buy(sq(5), P2)
+        .buy(sq(25), P2)
+        .buy(sq(11), P2)
+        .phase(
+            Phase::ProposalAcceptance(TradeProposal {
+                id: 1,
+                player: P1,
+                destination_user: P2,
+                offered_money: 0,
+                asked_money: 0,
+                offered_properties: Vec::new(),
+                asked_properties: vec![sq(5), sq(11), sq(25)],
+            }),
+            P1,
+        )
+        .phase_player(P2);
+    let tuning = BotTuning::for_level(BotLevel::VeryEasy);
+    let accept = Action::TradeAnswer { choose: true };
+    assert!(score(&t.game, P2, &tuning, &accept) < -0.1 * t.game.net_worth(P2) as f64);
+    let bot = EvBot::new(BotLevel::VeryEasy);
+    let mut rng = bot_rng(Seed(11), 1);
+    for _ in 0..500 {
+        assert_eq!(
+            bot.decide(&t.game, P2, &mut rng),
+            BotMove::Act(Action::TradeAnswer { choose: false })
+        );
+    }
+    // A fair trade (cash for a lone cheap street) is still accepted sometimes when exploring.
+    t.game.edit().phase(
+        Phase::ProposalAcceptance(TradeProposal {
+            id: 2,
+            player: P1,
+            destination_user: P2,
+            offered_money: 100,
+            asked_money: 0,
+            offered_properties: Vec::new(),
+            asked_properties: vec![sq(11)],
+        }),
+        P1,
+    );
+    t.game.edit().phase_player(P2);
+    let accepted = (0..500)
+        .filter(|_| bot.decide(&t.game, P2, &mut rng) == BotMove::Act(accept.clone()))
+        .count();
+    assert!((150..350).contains(&accepted), "accepted {accepted} of 500");
+}
+
+#[test]
+fn d19_exploring_in_business_ends_the_turn_at_least_half_the_time() {
+    let mut t = Table::new(2);
+    t.game
+        .edit()
+        .buy(sq(1), P1)
+        .buy(sq(3), P1)
+        .buy(sq(5), P1)
+        .buy(sq(25), P1)
+        .phase(Phase::Business, P1);
+    let bot = EvBot::new(BotLevel::VeryEasy);
+    let mut rng = bot_rng(Seed(12), 0);
+    let trials = 4000;
+    let mut ended = 0;
+    let mut sizes = HashSet::new();
+    for _ in 0..trials {
+        let BotMove::Act(action) = bot.decide(&t.game, P1, &mut rng) else {
+            panic!("the bot must act");
+        };
+        sizes.insert(format!("{:?}", action.kind()));
+        if action == Action::NextPhase {
+            ended += 1;
+        }
+    }
+    let rate = f64::from(ended) / f64::from(trials);
+    assert!(rate >= 0.5, "ended the phase {rate} of the time");
+    assert!(rate < 0.75, "the other candidates are explored too: {rate}");
+    assert!(sizes.len() >= 3, "{sizes:?}");
+}
+
+#[test]
+fn d11_expert_keeps_a_cash_reserve_for_the_worst_rent() {
+    // P2's group 4 has hotels: landing there costs 950-1000. P1 with 1100 cannot buy a 140
+    // street without dropping under that reserve, so it declines.
+    let mut t = Table::new(2);
+    t.game
+        .edit()
+        .own(sq(16), P2, 5, false)
+        .own(sq(18), P2, 5, false)
+        .own(sq(19), P2, 5, false)
+        .money(P1, 1100);
+    in_management_on(&mut t, P1, 11);
+    assert_eq!(
+        decide(&expert(), &t.game, P1),
+        BotMove::Act(Action::DropPurchase { square: sq(11) })
+    );
+    t.game.edit().money(P1, 1500);
+    let BotMove::Act(action) = decide(&expert(), &t.game, P1) else {
+        panic!("the expert acts");
+    };
+    assert!(
+        matches!(
+            action,
+            Action::BuySquare { .. } | Action::DropPurchase { .. }
+        ),
+        "{action:?}"
+    );
+}
+
+#[test]
+fn d15_ending_business_on_a_tram_scores_0() {
+    let mut t = Table::new(2);
+    t.game
+        .edit()
+        .position(P1, sq(10))
+        .phase(Phase::Business, P1);
+    let tuning = BotTuning::for_level(BotLevel::Expert);
+    assert_eq!(score(&t.game, P1, &tuning, &Action::NextPhase), 0.0);
+    // In management the same square scores its one-roll look-ahead instead.
+    t.game.edit().phase(Phase::Management, P1);
+    assert_ne!(score(&t.game, P1, &tuning, &Action::NextPhase), 0.0);
+}
+
+#[test]
+fn d16_expert_proposes_only_trades_it_values_and_bundles_that_complete_a_group() {
+    // P1 owns one street of group 2; P2 owns the other two; P3 owns a lone street elsewhere.
+    let mut t = Table::new(3);
+    t.game
+        .edit()
+        .buy(sq(6), P1)
+        .buy(sq(8), P2)
+        .buy(sq(9), P2)
+        .buy(sq(11), P3)
+        .phase(Phase::Business, P1);
+    let tuning = BotTuning::for_level(BotLevel::Expert);
+    let mut proposals = 0;
+    let mut bundles = 0;
+    for seed in 0..40 {
+        let mut rng = bot_rng(Seed(seed), 0);
+        let BotMove::Act(action) = expert().decide(&t.game, P1, &mut rng) else {
+            panic!("the expert acts");
+        };
+        if let Action::TradeProposal {
+            asked_properties, ..
+        } = &action
+        {
+            assert!(score(&t.game, P1, &tuning, &action) > 0.0, "{action:?}");
+            proposals += 1;
+            if asked_properties == &vec![sq(8), sq(9)] {
+                bundles += 1;
+            }
+        }
+    }
+    assert!(proposals > 0, "the expert never proposed a trade");
+    assert!(
+        bundles > 0,
+        "the expert never asked for the group-completing pair"
+    );
+    // Once it has proposed this turn, it does not propose again.
+    let mut rng = bot_rng(Seed(0), 0);
+    let mut proposed = false;
+    for _ in 0..40 {
+        if t.game.phase().name() != magnate_core::PhaseName::Business {
+            break;
+        }
+        let BotMove::Act(action) = expert().decide(&t.game, P1, &mut rng) else {
+            panic!("the expert acts");
+        };
+        if matches!(action, Action::TradeProposal { .. }) {
+            assert!(!proposed, "a second proposal in one turn");
+            proposed = true;
+            t.act(P1, action);
+            let recipient = t.game.active_phase_player();
+            let BotMove::Act(answer) = expert().decide(&t.game, recipient, &mut rng) else {
+                panic!("the recipient answers");
+            };
+            t.act(recipient, answer);
+        } else {
+            t.act(P1, action);
+        }
+    }
+}
+
+#[test]
+fn decisions_do_not_depend_on_the_engines_dice_seed() {
+    let setup = || Setup::new([P1, P2]);
+    let mut a = Game::new(setup(), Seed(1), Timestamp(0)).unwrap();
+    let mut b = Game::new(setup(), Seed(999), Timestamp(0)).unwrap();
+    for game in [&mut a, &mut b] {
+        game.edit()
+            .turn_order(&[P1, P2])
+            .buy(sq(1), P1)
+            .buy(sq(3), P1)
+            .phase(Phase::Business, P1);
+    }
+    for level in BotLevel::ALL {
+        for seed in 0..10 {
+            let bot = EvBot::new(level);
+            assert_eq!(
+                bot.decide(&a, P1, &mut bot_rng(Seed(seed), 0)),
+                bot.decide(&b, P1, &mut bot_rng(Seed(seed), 0))
+            );
+        }
     }
 }
