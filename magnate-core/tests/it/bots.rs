@@ -1,7 +1,7 @@
 //! Bots (bots spec §12): golden values of §10, decisions, legality and liveness in self-play,
 //! the exploration rate, and the strength tournament (ignored; run it in release).
 
-use std::collections::HashSet;
+use std::collections::BTreeSet;
 
 use magnate_core::bot::{expected_visits, score};
 use magnate_core::{
@@ -44,7 +44,7 @@ fn play_bots(seed: u64, bots: &[EvBot], max_turns: u32) -> Played {
     let mut this_turn = 0u64;
     let mut turn = game.current_turn();
     let budget = 200_000u64;
-    let mut seen: HashSet<u64> = HashSet::new();
+    let mut seen: BTreeSet<u64> = BTreeSet::new();
     while !game.is_finished() {
         let mut acted = false;
         for player in game.pending_actors() {
@@ -129,14 +129,9 @@ fn mix(i: u64) -> Vec<BotLevel> {
         .collect()
 }
 
-#[test]
-fn bots_only_play_legal_actions_and_every_game_ends() {
-    // 200 games keep the debug run short; for more, run
-    // `BOT_GAMES=2000 cargo test -p magnate-core --release --test it bots_only_play_legal`.
-    let games: u64 = std::env::var("BOT_GAMES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(200);
+/// Plays `games` seeded games with mixed levels (2–4 seats, 150 turns) and checks legality,
+/// sensible behaviour, liveness and that each game ends.
+fn self_play(games: u64) {
     let mut total_actions = 0;
     for i in 0..games {
         let levels = mix(i);
@@ -152,6 +147,19 @@ fn bots_only_play_legal_actions_and_every_game_ends() {
         total_actions += played.actions;
     }
     assert!(total_actions > games * 50, "games are suspiciously short");
+}
+
+#[test]
+fn bots_only_play_legal_actions_and_every_game_ends() {
+    self_play(200);
+}
+
+/// The §12.1 volume: `cargo test -p magnate-core --release --test it -- --ignored
+/// bots_only_play_legal_actions_in_2000_games`.
+#[test]
+#[ignore = "2,000 games: run in release"]
+fn bots_only_play_legal_actions_in_2000_games() {
+    self_play(2000);
 }
 
 // ----- strength ----------------------------------------------------------------------------
@@ -180,19 +188,12 @@ fn duel(a: &EvBot, b: &EvBot, seeds: u64, max_turns: u32) -> u64 {
 #[ignore = "strength tournament: run in release, see the module docs"]
 fn tournament() {
     // cargo test -p magnate-core --release --test it -- --ignored tournament --nocapture
-    // 400 games per pairing; TOURNAMENT_PAIRS=50 gives a quicker, rougher table.
-    let pairs: u64 = std::env::var("TOURNAMENT_PAIRS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(200);
-    let only: Option<String> = std::env::var("TOURNAMENT_ONLY").ok();
+    // 400 games per pairing: 200 seeds, each played with the seats swapped.
+    let pairs: u64 = 200;
     let levels = BotLevel::ALL;
     let mut table = vec![vec![f64::NAN; levels.len()]; levels.len()];
     for (i, a) in levels.iter().enumerate() {
         for (j, b) in levels.iter().enumerate().skip(i + 1) {
-            if only.as_deref().is_some_and(|o| o != format!("{a}-{b}")) {
-                continue;
-            }
             let wins = duel(&EvBot::new(*a), &EvBot::new(*b), pairs, 300);
             let rate = wins as f64 / (2 * pairs) as f64;
             table[i][j] = rate;
@@ -882,7 +883,7 @@ fn d19_exploring_in_business_ends_the_turn_at_least_half_the_time() {
     let mut rng = bot_rng(Seed(12), 0);
     let trials = 4000;
     let mut ended = 0;
-    let mut sizes = HashSet::new();
+    let mut sizes = BTreeSet::new();
     for _ in 0..trials {
         let BotMove::Act(action) = bot.decide(&t.game, P1, &mut rng) else {
             panic!("the bot must act");
