@@ -196,10 +196,32 @@ fn tournament() {
         for (j, b) in levels.iter().enumerate().skip(i + 1) {
             let wins = duel(&EvBot::new(*a), &EvBot::new(*b), pairs, 300);
             let rate = wins as f64 / (2 * pairs) as f64;
+            let (low, high) = wilson(wins, 2 * pairs);
+            println!(
+                "{a} beats {b}: {wins}/{} = {:.1}% (95% Wilson {:.1}–{:.1}%)",
+                2 * pairs,
+                rate * 100.0,
+                low * 100.0,
+                high * 100.0
+            );
             table[i][j] = rate;
             table[j][i] = 1.0 - rate;
         }
     }
+    // Seat fairness (§12.5): expert against expert, first seat to move.
+    let mut first_seat_wins = 0;
+    for seed in 0..pairs {
+        let played = play(90_000 + seed, &[BotLevel::Expert, BotLevel::Expert], 300);
+        if played.game.winner() == Some(played.game.participants()[0].id) {
+            first_seat_wins += 1;
+        }
+    }
+    let (low, high) = wilson(first_seat_wins, pairs);
+    println!(
+        "expert vs expert: the first seat won {first_seat_wins}/{pairs} (95% Wilson {:.1}–{:.1}%)",
+        low * 100.0,
+        high * 100.0
+    );
     print!("{:>10}", "row beats");
     for level in levels {
         print!("{:>10}", level.as_str());
@@ -230,6 +252,16 @@ fn tournament() {
             table[i][i - 2]
         );
     }
+}
+
+/// The 95 % Wilson score interval of `wins` successes in `games`.
+fn wilson(wins: u64, games: u64) -> (f64, f64) {
+    let n = games as f64;
+    let p = wins as f64 / n;
+    let z: f64 = 1.96;
+    let centre = (p + z * z / (2.0 * n)) / (1.0 + z * z / n);
+    let half = z * (p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt() / (1.0 + z * z / n);
+    (centre - half, centre + half)
 }
 
 // ----- golden values of bots spec §10 (reference formulas) ---------------------------------
