@@ -220,3 +220,85 @@ async fn rest_leave_closes_the_holding_socket_and_rest_join_keeps_it() {
     socket.close().await;
     server.shut_down().await;
 }
+
+/// Thirty users join at once, some over REST, some on sockets, and some leave over REST right
+/// after joining: the one matchmaker keeps every game at `NUM_PUBLIC_GAME_PLAYERS` distinct
+/// players and never matches anyone twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_rest_and_socket_joins_are_matched_consistently() {
+    use std::collections::{BTreeMap, BTreeSet};
+
+    const USERS: usize = 30;
+    let server = Server::start().await;
+    let mut users = Vec::new();
+    for index in 0..USERS {
+        users.push(server.app.register(&format!("player{index}")).await);
+    }
+    let server_ref = &server;
+    let outcomes =
+        futures_util::future::join_all(users.iter().enumerate().map(|(index, user)| async move {
+            match index % 3 {
+                0 => {
+                    let socket = server_ref.connect(QUEUE, user).await;
+                    (user, false, Some(socket))
+                }
+                1 => {
+                    let response = server_ref
+                        .app
+                        .post("/game/join/", Some(&user.access), json!({}))
+                        .await;
+                    assert_eq!(response.status.as_u16(), 201);
+                    (user, false, None)
+                }
+                _ => {
+                    server_ref
+                        .app
+                        .post("/game/join/", Some(&user.access), json!({}))
+                        .await;
+                    let response = server_ref
+                        .app
+                        .post("/game/leave/", Some(&user.access), json!({}))
+                        .await;
+                    // 404 when a match came first.
+                    assert!([200, 404].contains(&response.status.as_u16()));
+                    (user, true, None)
+                }
+            }
+        }))
+        .await;
+    let mut games: BTreeMap<i64, BTreeSet<i64>> = BTreeMap::new();
+    let mut waiting = 0;
+    for (user, left, socket) in outcomes {
+        let status = server
+            .app
+            .get("/game/queue/", Some(&user.access))
+            .await
+            .json();
+        match status["status"].as_str() {
+            Some("matched") => {
+                let game_id = status["game_id"].as_i64().unwrap();
+                if let Some(mut socket) = socket {
+                    assert_eq!(
+                        socket.recv().await,
+                        json!({"action": "match_found", "game_id": game_id})
+                    );
+                    socket.close().await;
+                }
+                assert!(games.entry(game_id).or_default().insert(user.id));
+            }
+            Some("queued") => {
+                assert!(!left, "a user who left is still queued");
+                waiting += 1;
+            }
+            Some("idle") => assert!(left, "user {} was lost", user.id),
+            _ => panic!("unexpected status {status}"),
+        }
+    }
+    assert!(waiting < 2, "{waiting} users still waiting");
+    for (game_id, players) in &games {
+        assert_eq!(players.len(), 2, "game {game_id}");
+        let stored: BTreeSet<i64> = game_players(&server, *game_id).await.into_iter().collect();
+        assert_eq!(&stored, players);
+    }
+    server.shut_down().await;
+}
