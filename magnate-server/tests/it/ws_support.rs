@@ -90,6 +90,23 @@ impl Server {
         }
     }
 
+    /// The status of a handshake to `path` (no query string) that carries `Authorization:
+    /// Bearer <token>`, which WebSockets ignore.
+    pub async fn status_with_header(&self, path: &str, token: &str) -> u16 {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let mut request = format!("ws://{}{path}", self.address)
+            .into_client_request()
+            .unwrap();
+        request
+            .headers_mut()
+            .insert("authorization", format!("Bearer {token}").parse().unwrap());
+        match within(tokio_tungstenite::connect_async(request)).await {
+            Ok((_, response)) => response.status().as_u16(),
+            Err(tungstenite::Error::Http(response)) => response.status().as_u16(),
+            Err(other) => panic!("handshake to {path} failed oddly: {other}"),
+        }
+    }
+
     /// Stops the server and waits for it.
     pub async fn shut_down(mut self) {
         if let Some(stop) = self.stop.take() {
