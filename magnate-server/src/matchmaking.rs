@@ -1,7 +1,7 @@
 //! The public matchmaking queue (spec §5.1) and the game-creation seam shared with private rooms.
 //!
 //! One task, the matchmaker, owns the queue. Queue sockets (`/ws/queue/public/`) and the REST
-//! endpoints (`/game/join/`, `/game/leave/`, `/game/queue/`) only send it [`Command`]s over an
+//! endpoints (`/game/join/`, `/game/leave/`, `/game/queue/`) only send it commands over an
 //! mpsc and wait for its answer, so joins, cancels and matches happen one at a time: nobody is
 //! matched twice, lost, or matched with themselves, however the requests interleave (D1).
 //!
