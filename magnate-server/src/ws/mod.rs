@@ -10,10 +10,11 @@ pub mod room;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::{
-    extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket},
+    extract::ws::{CloseFrame, Message, Utf8Bytes},
     http::StatusCode,
     response::{IntoResponse, Response},
 };
+use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use serde_json::{Map, Value};
 
 use crate::{
@@ -44,6 +45,21 @@ pub const CLOSE_NORMAL: u16 = 1000;
 pub const PING_INTERVAL: std::time::Duration = std::time::Duration::from_secs(30);
 /// How long a peer may stay silent before the server drops it (§4.1).
 pub const IDLE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(90);
+
+/// What the queue and lobby connections need from their socket: axum's `WebSocket`, or in unit
+/// tests a pair of channels.
+pub trait Socket:
+    Stream<Item = Result<Message, axum::Error>> + Sink<Message, Error = axum::Error> + Unpin + Send
+{
+}
+
+impl<T> Socket for T where
+    T: Stream<Item = Result<Message, axum::Error>>
+        + Sink<Message, Error = axum::Error>
+        + Unpin
+        + Send
+{
+}
 
 /// Identifies one socket among all the server's sockets, so that state registered by a socket
 /// (a queue entry, a room membership) is only ever removed by that same socket.
@@ -111,7 +127,7 @@ pub enum ClientFrame {
     TooBig,
 }
 
-/// Classifies what [`WebSocket::recv`] returned.
+/// Classifies the next item of a [`Socket`].
 pub fn classify(received: Option<Result<Message, axum::Error>>) -> ClientFrame {
     match received {
         None | Some(Ok(Message::Close(_))) => ClientFrame::Closed,
@@ -139,8 +155,13 @@ fn is_capacity_error(error: axum::Error) -> bool {
     )
 }
 
+/// Waits for the next item from the client.
+pub async fn receive<S: Socket>(socket: &mut S) -> ClientFrame {
+    classify(socket.next().await)
+}
+
 /// Sends one JSON value as a text frame. Returns `false` if the socket is gone.
-pub async fn send_json(socket: &mut WebSocket, value: &Value) -> bool {
+pub async fn send_json<S: Socket>(socket: &mut S, value: &Value) -> bool {
     socket
         .send(Message::Text(Utf8Bytes::from(value.to_string())))
         .await
@@ -149,7 +170,7 @@ pub async fn send_json(socket: &mut WebSocket, value: &Value) -> bool {
 
 /// Sends a close frame with `code`, then waits briefly for the peer's answer so the closing
 /// handshake completes. Never fails: a peer that is already gone is simply dropped.
-pub async fn close(socket: &mut WebSocket, code: u16) {
+pub async fn close<S: Socket>(socket: &mut S, code: u16) {
     let frame = CloseFrame {
         code,
         reason: Utf8Bytes::default(),
@@ -157,7 +178,7 @@ pub async fn close(socket: &mut WebSocket, code: u16) {
     if socket.send(Message::Close(Some(frame))).await.is_err() {
         return;
     }
-    let drain = async { while let Some(Ok(_)) = socket.recv().await {} };
+    let drain = async { while let Some(Ok(_)) = socket.next().await {} };
     let _ = tokio::time::timeout(std::time::Duration::from_secs(2), drain).await;
 }
 
@@ -199,9 +220,84 @@ impl Liveness {
 }
 
 /// Sends a protocol-level ping. Returns `false` if the socket is gone.
-pub async fn ping(socket: &mut WebSocket) -> bool {
+pub async fn ping<S: Socket>(socket: &mut S) -> bool {
     socket
         .send(Message::Ping(axum::body::Bytes::new()))
         .await
         .is_ok()
+}
+
+/// A [`Socket`] made of two channels, so connection loops can be tested without a network.
+#[cfg(test)]
+pub(crate) mod testing {
+    use std::{
+        pin::Pin,
+        task::{Context, Poll},
+    };
+
+    use axum::extract::ws::Message;
+    use futures_util::{Sink, Stream};
+    use tokio::sync::mpsc;
+
+    /// The server's end.
+    pub struct ChannelSocket {
+        incoming: mpsc::UnboundedReceiver<Message>,
+        outgoing: mpsc::UnboundedSender<Message>,
+    }
+
+    /// The client's end: dropping `to_server` closes the connection from the client's side.
+    pub struct Peer {
+        pub to_server: mpsc::UnboundedSender<Message>,
+        pub from_server: mpsc::UnboundedReceiver<Message>,
+    }
+
+    /// A connected pair.
+    pub fn pair() -> (ChannelSocket, Peer) {
+        let (to_server, incoming) = mpsc::unbounded_channel();
+        let (outgoing, from_server) = mpsc::unbounded_channel();
+        (
+            ChannelSocket { incoming, outgoing },
+            Peer {
+                to_server,
+                from_server,
+            },
+        )
+    }
+
+    impl Stream for ChannelSocket {
+        type Item = Result<Message, axum::Error>;
+
+        fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+            self.incoming.poll_recv(cx).map(|message| message.map(Ok))
+        }
+    }
+
+    impl Sink<Message> for ChannelSocket {
+        type Error = axum::Error;
+
+        fn poll_ready(
+            self: Pin<&mut Self>,
+            _cx: &mut Context<'_>,
+        ) -> Poll<Result<(), Self::Error>> {
+            Poll::Ready(Ok(()))
+        }
+
+        fn start_send(self: Pin<&mut Self>, item: Message) -> Result<(), Self::Error> {
+            self.outgoing.send(item).map_err(axum::Error::new)
+        }
+
+        fn poll_flush(
+            self: Pin<&mut Self>,
+            _cx: &mut Context<'_>,
+        ) -> Poll<Result<(), Self::Error>> {
+            Poll::Ready(Ok(()))
+        }
+
+        fn poll_close(
+            self: Pin<&mut Self>,
+            _cx: &mut Context<'_>,
+        ) -> Poll<Result<(), Self::Error>> {
+            Poll::Ready(Ok(()))
+        }
+    }
 }

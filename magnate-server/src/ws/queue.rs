@@ -6,7 +6,7 @@
 
 use axum::{
     extract::{
-        ws::{rejection::WebSocketUpgradeRejection, WebSocket, WebSocketUpgrade},
+        ws::{rejection::WebSocketUpgradeRejection, WebSocketUpgrade},
         RawQuery, State,
     },
     response::{IntoResponse, Response},
@@ -17,12 +17,12 @@ use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
 use crate::{
-    matchmaking::QueueEvent,
+    matchmaking::{Matchmaker, QueueEvent},
     state::AppState,
     store::UserId,
     ws::{
-        authenticate_socket, classify, close, ping, send_json, ClientFrame, ConnId, Liveness,
-        CLOSE_CANCELLED, CLOSE_TOO_BIG, PROTOCOL_MAX_MESSAGE_BYTES,
+        authenticate_socket, close, ping, receive, send_json, ClientFrame, ConnId, Liveness,
+        Socket, CLOSE_CANCELLED, CLOSE_TOO_BIG, PROTOCOL_MAX_MESSAGE_BYTES,
     },
 };
 
@@ -63,12 +63,14 @@ async fn join_queue(
                 let _ = matchmaker.leave_socket(user_id, conn).await;
             });
         })
-        .on_upgrade(move |socket| run_queue_socket(socket, state, user_id, conn, inbox))
+        .on_upgrade(move |socket| run_queue_socket(socket, state.matchmaker, user_id, conn, inbox))
 }
 
-async fn run_queue_socket(
-    mut socket: WebSocket,
-    state: AppState,
+/// Runs one queue connection whose entry `conn` already registered with `matchmaker`, until
+/// either side closes it; then removes the entry if this socket still holds it.
+pub async fn run_queue_socket<S: Socket>(
+    mut socket: S,
+    matchmaker: Matchmaker,
     user: UserId,
     conn: ConnId,
     mut inbox: mpsc::Receiver<QueueEvent>,
@@ -88,14 +90,14 @@ async fn run_queue_socket(
                 // Matched or removed: the matchmaker has nothing more to say.
                 None => inbox_open = false,
             },
-            received = socket.recv() => {
+            frame = receive(&mut socket) => {
                 liveness.heard();
-                match classify(received) {
+                match frame {
                     ClientFrame::Object(object) => {
                         if object.get("action").and_then(Value::as_str) == Some("cancel") {
                             // Leave before closing, so that once the client sees 4000 nobody
                             // can be matched with this entry any more.
-                            let _ = state.matchmaker.leave_socket(user, conn).await;
+                            let _ = matchmaker.leave_socket(user, conn).await;
                             // A match made before the cancel arrived still reaches the client.
                             while let Ok(event) = inbox.try_recv() {
                                 if let QueueEvent::MatchFound(game_id) = event {
@@ -127,5 +129,91 @@ async fn run_queue_socket(
     if let Some(code) = close_code {
         close(&mut socket, code).await;
     }
-    let _ = state.matchmaker.leave_socket(user, conn).await;
+    let _ = matchmaker.leave_socket(user, conn).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::extract::ws::{Message, Utf8Bytes};
+    use tokio::time::{Duration, Instant};
+
+    use super::*;
+    use crate::{
+        error::ApiError,
+        matchmaking::{GameCreator, GameRequest, QueueStatus},
+        store::GameId,
+        ws::testing::{pair, Peer},
+    };
+
+    /// The tests queue one user at a time, so no game is ever created.
+    struct NoGames;
+
+    impl GameCreator for NoGames {
+        async fn create_game(&self, _request: GameRequest) -> Result<GameId, ApiError> {
+            Err(ApiError::Internal("no game expected".into()))
+        }
+    }
+
+    /// A queued connection on channels, running in its own task.
+    async fn connect(matchmaker: &Matchmaker) -> (Peer, tokio::task::JoinHandle<()>) {
+        let (socket, peer) = pair();
+        let conn = ConnId::next();
+        let (events, inbox) = mpsc::channel(4);
+        matchmaker.join_socket(1, conn, events).await.unwrap();
+        let task = tokio::spawn(run_queue_socket(socket, matchmaker.clone(), 1, conn, inbox));
+        (peer, task)
+    }
+
+    fn start_matchmaker() -> Matchmaker {
+        let (matchmaker, pending) = Matchmaker::new(2);
+        pending.start(NoGames);
+        matchmaker
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_silent_peer_is_pinged_every_30_seconds_and_dropped_after_90() {
+        let matchmaker = start_matchmaker();
+        let started = Instant::now();
+        let (mut peer, task) = connect(&matchmaker).await;
+        for expected in [30, 60] {
+            let message = peer.from_server.recv().await.expect("a ping");
+            assert!(matches!(message, Message::Ping(_)), "{message:?}");
+            assert_eq!(started.elapsed(), Duration::from_secs(expected));
+        }
+        task.await.unwrap();
+        assert_eq!(started.elapsed(), Duration::from_secs(90));
+        // Dropped without a close frame (the peer is gone), and the entry with it.
+        assert!(peer.from_server.recv().await.is_none());
+        assert_eq!(matchmaker.status(1).await.unwrap(), QueueStatus::Idle);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_peer_that_answers_pings_stays_until_it_cancels() {
+        let matchmaker = start_matchmaker();
+        let (mut peer, task) = connect(&matchmaker).await;
+        for _ in 0..10 {
+            let message = peer.from_server.recv().await.expect("a ping");
+            assert!(matches!(message, Message::Ping(_)), "{message:?}");
+            peer.to_server
+                .send(Message::Pong(Default::default()))
+                .unwrap();
+        }
+        assert_eq!(
+            matchmaker.status(1).await.unwrap(),
+            QueueStatus::Queued { position: 1 }
+        );
+        peer.to_server
+            .send(Message::Text(Utf8Bytes::from_static(
+                r#"{"action":"cancel"}"#,
+            )))
+            .unwrap();
+        let message = peer.from_server.recv().await.expect("a close frame");
+        let Message::Close(Some(frame)) = message else {
+            panic!("expected a close frame, got {message:?}");
+        };
+        assert_eq!(frame.code, CLOSE_CANCELLED);
+        drop(peer);
+        task.await.unwrap();
+        assert_eq!(matchmaker.status(1).await.unwrap(), QueueStatus::Idle);
+    }
 }

@@ -6,7 +6,7 @@
 
 use axum::{
     extract::{
-        ws::{rejection::WebSocketUpgradeRejection, WebSocket, WebSocketUpgrade},
+        ws::{rejection::WebSocketUpgradeRejection, WebSocketUpgrade},
         Path, RawQuery, State,
     },
     http::StatusCode,
@@ -24,8 +24,8 @@ use crate::{
     state::AppState,
     store::User,
     ws::{
-        authenticate_socket, classify, close, ping, send_json, ClientFrame, ConnId, Liveness,
-        CLOSE_NORMAL, CLOSE_REJECTED, CLOSE_TOO_BIG, PROTOCOL_MAX_MESSAGE_BYTES,
+        authenticate_socket, close, ping, receive, send_json, ClientFrame, ConnId, Liveness,
+        Socket, CLOSE_NORMAL, CLOSE_REJECTED, CLOSE_TOO_BIG, PROTOCOL_MAX_MESSAGE_BYTES,
     },
 };
 
@@ -84,7 +84,9 @@ async fn join_room(
         .on_upgrade(move |socket| run_room_socket(socket, state, user, code))
 }
 
-async fn run_room_socket(mut socket: WebSocket, state: AppState, user: User, code: String) {
+/// Runs one lobby connection of `user` to the room `code` (§4.3.1 from step 1), until either
+/// side closes it; then leaves the room if the socket is still a member.
+pub async fn run_room_socket<S: Socket>(mut socket: S, state: AppState, user: User, code: String) {
     if !is_valid_code(&code) {
         reject(&mut socket, ROOM_NOT_FOUND).await;
         return;
@@ -127,9 +129,9 @@ async fn run_room_socket(mut socket: WebSocket, state: AppState, user: User, cod
                     room = None;
                 }
             },
-            received = socket.recv() => {
+            frame = receive(&mut socket) => {
                 liveness.heard();
-                let reply = match classify(received) {
+                let reply = match frame {
                     ClientFrame::Object(object) => {
                         handle_command(&object, &state.config.sizes, &mut room).await
                     }
@@ -161,7 +163,7 @@ async fn run_room_socket(mut socket: WebSocket, state: AppState, user: User, cod
 }
 
 /// Sends the `{"error": ...}` rejection frame (no `action` key) and closes with 4003.
-async fn reject(socket: &mut WebSocket, message: &str) {
+async fn reject<S: Socket>(socket: &mut S, message: &str) {
     if send_json(socket, &json!({ "error": message })).await {
         close(socket, CLOSE_REJECTED).await;
     }
