@@ -126,10 +126,11 @@ pub async fn run_queue_socket<S: Socket>(
             }
         }
     };
+    // Leave before the closing handshake, so that a closing socket is never matched.
+    let _ = matchmaker.leave_socket(user, conn).await;
     if let Some(code) = close_code {
         close(&mut socket, code).await;
     }
-    let _ = matchmaker.leave_socket(user, conn).await;
 }
 
 #[cfg(test)]
