@@ -13,6 +13,7 @@ use axum::{
     routing::get,
     Router,
 };
+use futures_util::SinkExt;
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
@@ -115,7 +116,11 @@ pub async fn run_queue_socket<S: Socket>(
                         }
                     }
                     ClientFrame::Control => {}
-                    ClientFrame::Closed => break None,
+                    ClientFrame::Closed => {
+                        // Sends the answer to the peer's close frame, if it sent one.
+                        let _ = socket.flush().await;
+                        break None;
+                    }
                     ClientFrame::TooBig => break Some(CLOSE_TOO_BIG),
                 }
             }

@@ -14,6 +14,7 @@ use axum::{
     routing::get,
     Router,
 };
+use futures_util::SinkExt;
 use magnate_core::BotLevel;
 use serde_json::{json, Map, Value};
 use tokio::sync::mpsc;
@@ -137,7 +138,11 @@ pub async fn run_room_socket<S: Socket>(mut socket: S, state: AppState, user: Us
                     }
                     ClientFrame::Invalid => Some(INVALID_DATA.to_owned()),
                     ClientFrame::Control => None,
-                    ClientFrame::Closed => break None,
+                    ClientFrame::Closed => {
+                        // Sends the answer to the peer's close frame, if it sent one.
+                        let _ = socket.flush().await;
+                        break None;
+                    }
                     ClientFrame::TooBig => break Some(CLOSE_TOO_BIG),
                 };
                 if let Some(message) = reply {
