@@ -1,8 +1,9 @@
 //! `/ws/queue/public/?token=<access>`: the public matchmaking queue socket (spec §4.2).
 //!
 //! The socket is registered with the matchmaker before the upgrade is answered, so once a client
-//! sees `101` it is queued (and possibly already matched). It receives at most one frame,
-//! `{"action":"match_found","game_id":G}`, and stays open afterwards; the client closes it.
+//! sees `101` it is queued (and possibly already matched). Apart from error replies to bad
+//! input, it receives at most one frame, `{"action":"match_found","game_id":G}`, and stays open
+//! afterwards; the client closes it.
 
 use axum::{
     extract::{
