@@ -330,10 +330,14 @@ async fn run_room(
                 done,
             } => {
                 if let Some(game_id) = room.act(&state, conn, command).await {
-                    let _ = done.send(());
+                    // Deleted before anyone hears of the game, so R12 already says so.
                     state
                         .lobbies
                         .remove_started(&state, &room.code, &room.members);
+                    for member in &room.members {
+                        member.send(json!({"action": "game_start", "game_id": game_id}));
+                    }
+                    let _ = done.send(());
                     tracing::info!(code = %room.code, game_id, "private game started");
                     // Dropping the inbox and the members' outbounds tells every socket that
                     // the room is gone; queued commands are answered "Sala no encontrada.".
@@ -466,7 +470,8 @@ impl Room {
         Some(left.user)
     }
 
-    /// Handles one command from `conn`; returns the game id once the game has started.
+    /// Handles one command from `conn`; returns the game id once the game has been created
+    /// (`game_start` is then still to be sent).
     async fn act(
         &mut self,
         state: &AppState,
@@ -538,7 +543,7 @@ impl Room {
         }
     }
 
-    /// `start_game` (§4.3.2, §5.2, §5.3): checks, bot accounts, game creation, `game_start`.
+    /// `start_game` (§4.3.2, §5.2, §5.3): checks, bot accounts and game creation.
     async fn start(&mut self, state: &AppState, conn: ConnId, is_host: bool) -> Option<GameId> {
         let min = self.sizes.min_private_game_players;
         if !is_host {
@@ -554,12 +559,7 @@ impl Room {
             return None;
         }
         match self.create_game(state).await {
-            Ok(game_id) => {
-                for member in &self.members {
-                    member.send(json!({"action": "game_start", "game_id": game_id}));
-                }
-                Some(game_id)
-            }
+            Ok(game_id) => Some(game_id),
             Err(error) => {
                 tracing::error!(code = %self.code, %error, "cannot create a private game");
                 self.send_error(conn, GAME_NOT_CREATED);
