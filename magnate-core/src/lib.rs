@@ -50,6 +50,8 @@ pub mod record;
 mod rng;
 pub mod rules;
 mod setup;
+#[cfg(feature = "sim")]
+pub mod sim;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod time;

@@ -113,24 +113,49 @@ pub trait Policy {
     fn decide(&self, game: &Game, me: PlayerId, rng: &mut GameRng) -> BotMove;
 }
 
-/// Picks uniformly among the legal actions (never surrendering while anything else is legal).
-/// A baseline for tests, fuzzing and load generation.
+/// Picks uniformly among the legal actions, with three guards so that its games end: it never
+/// surrenders while anything else is legal, in liquidation with negative money it only raises
+/// money (demolish, mortgage) and surrenders when it cannot, and it ends its turn after eight
+/// business actions. A baseline for tests, fuzzing and load generation.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct RandomBot;
 
 impl Policy for RandomBot {
     fn decide(&self, game: &Game, me: PlayerId, rng: &mut GameRng) -> BotMove {
         let legal = game.legal_actions(me);
-        let useful: Vec<&LegalAction> = legal
-            .iter()
-            .filter(|l| !matches!(l, LegalAction::Exact(Action::Surrender)))
-            .collect();
-        if useful.is_empty() {
+        let exact = |wanted: &dyn Fn(&Action) -> bool| -> Vec<&LegalAction> {
+            legal
+                .iter()
+                .filter(|l| matches!(l, LegalAction::Exact(a) if wanted(a)))
+                .collect()
+        };
+        let in_debt = matches!(game.phase(), Phase::Liquidation)
+            && game.player(me).is_some_and(|p| p.money < 0);
+        let candidates: Vec<&LegalAction> = if me == game.active_phase_player() && in_debt {
+            let raise =
+                exact(&|a| matches!(a, Action::Demolish { .. } | Action::MortgageSet { .. }));
+            if raise.is_empty() {
+                exact(&|a| matches!(a, Action::Surrender))
+            } else {
+                raise
+            }
+        } else if me == game.active_phase_player()
+            && matches!(game.phase(), Phase::Business | Phase::Liquidation)
+            && game.business_actions_this_turn().len() >= 8
+        {
+            exact(&|a| matches!(a, Action::NextPhase))
+        } else {
+            legal
+                .iter()
+                .filter(|l| !matches!(l, LegalAction::Exact(Action::Surrender)))
+                .collect()
+        };
+        if candidates.is_empty() {
             return BotMove::Idle;
         }
-        let index = rng.below(useful.len() as u32) as usize;
+        let index = rng.below(candidates.len() as u32) as usize;
         let choice = u64::from(rng.below(u32::MAX)) << 32 | u64::from(rng.below(u32::MAX));
-        BotMove::Act(useful[index].instantiate(choice))
+        BotMove::Act(candidates[index].instantiate(choice))
     }
 }
 

@@ -1,0 +1,244 @@
+//! Simulation: bots in every seat, driven over a virtual clock that jumps to the next deadline, so
+//! timers (and bot wake-ups) fire exactly as they would on a server.
+
+use crate::action::Input;
+use crate::bot::{bot_rng, BotMove, Policy};
+use crate::event::{EndReason, EventKind};
+use crate::game::Game;
+use crate::ids::{PlayerId, Seed};
+use crate::record::{GameRecord, RecordHeader, Recorder, ReplayError};
+use crate::rng::GameRng;
+use crate::setup::{PlayerSpec, Setup, TimerSettings};
+use crate::time::Timestamp;
+
+/// How to set up a simulated game.
+#[derive(Clone, Debug)]
+pub struct SimSetup {
+    /// The game's seed (the bots' generators derive from it too).
+    pub seed: Seed,
+    /// Number of seats (players 1..=n, all bots).
+    pub players: usize,
+    /// The turn limit (a simulation should have one so that every game ends).
+    pub max_turns: Option<u32>,
+    /// Timer durations; bot delays model the server's reaction times.
+    pub timers: TimerSettings,
+    /// Keep the game record (costs time and memory).
+    pub record: bool,
+    /// The virtual start time.
+    pub start: Timestamp,
+    /// Give up after this many inputs (a safety net against a policy that never ends a game).
+    pub max_inputs: u64,
+}
+
+impl SimSetup {
+    /// `players` seats, the reference's timer durations, a turn limit, no record.
+    pub fn new(seed: Seed, players: usize, max_turns: Option<u32>) -> SimSetup {
+        SimSetup {
+            seed,
+            players,
+            max_turns,
+            timers: TimerSettings::default(),
+            record: false,
+            start: Timestamp(0),
+            max_inputs: 2_000_000,
+        }
+    }
+
+    /// The engine setup: players 1..=n, all bots.
+    pub fn game_setup(&self) -> Setup {
+        let mut setup = Setup::new((1..=self.players as u64).map(PlayerId));
+        for spec in &mut setup.players {
+            *spec = PlayerSpec {
+                id: spec.id,
+                is_bot: true,
+            };
+        }
+        setup.rules.max_turns = self.max_turns;
+        setup.timers = self.timers;
+        setup
+    }
+}
+
+/// The result of a simulated game.
+#[derive(Clone, Debug)]
+pub struct SimOutcome {
+    /// The finished game.
+    pub game: Game,
+    /// Its record, if asked for.
+    pub record: Option<GameRecord>,
+    /// Accepted player actions.
+    pub actions: u64,
+    /// Ticks applied.
+    pub ticks: u64,
+    /// Why the game ended.
+    pub reason: EndReason,
+    /// The winner.
+    pub winner: PlayerId,
+    /// The winner's seat (index in joining order, 0-based).
+    pub winner_seat: usize,
+}
+
+/// Why a simulation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    /// The setup was refused.
+    #[error(transparent)]
+    Setup(#[from] ReplayError),
+    /// A policy returned an action the engine refused.
+    #[error("seat {seat} (player {player}) chose a refused action {action}: {error}")]
+    IllegalMove {
+        /// The seat.
+        seat: usize,
+        /// The player.
+        player: PlayerId,
+        /// The action, as JSON.
+        action: String,
+        /// Why it was refused.
+        error: crate::RuleError,
+    },
+    /// Nobody could act and no deadline was pending.
+    #[error("the game stalled at input {inputs} in phase {phase}")]
+    Stalled {
+        /// Inputs applied so far.
+        inputs: u64,
+        /// The phase it stalled in.
+        phase: &'static str,
+    },
+    /// The input budget ran out.
+    #[error("the game did not end within {0} inputs")]
+    TooLong(u64),
+}
+
+/// Plays one game with `policies[seat]` deciding for each seat (joining order = player id order).
+///
+/// The loop is the server's: the clock jumps to the next deadline and ticks; every bot woken by
+/// the tick is asked for a move, which is applied at that same instant.
+pub fn play(setup: &SimSetup, policies: &[&dyn Policy]) -> Result<SimOutcome, SimError> {
+    let header = RecordHeader::new(setup.game_setup(), setup.seed, setup.start);
+    let mut recorder = Recorder::new(header)?;
+    let mut plain = if setup.record {
+        None
+    } else {
+        Some(recorder.game().clone())
+    };
+    let seats: Vec<PlayerId> = setup.game_setup().players.iter().map(|p| p.id).collect();
+    let mut rngs: Vec<GameRng> = (0..seats.len())
+        .map(|seat| bot_rng(setup.seed, seat))
+        .collect();
+    let (mut actions, mut ticks) = (0u64, 0u64);
+    let mut now = setup.start;
+    let mut woken: Vec<PlayerId> = Vec::new();
+    loop {
+        let game = plain.as_ref().unwrap_or_else(|| recorder.game());
+        if game.is_finished() {
+            break;
+        }
+        if actions + ticks >= setup.max_inputs {
+            return Err(SimError::TooLong(setup.max_inputs));
+        }
+        let input = if let Some(player) = woken.pop() {
+            let seat = seats.iter().position(|p| *p == player).unwrap_or(0);
+            let policy = policies.get(seat).or(policies.last()).copied();
+            match policy.map(|p| p.decide(game, player, &mut rngs[seat])) {
+                Some(BotMove::Act(action)) => Some((Input::action(player, action), seat)),
+                _ => None,
+            }
+        } else {
+            match game.next_deadline() {
+                Some(deadline) => {
+                    now = now.max(deadline.at);
+                    Some((Input::Tick, usize::MAX))
+                }
+                None => {
+                    return Err(SimError::Stalled {
+                        inputs: actions + ticks,
+                        phase: game.phase().name().as_str(),
+                    })
+                }
+            }
+        };
+        let Some((input, seat)) = input else { continue };
+        let is_tick = matches!(input, Input::Tick);
+        let result = match plain.as_mut() {
+            Some(game) => game.apply(input.clone(), now),
+            None => recorder.apply(input.clone(), now),
+        };
+        let events = match result {
+            Ok(events) => events,
+            Err(error) => {
+                let Input::Action { player, action } = input else {
+                    unreachable!("ticks never fail")
+                };
+                let action = serde_json::to_string(&action).unwrap_or_default();
+                return Err(SimError::IllegalMove {
+                    seat,
+                    player,
+                    action,
+                    error,
+                });
+            }
+        };
+        if is_tick {
+            ticks += 1;
+        } else {
+            actions += 1;
+        }
+        // Bots woken by this input act next, the earliest woken first.
+        for event in events.iter().rev() {
+            if let EventKind::BotWoken { player } = event.kind {
+                woken.push(player);
+            }
+        }
+    }
+    let (game, record) = match plain {
+        Some(game) => (game, None),
+        None => {
+            let (game, record) = recorder.into_parts();
+            (game, Some(record))
+        }
+    };
+    let outcome = game
+        .outcome()
+        .cloned()
+        .expect("invariant: the loop ends only when the game is finished");
+    let winner_seat = seats.iter().position(|p| *p == outcome.winner).unwrap_or(0);
+    Ok(SimOutcome {
+        game,
+        record,
+        actions,
+        ticks,
+        reason: outcome.reason,
+        winner: outcome.winner,
+        winner_seat,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bot::RandomBot;
+
+    #[test]
+    fn random_bots_finish_games_and_records_replay() {
+        for seed in 0..20 {
+            let mut setup = SimSetup::new(Seed(seed), 2 + (seed as usize % 3), Some(80));
+            setup.record = true;
+            let outcome = play(&setup, &[&RandomBot]).unwrap();
+            assert!(outcome.game.is_finished());
+            assert!(outcome.actions > 0);
+            let record = outcome.record.unwrap();
+            let replayed = crate::record::replay(&record).unwrap();
+            assert_eq!(replayed.game.state_hash(), outcome.game.state_hash());
+        }
+    }
+
+    #[test]
+    fn recording_does_not_change_the_game() {
+        let mut setup = SimSetup::new(Seed(5), 3, Some(60));
+        let plain = play(&setup, &[&RandomBot]).unwrap();
+        setup.record = true;
+        let recorded = play(&setup, &[&RandomBot]).unwrap();
+        assert_eq!(plain.game.state_hash(), recorded.game.state_hash());
+        assert_eq!(plain.actions, recorded.actions);
+    }
+}
