@@ -306,7 +306,9 @@ fn business(
                 Action::Demolish { .. } | Action::MortgageSet { .. } => 0,
                 _ => continue,
             };
-            if cost > 0 && money - cost < reserve {
+            // The reference's own money check (the engine lets a mortgage be lifted into
+            // debt, rules D-14), then the reserve of D11.
+            if cost > money || (cost > 0 && money - cost < reserve) {
                 continue;
             }
             if !undoes_earlier(game, action) {
