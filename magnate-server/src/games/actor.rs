@@ -98,7 +98,13 @@ struct Connection {
 struct Bot {
     level: BotLevel,
     rng: GameRng,
+    /// The turn `moves_this_turn` counts.
+    turn: u32,
+    moves_this_turn: u32,
 }
+
+/// Moves a bot may make in one turn before it is made to play its safe default.
+const MAX_BOT_MOVES_PER_TURN: u32 = 60;
 
 /// The result of applying inputs in one step, before it is committed and sent.
 #[derive(Default)]
@@ -142,6 +148,8 @@ pub(crate) async fn run(
                 Bot {
                     level,
                     rng: bot_rng(seed, seat),
+                    turn: 0,
+                    moves_this_turn: 0,
                 },
             )
         })
@@ -158,20 +166,23 @@ pub(crate) async fn run(
     }
     loop {
         if actor.live.finalized && actor.connections.is_empty() {
-            // Stop taking commands before leaving, so a racing join reloads the game instead.
-            actor.context.registry.forget(game_id, &self_handle);
-            commands.close();
-            while let Some(command) = commands.recv().await {
-                if actor.handle(command).await.is_err() {
-                    break;
+            match commands.try_recv() {
+                Ok(command) => {
+                    if actor.handle(command).await.is_err() {
+                        actor.context.registry.forget(game_id, &self_handle);
+                        return;
+                    }
+                    continue;
+                }
+                Err(_) => {
+                    // A finished game nobody watches leaves memory. Joins that raced with this
+                    // are dropped unanswered; `GameRegistry::join` then loads a fresh actor.
+                    actor.context.registry.forget(game_id, &self_handle);
+                    commands.close();
+                    while commands.recv().await.is_some() {}
+                    return;
                 }
             }
-            if actor.connections.is_empty() {
-                return;
-            }
-            // A join slipped in before the channel closed; serve it until it leaves.
-            actor.serve_closed(commands).await;
-            return;
         }
         let deadline = actor.live.game.next_deadline();
         let sleep = deadline.map(|deadline| {
@@ -210,15 +221,6 @@ struct Fatal;
 impl Actor {
     fn now_ms(&self) -> u64 {
         u64::try_from(self.context.clock.now().timestamp_millis()).unwrap_or(0)
-    }
-
-    /// Serves a finished game whose command channel is already closed until its sockets leave.
-    async fn serve_closed(&mut self, mut commands: mpsc::Receiver<Command>) {
-        while let Some(command) = commands.recv().await {
-            if self.handle(command).await.is_err() || self.connections.is_empty() {
-                return;
-            }
-        }
     }
 
     /// Brings a restored game up to date: end-of-game bookkeeping that did not run before a
@@ -367,7 +369,7 @@ impl Actor {
     /// Turns events into frames and side effects; asks woken bots for their moves.
     fn absorb(&mut self, events: Vec<Event>, now: u64, step: &mut Step) {
         let mut woken = Vec::new();
-        for event in &events {
+        for (index, event) in events.iter().enumerate() {
             match &event.kind {
                 EventKind::BotWoken { player } => woken.push(*player),
                 EventKind::DiceThrown { .. } => self.live.thrown = true,
@@ -382,7 +384,25 @@ impl Actor {
                 }
                 _ => {}
             }
-            if let Some(frame) = wire::response_frame(event) {
+            // The core reports an elimination with the view before the game ended; on the wire
+            // the eliminating response already shows the final state (spec §7.3: a `Response`
+            // with phase `end_game`, then `ResponseBonus`).
+            let frame = match (&event.kind, events.get(index + 1)) {
+                (
+                    EventKind::PlayerEliminated { .. },
+                    Some(
+                        next @ Event {
+                            kind: EventKind::GameEnded { .. },
+                            ..
+                        },
+                    ),
+                ) => wire::response_frame(&Event {
+                    kind: event.kind.clone(),
+                    view: next.view.clone(),
+                }),
+                _ => wire::response_frame(event),
+            };
+            if let Some(frame) = frame {
                 step.frames.push(frame.into());
             }
         }
@@ -397,14 +417,30 @@ impl Actor {
         if !self.live.game.is_in_game(bot) {
             return;
         }
+        let turn = self.live.game.current_turn();
         let Some(state) = self.bots.get_mut(&bot) else {
             return;
         };
-        let decision = super::policy(state.level).decide(&self.live.game, bot, &mut state.rng);
-        let BotMove::Act(chosen) = decision else {
-            return;
+        if state.turn != turn {
+            state.turn = turn;
+            state.moves_this_turn = 0;
+        }
+        state.moves_this_turn += 1;
+        // A policy that keeps acting without ending its turn (say, mortgaging and lifting the
+        // same square forever) is cut short: past the cap only the safe default is played.
+        let decision = if state.moves_this_turn > MAX_BOT_MOVES_PER_TURN {
+            BotMove::Idle
+        } else {
+            super::policy(state.level).decide(&self.live.game, bot, &mut state.rng)
         };
-        let mut candidates = vec![chosen];
+        let must_act = self.live.game.pending_actors().contains(&bot);
+        let mut candidates = Vec::new();
+        match decision {
+            BotMove::Act(chosen) => candidates.push(chosen),
+            // A bot that must act but has no idea still moves, so the game never stalls.
+            BotMove::Idle if must_act => {}
+            BotMove::Idle => return,
+        }
         candidates.extend(self.safe_default(bot));
         candidates.push(Action::Surrender);
         for action in candidates {

@@ -70,7 +70,7 @@ pub struct GameRegistry {
 }
 
 struct Inner {
-    options: GameOptions,
+    options: Mutex<GameOptions>,
     live: Mutex<HashMap<GameId, mpsc::Sender<Command>>>,
     journal: OnceLock<Journal>,
     next_conn: AtomicU64,
@@ -79,7 +79,7 @@ struct Inner {
 impl std::fmt::Debug for GameRegistry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("GameRegistry")
-            .field("options", &self.inner.options)
+            .field("options", &self.options())
             .field("live_games", &self.live_count())
             .finish()
     }
@@ -102,7 +102,7 @@ impl GameRegistry {
     pub fn new(options: GameOptions) -> Self {
         Self {
             inner: Arc::new(Inner {
-                options,
+                options: Mutex::new(options),
                 live: Mutex::new(HashMap::new()),
                 journal: OnceLock::new(),
                 next_conn: AtomicU64::new(1),
@@ -134,7 +134,7 @@ impl GameRegistry {
                     is_bot: p.bot_level.is_some(),
                 })
                 .collect(),
-            rules: self.inner.options.rules.clone(),
+            rules: self.options().rules,
             timers: timer_settings(&state.config.timers),
         };
         if let Err(error) = setup.validate() {
@@ -230,6 +230,24 @@ impl GameRegistry {
             tracing::info!(games = restored, "restored unfinished games");
         }
         Ok(restored)
+    }
+
+    /// The options new games get.
+    pub fn options(&self) -> GameOptions {
+        self.inner
+            .options
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Changes the options of games created from now on (every clone of the registry sees it).
+    pub fn set_options(&self, options: GameOptions) {
+        *self
+            .inner
+            .options
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = options;
     }
 
     /// Number of games with a running actor.

@@ -3,7 +3,9 @@
 
 mod bad_input;
 mod config;
+mod game_support;
 mod real_server;
+mod recovery;
 mod rest_auth;
 mod rest_http;
 mod rest_jwt;
@@ -12,6 +14,7 @@ mod rest_shop;
 mod rest_user;
 mod store;
 mod support;
+mod ws_game;
 mod ws_queue;
 mod ws_room;
 mod ws_support;
