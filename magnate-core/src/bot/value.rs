@@ -17,11 +17,12 @@ use std::cell::OnceCell;
 use crate::board::{Square, SquareKind};
 use crate::game::{Game, Holding};
 use crate::ids::{PlayerId, SquareId};
-use crate::rules::cards::{FantasyCard, FantasyType};
 use crate::rules::rent::rent_for;
 use crate::rules::{step_options, walk};
 
 use super::ev::{BotTuning, Formulas};
+
+mod cards;
 
 /// An ownership table indexed like [`crate::Board::squares`].
 pub(crate) type Table = Vec<Option<Holding>>;
@@ -518,86 +519,6 @@ impl<'a> Valuer<'a> {
         (1.0 - Valuer::free_exit_probability()) * roll - bail
     }
 
-    // ----- fantasy cards ----------------------------------------------------------------
-
-    /// The value of a card to the bot (D12): money cards by their amount, jail by the bail,
-    /// house cards by the build price they move; moves are valued 0. Cards are free (rules
-    /// D-34), so no cost is subtracted.
-    pub(crate) fn card_value(&self, card: FantasyCard) -> f64 {
-        use FantasyType::*;
-        let value = card.value.unwrap_or(0) as f64;
-        let m = self.money(self.me).max(0) as f64;
-        let others = self.k.min((self.n.saturating_sub(1)) as f64);
-        let bail = self.game.board().bail() as f64;
-        let mine = || self.game.holdings().filter(|(_, h)| h.owner == self.me);
-        let build = |s: SquareId| self.square(s).and_then(Square::build_price).unwrap_or(0) as f64;
-        let mean = |values: Vec<f64>| {
-            if values.is_empty() {
-                0.0
-            } else {
-                values.iter().sum::<f64>() / values.len() as f64
-            }
-        };
-        match card.fantasy_type {
-            WinPlainMoney => value,
-            LosePlainMoney => -value,
-            WinRatioMoney => m * value / 100.0,
-            LoseRatioMoney => -m * value / 100.0,
-            ShareMoneyAll => -value * others,
-            EverybodySendsYouMoney => value * others,
-            GetParkingMoney => self.game.parking_money() as f64,
-            GoToJail | EverybodyToJail => -bail,
-            GoToStart => self.game.board().salary() as f64,
-            BreakOwnHouse => -mean(
-                mine()
-                    .filter(|(_, h)| h.houses >= 1)
-                    .map(|(s, _)| build(s))
-                    .collect(),
-            ),
-            Earthquake => -mine()
-                .filter(|(_, h)| h.houses >= 1)
-                .map(|(s, _)| build(s))
-                .sum::<f64>(),
-            FreeHouse => mean(
-                mine()
-                    .filter(|(_, h)| (0..5).contains(&h.houses))
-                    .map(|(s, _)| build(s))
-                    .collect(),
-            ),
-            ReviveProperty => mean(
-                mine()
-                    .filter(|(_, h)| h.mortgaged)
-                    .map(|(s, _)| (self.price(s) / 2) as f64)
-                    .collect(),
-            ),
-            BreakOpponentHouse
-            | ShufflePositions
-            | MoveAnywhereRandom
-            | MoveOpponentAnywhereRandom
-            | SendToJail
-            | DoubleOrNothing
-            | Magnetism => 0.0,
-        }
-    }
-
-    /// The mean value of a blind draw: every type equally likely, then every value (D12).
-    pub(crate) fn mean_card_value(&self) -> f64 {
-        let mut total = 0.0;
-        for fantasy_type in FantasyType::ALL {
-            let options = fantasy_type.value_options();
-            total += if options.is_empty() {
-                self.card_value(FantasyCard::new(fantasy_type, None))
-            } else {
-                options
-                    .iter()
-                    .map(|v| self.card_value(FantasyCard::new(fantasy_type, Some(*v))))
-                    .sum::<f64>()
-                    / options.len() as f64
-            };
-        }
-        total / FantasyType::ALL.len() as f64
-    }
-
     // ----- business ---------------------------------------------------------------------
 
     fn rents_of(&self, id: SquareId) -> &'static [i64] {
@@ -749,5 +670,71 @@ fn rent_table(square: &Square) -> &[i64] {
         SquareKind::Bridge { rents, .. } => rents,
         SquareKind::Server { rents, .. } => rents,
         _ => &[],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bot::BotLevel;
+    use crate::ids::Seed;
+    use crate::rules::cards::{FantasyCard, FantasyType};
+    use crate::setup::Setup;
+    use crate::time::Timestamp;
+
+    fn game() -> Game {
+        Game::new(
+            Setup::new([PlayerId(1), PlayerId(2)]),
+            Seed(1),
+            Timestamp(0),
+        )
+        .expect("valid setup")
+    }
+
+    #[test]
+    fn a_double_that_is_not_a_triple_has_33_chances_in_216() {
+        assert_eq!(Valuer::free_exit_probability(), 33.0 / 216.0);
+    }
+
+    #[test]
+    fn income_follows_the_engine_rent_of_the_whole_holding() {
+        let game = game();
+        let tuning = BotTuning::for_level(BotLevel::Expert);
+        let valuer = Valuer::new(&game, PlayerId(1), &tuning);
+        let me = PlayerId(1);
+        let mut table = valuer.table();
+        table = valuer.with_owner(table, SquareId(1), me);
+        // A lone street charges its base rent.
+        assert_eq!(valuer.income(&table, me), 2);
+        table = valuer.with_owner(table, SquareId(3), me);
+        // The full group without houses charges double: 2 × 2 + 2 × 4.
+        assert_eq!(valuer.income(&table, me), 12);
+        // A house on street 1 charges R[1] = 10 there.
+        let mut built = table.clone();
+        let index = game.board().index_of(SquareId(1)).expect("street 1 exists");
+        built[index] = built[index].map(|h| Holding { houses: 1, ..h });
+        assert_eq!(valuer.income(&built, me), 10 + 8);
+        // Mortgaged squares charge nothing but still complete the group.
+        let mortgaged = valuer.with_mortgage(table, SquareId(1), true);
+        assert_eq!(valuer.income(&mortgaged, me), 8);
+        // So acquiring street 3 next to street 1 is worth the group bonus (D9), not R[0] × 2.
+        let mut game = game.clone();
+        game.edit().buy(SquareId(1), me);
+        let valuer = Valuer::new(&game, me, &tuning);
+        assert_eq!(valuer.gain(SquareId(3), me), 10.0);
+        assert_eq!(valuer.loss(SquareId(1), me), 2.0);
+    }
+
+    #[test]
+    fn a_blind_card_is_worth_the_mean_of_the_card_table() {
+        let game = game();
+        let tuning = BotTuning::for_level(BotLevel::Expert);
+        let valuer = Valuer::new(&game, PlayerId(1), &tuning);
+        let mean = valuer.mean_card_value();
+        let win = valuer.card_value(FantasyCard::new(FantasyType::WinPlainMoney, Some(200)));
+        let jail = valuer.card_value(FantasyCard::new(FantasyType::GoToJail, None));
+        assert_eq!(win, 200.0);
+        assert_eq!(jail, -40.0);
+        assert!(jail < mean && mean < win, "{mean}");
     }
 }
