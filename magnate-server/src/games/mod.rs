@@ -91,10 +91,10 @@ impl Default for GameRegistry {
     }
 }
 
-/// The policy bots play with. Swapping the bot implementation is a one-line change here.
+/// The policy bots play with (the expected-value bot of the bots spec). Swapping the bot
+/// implementation is a one-line change here.
 pub(crate) fn policy(level: BotLevel) -> impl magnate_core::Policy {
-    let _ = level;
-    magnate_core::RandomBot
+    magnate_core::bot::EvBot::new(level)
 }
 
 impl GameRegistry {

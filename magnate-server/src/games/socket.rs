@@ -156,8 +156,13 @@ impl SocketConnection {
                                 match command {
                                     Some(command) => match actor.send(command).await {
                                         Ok(()) => None,
-                                        // The actor is gone (its game was reloaded elsewhere).
-                                        Err(_) => break,
+                                        // The actor stopped (a failed commit): the client
+                                        // reconnects and gets the game reloaded from disk.
+                                        Err(_) => {
+                                            let frame = wire::error_frame("Game not found");
+                                            let _ = socket.send(Message::Text(frame.into())).await;
+                                            break;
+                                        }
                                     },
                                     None => None,
                                 }

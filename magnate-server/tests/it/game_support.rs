@@ -36,6 +36,38 @@ pub struct Player {
     pub access: String,
 }
 
+/// Anything that serves game sockets.
+pub trait Endpoint {
+    fn address(&self) -> SocketAddr;
+
+    fn ws_url(&self, game: &str, token: &str) -> String {
+        format!("ws://{}/ws/game/{game}/?token={token}", self.address())
+    }
+}
+
+impl Endpoint for Server {
+    fn address(&self) -> SocketAddr {
+        self.address
+    }
+}
+
+/// A server in another process.
+pub struct Remote {
+    address: SocketAddr,
+}
+
+impl Remote {
+    pub fn new(address: SocketAddr) -> Remote {
+        Remote { address }
+    }
+}
+
+impl Endpoint for Remote {
+    fn address(&self) -> SocketAddr {
+        self.address
+    }
+}
+
 /// A server listening on loopback.
 pub struct Server {
     pub address: SocketAddr,
@@ -110,7 +142,7 @@ impl Server {
     }
 
     pub fn ws_url(&self, game: &str, token: &str) -> String {
-        format!("ws://{}/ws/game/{game}/?token={token}", self.address)
+        Endpoint::ws_url(self, game, token)
     }
 
     /// Registers a user over HTTP.
@@ -207,7 +239,7 @@ pub async fn handshake_status(url: &str) -> u16 {
 
 impl Client {
     /// Connects and returns the client with its first frame (the snapshot).
-    pub async fn connect(server: &Server, game: i64, player: &Player) -> (Client, Value) {
+    pub async fn connect(server: &impl Endpoint, game: i64, player: &Player) -> (Client, Value) {
         let url = server.ws_url(&game.to_string(), &player.access);
         let (ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
         let mut client = Client {
@@ -330,7 +362,7 @@ pub struct Table {
 
 impl Table {
     /// Connects every player; the view starts from the first player's snapshot.
-    pub async fn open(server: &Server, game: i64, players: &[&Player]) -> Table {
+    pub async fn open(server: &impl Endpoint, game: i64, players: &[&Player]) -> Table {
         let mut clients = Vec::new();
         let mut view = Value::Null;
         for player in players {

@@ -12,6 +12,7 @@ mod rest_jwt;
 mod rest_queue;
 mod rest_shop;
 mod rest_user;
+mod sigkill;
 mod store;
 mod support;
 mod ws_game;
