@@ -344,10 +344,11 @@ impl Actor {
 
     /// Applies one input; records it if it changed anything.
     fn apply(&mut self, input: Input, now: u64, step: &mut Step) -> Result<Vec<Event>, RuleError> {
-        let before = self.live.game.state_hash();
+        // Only a tick can succeed without changing anything; skip recording those.
+        let before = matches!(input, Input::Tick).then(|| self.live.game.state_hash());
         let events = self.live.game.apply(input.clone(), Timestamp(now))?;
         let after = self.live.game.state_hash();
-        if events.is_empty() && before == after {
+        if events.is_empty() && before == Some(after) {
             return Ok(events);
         }
         let entry = RecordEntry {

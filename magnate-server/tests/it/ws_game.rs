@@ -776,3 +776,126 @@ async fn bots_play_a_game_to_its_end() {
     assert_eq!(profile["num_played_games"], 1);
     assert_eq!(profile["num_won_games"], 0);
 }
+
+/// C76, §6.4: when a human declines a square, every bot in the game bids (bid delays are 0 in
+/// tests) and the last bot bid closes the auction; bids never produce a `game_action`.
+#[tokio::test]
+async fn bots_bid_in_a_human_auction() {
+    let server = server().await;
+    let human = server.register("human").await;
+    let mut seats = vec![NewLivePlayer {
+        user_id: human.id,
+        bot_level: None,
+    }];
+    let mut bots = Vec::new();
+    for n in 1..=2 {
+        let bot = create_bot_user(
+            &server.state.store,
+            &format!("Bot_BIDS01_{n}"),
+            BotLevel::Expert,
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+        bots.push(bot);
+        seats.push(NewLivePlayer {
+            user_id: bot,
+            bot_level: Some(BotLevel::Expert),
+        });
+    }
+    let game = server.create_game(&seats).await;
+    let mut table = Table::open(&server, game, &[&human]).await;
+    let board = magnate_core::Board::standard();
+    let mut bid_in_this_auction = false;
+    for _ in 0..5000 {
+        let phase = table.phase();
+        if phase != "auction" {
+            bid_in_this_auction = false;
+        }
+        let my_move = table.active() == human.id && phase != "auction";
+        if phase == "auction" && !bid_in_this_auction {
+            // A bot's auction: the human passes (a 0 bid), so it closes at once.
+            bid_in_this_auction = true;
+            table
+                .act(human.id, json!({"type": "ActionBid", "amount": 0}))
+                .await;
+            continue;
+        }
+        if !my_move {
+            // A bot's turn: watch it play.
+            let frame = table.clients[0].recv().await;
+            if frame["event_type"] == "game_response" {
+                if frame["data"]["type"] == "ResponseThrowDices" {
+                    table.destinations = frame["data"]["destinations"].as_array().unwrap().clone();
+                }
+                table.view = frame["data"].clone();
+            }
+            continue;
+        }
+        let action = match phase.as_str() {
+            "roll_the_dices" => json!({"type": "ActionThrowDices"}),
+            "choose_square" => json!({"type": "ActionMoveTo", "square": table.destinations[0]}),
+            "choose_fantasy" => json!({"type": "ActionChooseCard"}),
+            "management" => {
+                let here = table.view["positions"][human.id.to_string()]
+                    .as_u64()
+                    .unwrap() as u16;
+                let ownable = board
+                    .square(magnate_core::SquareId(here))
+                    .is_some_and(|s| s.is_ownable());
+                if ownable {
+                    let mut frames = table
+                        .act(
+                            human.id,
+                            json!({"type": "ActionDropPurchase", "square": here}),
+                        )
+                        .await;
+                    if error_message(&frames).is_none() {
+                        if !frames
+                            .iter()
+                            .any(|f| f["data"]["type"] == "ResponseAuction")
+                        {
+                            frames.extend(
+                                table.clients[0]
+                                    .recv_until(|f| f["data"]["type"] == "ResponseAuction")
+                                    .await,
+                            );
+                        }
+                        let start = frames
+                            .iter()
+                            .position(|f| f["data"]["phase"] == "auction")
+                            .unwrap();
+                        let end = frames
+                            .iter()
+                            .position(|f| f["data"]["type"] == "ResponseAuction")
+                            .unwrap();
+                        assert!(
+                            frames[start..=end]
+                                .iter()
+                                .all(|f| f["event_type"] != "game_action"),
+                            "bot bids are hidden: {frames:?}"
+                        );
+                        let outcome = &frames[end]["data"];
+                        let expected: BTreeSet<String> =
+                            bots.iter().map(|id| id.to_string()).collect();
+                        // A bot that declined this square before may not bid (D-23); every
+                        // other bot bids, and the last bid closes the auction at once.
+                        let bidders = keys(&outcome["bids"]);
+                        assert!(
+                            !bidders.is_empty() && bidders.is_subset(&expected),
+                            "bots bid: {outcome}"
+                        );
+                        return;
+                    }
+                }
+                json!({"type": "ActionNextPhase"})
+            }
+            "business" | "liquidation" => json!({"type": "ActionNextPhase"}),
+            "proposal_acceptance" => json!({"type": "ActionTradeAnswer", "choose": false}),
+            other => panic!("unexpected phase {other}"),
+        };
+        table.act(human.id, action).await;
+    }
+    panic!("the human never declined a square");
+}
