@@ -308,7 +308,7 @@ fn business(
             };
             // The reference's own money check (the engine lets a mortgage be lifted into
             // debt, rules D-14), then the reserve of D11.
-            if cost > money || (cost > 0 && money - cost < reserve) {
+            if cost > 0 && (cost > money || money - cost < reserve) {
                 continue;
             }
             if !undoes_earlier(game, action) {

@@ -494,3 +494,23 @@ fn decisions_do_not_depend_on_the_engines_dice_seed() {
         }
     }
 }
+
+#[test]
+fn a_bot_in_debt_during_business_may_already_sell() {
+    // Rent can leave the turn player in debt before business; selling is then a candidate
+    // (the money checks only apply to spending).
+    let mut t = Table::new(2);
+    t.game
+        .edit()
+        .buy(sq(1), P1)
+        .money(P1, -20)
+        .phase(Phase::Business, P1);
+    let bot = EvBot::new(BotLevel::VeryEasy);
+    let mut rng = bot_rng(Seed(4), 0);
+    let sells = (0..200)
+        .filter(|_| {
+            bot.decide(&t.game, P1, &mut rng) == BotMove::Act(Action::MortgageSet { square: sq(1) })
+        })
+        .count();
+    assert!(sells > 0, "never offered the mortgage");
+}
