@@ -1,6 +1,9 @@
 //! Criterion benches of the rules engine. Each asserts its result so it cannot quietly measure
 //! broken code. Run with `cargo bench -p magnate-core --bench core`.
-#![allow(missing_docs, reason = "criterion's macros generate undocumented functions")]
+#![allow(
+    missing_docs,
+    reason = "criterion's macros generate undocumented functions"
+)]
 
 use std::hint::black_box;
 
