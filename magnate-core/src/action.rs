@@ -11,6 +11,7 @@ use crate::ids::{lenient, PlayerId, SquareId};
 /// Trade proposals name squares by square id; a transport that speaks the reference's
 /// ownership-record ids translates them first (rules D-17).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[serde(tag = "type")]
 pub enum Action {
     /// Throw the three dice.
@@ -216,6 +217,7 @@ impl Action {
 
 /// One input to [`crate::Game::apply`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[serde(tag = "input", rename_all = "snake_case")]
 pub enum Input {
     /// A player's action.

@@ -11,14 +11,17 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// A player, identified by the platform's user id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct PlayerId(pub u64);
 
 /// A square of the board, identified by its `custom_id` (0–39, 100–113 and 201 on board1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 pub struct SquareId(pub u16);
 
 /// The seed of a game's random generator.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "arbitrary", derive(arbitrary::Arbitrary))]
 #[serde(transparent)]
 pub struct Seed(pub u64);
 
