@@ -4,6 +4,8 @@
     reason = "tests read and write temporary files"
 )]
 
+mod export;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
