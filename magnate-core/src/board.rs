@@ -15,6 +15,8 @@ use crate::ids::SquareId;
 const MAX_SQUARE_ID: u16 = 4095;
 /// Marks an id without a square in the lookup table.
 const NO_SQUARE: u8 = u8::MAX;
+/// The longest move [`Board::destination`] tabulates: three dice of six.
+const MAX_TABULATED_STEPS: u32 = 18;
 
 /// What a square is and the data its kind carries.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -126,6 +128,11 @@ pub struct Board {
     jail: SquareId,
     parking: Option<SquareId>,
     trams: Vec<SquareId>,
+    /// Per square index: the indices whose ownership sets its rent (see [`Board::peers`]).
+    peers: Vec<Vec<usize>>,
+    /// Per square index, `MAX_TABULATED_STEPS + 1` destination indices (see
+    /// [`Board::destination`]).
+    destinations: Vec<u8>,
 }
 
 /// Why a board file was refused.
@@ -261,6 +268,59 @@ impl Board {
     /// The squares of a colour group (empty for an unknown group).
     pub fn group_squares(&self, group: u8) -> &[SquareId] {
         self.groups.get(&group).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// The indices of the squares whose ownership sets the rent of the square at `index`, in
+    /// ascending order and itself included: its colour group for a property, every square of its
+    /// kind for a bridge or a server, none otherwise. Precomputed at load.
+    pub(crate) fn peers(&self, index: usize) -> &[usize] {
+        self.peers.get(index).map_or(&[], Vec::as_slice)
+    }
+
+    /// The index of the square where a walk of `steps` from the square at index `from` ends
+    /// (the `last` of [`crate::rules::walk`]), tabulated at load for up to 18 steps.
+    pub(crate) fn destination(&self, from: usize, steps: u32) -> Option<usize> {
+        if steps > MAX_TABULATED_STEPS {
+            return None;
+        }
+        let row = usize::try_from(MAX_TABULATED_STEPS + 1).ok()?;
+        let at = from.checked_mul(row)? + usize::try_from(steps).ok()?;
+        self.destinations.get(at).map(|&i| usize::from(i))
+    }
+
+    fn compute_peers(&self) -> Vec<Vec<usize>> {
+        let same_class = |a: &Square, b: &Square| match (&a.kind, &b.kind) {
+            (SquareKind::Property { group: x, .. }, SquareKind::Property { group: y, .. }) => {
+                x == y
+            }
+            (SquareKind::Bridge { .. }, SquareKind::Bridge { .. })
+            | (SquareKind::Server { .. }, SquareKind::Server { .. }) => true,
+            _ => false,
+        };
+        self.squares
+            .iter()
+            .map(|square| {
+                (0..self.squares.len())
+                    .filter(|&i| same_class(square, &self.squares[i]))
+                    .collect()
+            })
+            .collect()
+    }
+
+    fn compute_destinations(&self) -> Vec<u8> {
+        let mut table = Vec::new();
+        for square in &self.squares {
+            for total in 0..=MAX_TABULATED_STEPS {
+                let mut current = square.id;
+                for _ in 0..total {
+                    current = self.next_square(current, total);
+                }
+                let index = self.index_of(current).unwrap_or(0);
+                // Validated boards have at most 250 squares.
+                table.push(u8::try_from(index).unwrap_or(u8::MAX));
+            }
+        }
+        table
     }
 
     /// Where a token leaving `from` goes during a move of `total` steps (bridges switch by parity).
@@ -529,7 +589,7 @@ impl BoardFile {
             .filter(|s| matches!(s.kind, SquareKind::Tram { .. }))
             .map(|s| s.id)
             .collect();
-        Ok(Board {
+        let mut board = Board {
             id: self.id,
             squares,
             index,
@@ -538,7 +598,12 @@ impl BoardFile {
             jail: SquareId(jail.id),
             parking,
             trams,
-        })
+            peers: Vec::new(),
+            destinations: Vec::new(),
+        };
+        board.peers = board.compute_peers();
+        board.destinations = board.compute_destinations();
+        Ok(board)
     }
 }
 
@@ -576,6 +641,34 @@ mod tests {
             &[SquareId(10), SquareId(30), SquareId(100), SquareId(107)]
         );
         assert_eq!(board.group_squares(12), &[SquareId(112), SquareId(113)]);
+    }
+
+    #[test]
+    fn tabulated_destinations_and_peers_match_the_definitions() {
+        let board = Board::standard();
+        for (i, square) in board.squares().iter().enumerate() {
+            for steps in 0..=MAX_TABULATED_STEPS {
+                let last = crate::rules::walk(board, square.id, steps).last;
+                assert_eq!(board.destination(i, steps), board.index_of(last));
+            }
+            assert_eq!(board.destination(i, MAX_TABULATED_STEPS + 1), None);
+            let peers = board.peers(i);
+            match &square.kind {
+                SquareKind::Property { group, .. } => {
+                    let members: Vec<usize> = board
+                        .group_squares(*group)
+                        .iter()
+                        .filter_map(|m| board.index_of(*m))
+                        .collect();
+                    assert_eq!(peers, members.as_slice());
+                }
+                SquareKind::Bridge { .. } | SquareKind::Server { .. } => {
+                    assert_eq!(peers.len(), 2);
+                    assert!(peers.contains(&i));
+                }
+                _ => assert!(peers.is_empty()),
+            }
+        }
     }
 
     #[test]

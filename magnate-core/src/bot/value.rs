@@ -18,7 +18,7 @@ use crate::board::{Square, SquareKind};
 use crate::game::{Game, Holding};
 use crate::ids::{PlayerId, SquareId};
 use crate::rules::rent::rent_for;
-use crate::rules::{step_options, walk};
+use crate::rules::walk;
 
 use super::ev::{BotTuning, Formulas};
 
@@ -43,18 +43,17 @@ pub(crate) struct Valuer<'a> {
     land: Vec<OnceCell<f64>>,
     /// `EV_exit`, computed on first use.
     exit: OnceCell<f64>,
+    /// `Reserve`, computed on first use.
+    reserve: OnceCell<i64>,
+    /// The mean value of a blind card draw, computed on first use.
+    mean_card: OnceCell<f64>,
 }
 
 impl<'a> Valuer<'a> {
     pub(crate) fn new(game: &'a Game, me: PlayerId, tuning: &'a BotTuning) -> Valuer<'a> {
         let n = game.ordered_players().count();
         let k = n.saturating_sub(1).max(1) as f64;
-        let table = game
-            .board()
-            .squares()
-            .iter()
-            .map(|s| game.holding(s.id))
-            .collect();
+        let table = game.squares.iter().map(|s| s.holding).collect();
         let mut valuer = Valuer {
             game,
             me,
@@ -65,6 +64,8 @@ impl<'a> Valuer<'a> {
             table,
             land: vec![OnceCell::new(); game.board().len()],
             exit: OnceCell::new(),
+            reserve: OnceCell::new(),
+            mean_card: OnceCell::new(),
         };
         valuer.v = valuer.visits();
         valuer
@@ -117,69 +118,46 @@ impl<'a> Valuer<'a> {
 
     // ----- rents and income --------------------------------------------------------------
 
-    fn owned_of_kind(&self, table: &Table, owner: PlayerId, kind: &SquareKind) -> usize {
-        let board = self.game.board();
-        board
-            .squares()
+    /// How many squares of the kind of the bridge or server at `index` `owner` holds in `table`.
+    fn owned_of_kind(&self, table: &Table, owner: PlayerId, index: usize) -> usize {
+        self.game
+            .board()
+            .peers(index)
             .iter()
-            .zip(table)
-            .filter(|(s, h)| {
-                h.is_some_and(|h| h.owner == owner)
-                    && std::mem::discriminant(&s.kind) == std::mem::discriminant(kind)
-            })
+            .filter(|&&i| table[i].is_some_and(|h| h.owner == owner))
             .count()
-    }
-
-    /// Development level of a street in `table`: −1 unless its owner holds the whole group.
-    fn level(&self, table: &Table, id: SquareId) -> i8 {
-        let board = self.game.board();
-        let (Some(index), Some(group)) = (self.index(id), self.square(id).and_then(|s| s.group()))
-        else {
-            return -1;
-        };
-        let Some(holding) = table[index] else {
-            return -1;
-        };
-        let owns_all = board.group_squares(group).iter().all(|m| {
-            self.index(*m)
-                .and_then(|i| table[i])
-                .is_some_and(|h| h.owner == holding.owner)
-        });
-        if owns_all {
-            holding.houses.max(0)
-        } else {
-            -1
-        }
     }
 
     /// The rent income of `player` in `table`: the sum of the engine's rent of every square the
     /// player holds unmortgaged (one landing on each square). The single valuation of "owning"
     /// of the corrected formulas (D7a, D9).
+    ///
+    /// A street is developed (its houses count, at least 0) only when its owner holds the whole
+    /// group; bridges and servers charge by how many of their kind the owner holds.
     pub(crate) fn income(&self, table: &Table, player: PlayerId) -> i64 {
-        let squares = self.game.board().squares();
-        let (mut bridges, mut servers) = (0, 0);
-        for (square, holding) in squares.iter().zip(table) {
-            if holding.is_some_and(|h| h.owner == player) {
-                match square.kind {
-                    SquareKind::Bridge { .. } => bridges += 1,
-                    SquareKind::Server { .. } => servers += 1,
-                    _ => {}
-                }
+        let board = self.game.board();
+        let mut total = 0;
+        for (index, (square, holding)) in board.squares().iter().zip(table).enumerate() {
+            let Some(holding) = holding else { continue };
+            if holding.owner != player || holding.mortgaged {
+                continue;
             }
-        }
-        squares
-            .iter()
-            .zip(table)
-            .filter(|(_, h)| h.is_some_and(|h| h.owner == player && !h.mortgaged))
-            .map(|(square, _)| match square.kind {
+            total += match square.kind {
                 SquareKind::Property { .. } => {
-                    rent_for(&square.kind, self.level(table, square.id), 0)
+                    let owns_all = board
+                        .peers(index)
+                        .iter()
+                        .all(|&i| table[i].is_some_and(|h| h.owner == player));
+                    let level = if owns_all { holding.houses.max(0) } else { -1 };
+                    rent_for(&square.kind, level, 0)
                 }
-                SquareKind::Bridge { .. } => rent_for(&square.kind, -1, bridges),
-                SquareKind::Server { .. } => rent_for(&square.kind, -1, servers),
+                SquareKind::Bridge { .. } | SquareKind::Server { .. } => {
+                    rent_for(&square.kind, -1, self.owned_of_kind(table, player, index))
+                }
                 _ => 0,
-            })
-            .sum()
+            };
+        }
+        total
     }
 
     /// A copy of the current ownership table.
@@ -225,7 +203,9 @@ impl<'a> Valuer<'a> {
             }
             SquareKind::Bridge { .. } | SquareKind::Server { .. } => {
                 let rents = rent_table(square);
-                let c = self.owned_of_kind(&self.table, holding.owner, &square.kind);
+                let c = self
+                    .index(id)
+                    .map_or(0, |i| self.owned_of_kind(&self.table, holding.owner, i));
                 if c >= 1 && !rents.is_empty() {
                     rents[(c - 1).min(rents.len() - 1)]
                 } else {
@@ -269,7 +249,9 @@ impl<'a> Valuer<'a> {
                 if rents.is_empty() {
                     return 0.0;
                 }
-                let c = self.owned_of_kind(&self.table, p, &square.kind);
+                let c = self
+                    .index(id)
+                    .map_or(0, |i| self.owned_of_kind(&self.table, p, i));
                 let after = rents[c.min(rents.len() - 1)];
                 let before = if c > 0 { rents[c - 1] } else { 0 };
                 (after - before) as f64
@@ -304,7 +286,9 @@ impl<'a> Valuer<'a> {
                 if rents.is_empty() {
                     return 0.0;
                 }
-                let c = self.owned_of_kind(&self.table, p, &square.kind);
+                let c = self
+                    .index(id)
+                    .map_or(0, |i| self.owned_of_kind(&self.table, p, i));
                 let now = if c > 0 {
                     rents[(c - 1).min(rents.len() - 1)]
                 } else {
@@ -332,7 +316,15 @@ impl<'a> Valuer<'a> {
             SquareKind::Property { group, .. } => {
                 self.owned_in(self.game.board().group_squares(*group), q) > 0
             }
-            kind => self.owned_of_kind(&self.table, q, kind) > 0,
+            SquareKind::Bridge { .. } | SquareKind::Server { .. } => self
+                .index(id)
+                .is_some_and(|i| self.owned_of_kind(&self.table, q, i) > 0),
+            kind => self.game.holdings().any(|(s, h)| {
+                h.owner == q
+                    && self.square(s).is_some_and(|s| {
+                        std::mem::discriminant(&s.kind) == std::mem::discriminant(kind)
+                    })
+            }),
         }
     }
 
@@ -372,13 +364,15 @@ impl<'a> Valuer<'a> {
 
     /// `Reserve` (§5.5): the highest rent the bot could be charged on one landing.
     pub(crate) fn reserve(&self) -> i64 {
-        self.game
-            .holdings()
-            .filter(|(_, h)| h.owner != self.me)
-            .map(|(s, _)| self.rent(s))
-            .max()
-            .unwrap_or(0)
-            .max(0)
+        *self.reserve.get_or_init(|| {
+            self.game
+                .holdings()
+                .filter(|(_, h)| h.owner != self.me)
+                .map(|(s, _)| self.rent(s))
+                .max()
+                .unwrap_or(0)
+                .max(0)
+        })
     }
 
     /// `MaxBid(s)` (§5.5).
@@ -411,10 +405,12 @@ impl<'a> Valuer<'a> {
 
     /// `Land(s)` (§5.7), cached per square.
     pub(crate) fn land(&self, id: SquareId) -> f64 {
-        let (Some(index), Some(square)) = (self.index(id), self.square(id)) else {
-            return 0.0;
-        };
-        *self.land[index].get_or_init(|| self.land_uncached(square))
+        self.index(id).map_or(0.0, |index| self.land_at(index))
+    }
+
+    /// `Land` of the square at `index` (which must be a square index of the board).
+    fn land_at(&self, index: usize) -> f64 {
+        *self.land[index].get_or_init(|| self.land_uncached(&self.game.board().squares()[index]))
     }
 
     fn land_uncached(&self, square: &Square) -> f64 {
@@ -469,9 +465,16 @@ impl<'a> Valuer<'a> {
         let anywhere = board
             .squares()
             .iter()
-            .filter(|s| s.id != jail)
-            .map(|s| self.land(s.id))
+            .enumerate()
+            .filter(|(_, s)| s.id != jail)
+            .map(|(index, _)| self.land_at(index))
             .fold(f64::NEG_INFINITY, f64::max);
+        let from_index = self.index(from);
+        // `Land` where a walk of `steps` from `from` ends.
+        let land_after = |steps: u32| match from_index.and_then(|i| board.destination(i, steps)) {
+            Some(index) => self.land_at(index),
+            None => self.land(walk(board, from, steps).last),
+        };
         let mut total = 0.0;
         for d1 in 1..=6u8 {
             for d2 in 1..=6u8 {
@@ -480,9 +483,10 @@ impl<'a> Valuer<'a> {
                         total += anywhere;
                         continue;
                     }
-                    total += step_options(d1, d2, bus)
-                        .into_iter()
-                        .map(|steps| self.land(walk(board, from, steps).last))
+                    let (options, count) = throw_options(d1, d2, bus);
+                    total += options[..count]
+                        .iter()
+                        .map(|&steps| land_after(steps))
                         .fold(f64::NEG_INFINITY, f64::max);
                 }
             }
@@ -663,6 +667,19 @@ impl<'a> Valuer<'a> {
     }
 }
 
+/// The step options of a throw that is not a triple, ascending, as the first `count` entries of
+/// the array: [`crate::rules::step_options`] without the allocation.
+fn throw_options(d1: u8, d2: u8, bus: u8) -> ([u32; 3], usize) {
+    let (a, b, c) = (u32::from(d1), u32::from(d2), u32::from(bus));
+    if c <= 3 {
+        ([a + b + c, 0, 0], 1)
+    } else if a == b {
+        ([a, a + b, 0], 2)
+    } else {
+        ([a.min(b), a.max(b), a + b], 3)
+    }
+}
+
 /// The rent table of a square (empty for squares without rent).
 fn rent_table(square: &Square) -> &[i64] {
     match &square.kind {
@@ -679,6 +696,7 @@ mod tests {
     use crate::bot::BotLevel;
     use crate::ids::Seed;
     use crate::rules::cards::{FantasyCard, FantasyType};
+    use crate::rules::step_options;
     use crate::setup::Setup;
     use crate::time::Timestamp;
 
@@ -689,6 +707,18 @@ mod tests {
             Timestamp(0),
         )
         .expect("valid setup")
+    }
+
+    #[test]
+    fn throw_options_are_the_step_options() {
+        for d1 in 1..=6u8 {
+            for d2 in 1..=6u8 {
+                for bus in 1..=6u8 {
+                    let (options, count) = throw_options(d1, d2, bus);
+                    assert_eq!(options[..count], step_options(d1, d2, bus)[..]);
+                }
+            }
+        }
     }
 
     #[test]

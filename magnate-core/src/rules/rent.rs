@@ -31,21 +31,31 @@ pub fn rent_for(kind: &SquareKind, houses: i8, owned_of_kind: usize) -> i64 {
 impl Game {
     /// Rent `payer` owes on arrival at `square` (0 if unowned, own or mortgaged).
     pub fn rent_due(&self, payer: PlayerId, square: SquareId) -> i64 {
-        let (Some(holding), Some(info)) = (self.holding(square), self.board.square(square)) else {
+        let Some(index) = self.board.index_of(square) else {
+            return 0;
+        };
+        let (Some(holding), info) = (self.squares[index].holding, &self.board.squares()[index])
+        else {
             return 0;
         };
         if holding.owner == payer || holding.mortgaged {
             return 0;
         }
-        let same_kind =
-            |kind: &SquareKind| std::mem::discriminant(kind) == std::mem::discriminant(&info.kind);
-        let owned_of_kind = self
-            .holdings()
-            .filter(|(id, h)| {
-                h.owner == holding.owner
-                    && self.board.square(*id).is_some_and(|s| same_kind(&s.kind))
-            })
-            .count();
+        // Squares of the same kind held by the owner; only bridges and servers count them, and
+        // their peers are exactly the squares of their kind.
+        let owned_of_kind = match info.kind {
+            SquareKind::Bridge { .. } | SquareKind::Server { .. } => self
+                .board
+                .peers(index)
+                .iter()
+                .filter(|&&i| {
+                    self.squares[i]
+                        .holding
+                        .is_some_and(|h| h.owner == holding.owner)
+                })
+                .count(),
+            _ => 0,
+        };
         rent_for(&info.kind, holding.houses, owned_of_kind)
     }
 

@@ -69,6 +69,12 @@ impl Valuer<'_> {
 
     /// The mean value of a blind draw: every type equally likely, then every value (D12).
     pub(crate) fn mean_card_value(&self) -> f64 {
+        *self
+            .mean_card
+            .get_or_init(|| self.mean_card_value_uncached())
+    }
+
+    fn mean_card_value_uncached(&self) -> f64 {
         let mut total = 0.0;
         for fantasy_type in FantasyType::ALL {
             let options = fantasy_type.value_options();
