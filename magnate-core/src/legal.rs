@@ -6,7 +6,7 @@ use crate::action::Action;
 use crate::board::SquareKind;
 use crate::game::Game;
 use crate::ids::{PlayerId, SquareId};
-use crate::phase::{Phase, TradeProposal};
+use crate::phase::Phase;
 
 /// One legal move, concrete where the choice is finite.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -156,10 +156,11 @@ impl Game {
                             exact(&mut legal, Action::MortgageUnset { square });
                         }
                     }
+                    let offerable = self.tradable_squares(player);
                     for recipient in self.ordered_players().filter(|id| *id != player) {
                         legal.push(LegalAction::TradeProposal {
                             recipient,
-                            offerable: self.tradable_squares(player),
+                            offerable: offerable.clone(),
                             askable: self.tradable_squares(recipient),
                         });
                     }
@@ -177,23 +178,13 @@ impl Game {
         legal
     }
 
-    /// The squares of `player` that may be traded (no buildings in their colour group).
+    /// The squares of `player` that may be traded (no buildings in their colour group): those
+    /// that the trade checks accept when offered alone.
     pub fn tradable_squares(&self, player: PlayerId) -> Vec<SquareId> {
         self.holdings()
             .filter(|(_, h)| h.owner == player)
             .map(|(s, _)| s)
-            .filter(|&s| {
-                let probe = TradeProposal {
-                    id: 0,
-                    player,
-                    destination_user: player,
-                    offered_money: 0,
-                    asked_money: 0,
-                    offered_properties: vec![s],
-                    asked_properties: Vec::new(),
-                };
-                self.check_trade_squares(&probe).is_ok()
-            })
+            .filter(|&s| !self.group_has_houses(s))
             .collect()
     }
 }

@@ -4,10 +4,11 @@
 //!
 //! Corrected variant, in short:
 //!
-//! * rents come from the rules engine ([`Game::rent_due`], [`rent_for`]) [D8];
+//! * rents come from the rules engine ([`Game::rent_due`],
+//!   [`rent_for`](crate::rules::rent::rent_for)) [D8];
 //! * every acquisition, loss, build, demolition and (un)mortgage is valued as the change of the
-//!   owner's whole rent income, computed by one function ([`Valuer::income`]), so an action and
-//!   its inverse score exact opposites [D7a, D9];
+//!   owner's whole rent income, computed by one function ([`Valuer::income_change`]), so an
+//!   action and its inverse score exact opposites [D7a, D9];
 //! * expected visits count remaining rounds with a floor [D10];
 //! * leaving jail, tram rides and fantasy cards use a one-roll look-ahead over the real dice and
 //!   the card table [D12, D13, D14].
@@ -17,12 +18,14 @@ use std::cell::OnceCell;
 use crate::board::{Square, SquareKind};
 use crate::game::{Game, Holding};
 use crate::ids::{PlayerId, SquareId};
-use crate::rules::rent::rent_for;
 use crate::rules::walk;
 
 use super::ev::{BotTuning, Formulas};
 
 mod cards;
+mod income;
+
+use income::Change;
 
 /// An ownership table indexed like [`crate::Board::squares`].
 pub(crate) type Table = Vec<Option<Holding>>;
@@ -128,63 +131,6 @@ impl<'a> Valuer<'a> {
             .count()
     }
 
-    /// The rent income of `player` in `table`: the sum of the engine's rent of every square the
-    /// player holds unmortgaged (one landing on each square). The single valuation of "owning"
-    /// of the corrected formulas (D7a, D9).
-    ///
-    /// A street is developed (its houses count, at least 0) only when its owner holds the whole
-    /// group; bridges and servers charge by how many of their kind the owner holds.
-    pub(crate) fn income(&self, table: &Table, player: PlayerId) -> i64 {
-        let board = self.game.board();
-        let mut total = 0;
-        for (index, (square, holding)) in board.squares().iter().zip(table).enumerate() {
-            let Some(holding) = holding else { continue };
-            if holding.owner != player || holding.mortgaged {
-                continue;
-            }
-            total += match square.kind {
-                SquareKind::Property { .. } => {
-                    let owns_all = board
-                        .peers(index)
-                        .iter()
-                        .all(|&i| table[i].is_some_and(|h| h.owner == player));
-                    let level = if owns_all { holding.houses.max(0) } else { -1 };
-                    rent_for(&square.kind, level, 0)
-                }
-                SquareKind::Bridge { .. } | SquareKind::Server { .. } => {
-                    rent_for(&square.kind, -1, self.owned_of_kind(table, player, index))
-                }
-                _ => 0,
-            };
-        }
-        total
-    }
-
-    /// A copy of the current ownership table.
-    pub(crate) fn table(&self) -> Table {
-        self.table.clone()
-    }
-
-    /// The table with `square` given to `owner` (unmortgaged unless it keeps its flag).
-    fn with_owner(&self, mut table: Table, square: SquareId, owner: PlayerId) -> Table {
-        if let Some(i) = self.index(square) {
-            let mortgaged = table[i].is_some_and(|h| h.mortgaged);
-            table[i] = Some(Holding {
-                owner,
-                houses: -1,
-                mortgaged,
-            });
-        }
-        table
-    }
-
-    fn without(&self, mut table: Table, square: SquareId) -> Table {
-        if let Some(i) = self.index(square) {
-            table[i] = None;
-        }
-        table
-    }
-
     /// `Rent(s)` (§5.2): what the bot expects to pay on `s`. Corrected: the engine's rent (D8).
     pub(crate) fn rent(&self, id: SquareId) -> i64 {
         if !self.reference() {
@@ -222,16 +168,16 @@ impl<'a> Valuer<'a> {
             return 0.0;
         };
         if !self.reference() {
-            let before = self.table();
-            let mut after = self.with_owner(before.clone(), id, p);
-            if let Some(i) = self.index(id) {
-                // The potential income: as if unmortgaged.
-                after[i] = after[i].map(|h| Holding {
-                    mortgaged: false,
-                    ..h
-                });
-            }
-            return (self.income(&after, p) - self.income(&before, p)) as f64;
+            let Some(i) = self.index(id) else {
+                return 0.0;
+            };
+            // The potential income: as if unmortgaged.
+            let acquired = Holding {
+                owner: p,
+                houses: -1,
+                mortgaged: false,
+            };
+            return self.income_change(p, &[(i, Some(acquired))]) as f64;
         }
         match &square.kind {
             SquareKind::Property { group, rents, .. } => {
@@ -266,9 +212,10 @@ impl<'a> Valuer<'a> {
             return 0.0;
         };
         if !self.reference() {
-            let before = self.table();
-            let after = self.without(before.clone(), id);
-            return (self.income(&before, p) - self.income(&after, p)) as f64;
+            let Some(i) = self.index(id) else {
+                return 0.0;
+            };
+            return (-self.income_change(p, &[(i, None)])) as f64;
         }
         match &square.kind {
             SquareKind::Property { group, rents, .. } => {
@@ -529,25 +476,13 @@ impl<'a> Valuer<'a> {
         self.square(id).map_or(&[], rent_table)
     }
 
-    fn with_houses(&self, mut table: Table, id: SquareId, delta: i8) -> Table {
-        if let Some(i) = self.index(id) {
-            table[i] = table[i].map(|h| Holding {
-                houses: h.houses.saturating_add(delta),
-                ..h
-            });
-        }
-        table
-    }
-
-    fn with_mortgage(&self, mut table: Table, id: SquareId, mortgaged: bool) -> Table {
-        if let Some(i) = self.index(id) {
-            table[i] = table[i].map(|h| Holding { mortgaged, ..h });
-        }
-        table
-    }
-
-    fn income_delta(&self, after: &Table) -> f64 {
-        (self.income(after, self.me) - self.income(&self.table, self.me)) as f64
+    /// The change of the bot's income when `edit` is applied to its holding of `id`.
+    fn income_delta(&self, id: SquareId, edit: impl FnOnce(Holding) -> Holding) -> f64 {
+        let delta = match self.index(id) {
+            Some(i) => self.income_change(self.me, &[(i, self.table[i].map(edit))]),
+            None => 0,
+        };
+        delta as f64
     }
 
     fn houses(&self, id: SquareId) -> i8 {
@@ -558,8 +493,11 @@ impl<'a> Valuer<'a> {
     pub(crate) fn build(&self, id: SquareId) -> f64 {
         let cost = self.square(id).and_then(Square::build_price).unwrap_or(0) as f64;
         if !self.reference() {
-            let after = self.with_houses(self.table(), id, 1);
-            return self.income_delta(&after) * self.v - cost;
+            let added = |h: Holding| Holding {
+                houses: h.houses.saturating_add(1),
+                ..h
+            };
+            return self.income_delta(id, added) * self.v - cost;
         }
         let rents = self.rents_of(id);
         let h = usize::from(self.houses(id).max(0).unsigned_abs());
@@ -573,8 +511,11 @@ impl<'a> Valuer<'a> {
     pub(crate) fn demolish(&self, id: SquareId) -> f64 {
         let refund = (self.square(id).and_then(Square::build_price).unwrap_or(0) / 2) as f64;
         if !self.reference() {
-            let after = self.with_houses(self.table(), id, -1);
-            return refund + self.income_delta(&after) * self.v;
+            let removed = |h: Holding| Holding {
+                houses: h.houses.saturating_add(-1),
+                ..h
+            };
+            return refund + self.income_delta(id, removed) * self.v;
         }
         let rents = self.rents_of(id);
         let h = usize::from(self.houses(id).max(0).unsigned_abs());
@@ -588,8 +529,11 @@ impl<'a> Valuer<'a> {
     pub(crate) fn mortgage(&self, id: SquareId) -> f64 {
         let half = (self.price(id) / 2) as f64;
         if !self.reference() {
-            let after = self.with_mortgage(self.table(), id, true);
-            return half + self.income_delta(&after) * self.v;
+            let mortgaged = |h: Holding| Holding {
+                mortgaged: true,
+                ..h
+            };
+            return half + self.income_delta(id, mortgaged) * self.v;
         }
         half - self.loss(id, self.me) * self.v
     }
@@ -599,8 +543,11 @@ impl<'a> Valuer<'a> {
     pub(crate) fn unmortgage(&self, id: SquareId) -> f64 {
         let half = (self.price(id) / 2) as f64;
         if !self.reference() {
-            let after = self.with_mortgage(self.table(), id, false);
-            return self.income_delta(&after) * self.v - half;
+            let lifted = |h: Holding| Holding {
+                mortgaged: false,
+                ..h
+            };
+            return self.income_delta(id, lifted) * self.v - half;
         }
         self.gain(id, self.me) * self.v - half
     }
@@ -631,13 +578,21 @@ impl<'a> Valuer<'a> {
                 .sum();
             return cash + plus - minus;
         }
-        let before = self.table();
-        let mut after = before.clone();
-        for l in lost {
-            after = self.without(after, *l);
-        }
-        for g in gained {
-            after = self.with_owner(after, *g, p);
+        // Losses first, then gains (a gained square keeps the mortgage flag it has by then).
+        let mut changes: Vec<Change> = Vec::with_capacity(lost.len() + gained.len());
+        changes.extend(
+            lost.iter()
+                .filter_map(|l| self.index(*l))
+                .map(|i| (i, None)),
+        );
+        for i in gained.iter().filter_map(|g| self.index(*g)) {
+            let mortgaged = self.holding_after(&changes, i).is_some_and(|h| h.mortgaged);
+            let holding = Holding {
+                owner: p,
+                houses: -1,
+                mortgaged,
+            };
+            changes.push((i, Some(holding)));
         }
         let residual = |s: &SquareId| {
             if self.game.holding(*s).is_some_and(|h| h.mortgaged) {
@@ -646,7 +601,7 @@ impl<'a> Valuer<'a> {
                 half(s)
             }
         };
-        let income = (self.income(&after, p) - self.income(&before, p)) as f64 * self.v;
+        let income = self.income_change(p, &changes) as f64 * self.v;
         cash + income + gained.iter().map(residual).sum::<f64>()
             - lost.iter().map(residual).sum::<f64>()
     }
@@ -732,11 +687,20 @@ mod tests {
         let tuning = BotTuning::for_level(BotLevel::Expert);
         let valuer = Valuer::new(&game, PlayerId(1), &tuning);
         let me = PlayerId(1);
-        let mut table = valuer.table();
-        table = valuer.with_owner(table, SquareId(1), me);
+        let own = |mut table: Table, square: SquareId, mortgaged: bool| {
+            let index = game.board().index_of(square).expect("the square exists");
+            table[index] = Some(Holding {
+                owner: me,
+                houses: -1,
+                mortgaged,
+            });
+            table
+        };
+        let mut table = valuer.table.clone();
+        table = own(table, SquareId(1), false);
         // A lone street charges its base rent.
         assert_eq!(valuer.income(&table, me), 2);
-        table = valuer.with_owner(table, SquareId(3), me);
+        table = own(table, SquareId(3), false);
         // The full group without houses charges double: 2 × 2 + 2 × 4.
         assert_eq!(valuer.income(&table, me), 12);
         // A house on street 1 charges R[1] = 10 there.
@@ -745,7 +709,7 @@ mod tests {
         built[index] = built[index].map(|h| Holding { houses: 1, ..h });
         assert_eq!(valuer.income(&built, me), 10 + 8);
         // Mortgaged squares charge nothing but still complete the group.
-        let mortgaged = valuer.with_mortgage(table, SquareId(1), true);
+        let mortgaged = own(table, SquareId(1), true);
         assert_eq!(valuer.income(&mortgaged, me), 8);
         // So acquiring street 3 next to street 1 is worth the group bonus (D9), not R[0] × 2.
         let mut game = game.clone();

@@ -81,18 +81,25 @@ impl Game {
             .iter()
             .chain(&proposal.asked_properties)
         {
-            if let Some(group) = self.board.square(*square).and_then(|s| s.group()) {
-                let built = self
-                    .board
-                    .group_squares(group)
-                    .iter()
-                    .any(|&m| self.holding(m).is_some_and(|h| h.houses > 0));
-                if built {
-                    return Err(Invalid::GroupHasHouses.into());
-                }
+            if self.group_has_houses(*square) {
+                return Err(Invalid::GroupHasHouses.into());
             }
         }
         Ok(())
+    }
+
+    /// True if `square` is a street of a colour group with a building on any of its streets.
+    pub(crate) fn group_has_houses(&self, square: SquareId) -> bool {
+        let Some(index) = self.board.index_of(square) else {
+            return false;
+        };
+        if self.board.squares()[index].group().is_none() {
+            return false;
+        }
+        self.board
+            .peers(index)
+            .iter()
+            .any(|&m| self.squares[m].holding.is_some_and(|h| h.houses > 0))
     }
 
     /// `ActionTradeAnswer`.
