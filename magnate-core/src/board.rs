@@ -124,6 +124,8 @@ pub struct Board {
     squares: Vec<Square>,
     index: Vec<u8>,
     groups: BTreeMap<u8, Vec<SquareId>>,
+    /// `groups` indexed by group number (256 entries), for constant-time lookups.
+    group_table: Vec<Vec<SquareId>>,
     exit: SquareId,
     jail: SquareId,
     parking: Option<SquareId>,
@@ -267,7 +269,7 @@ impl Board {
 
     /// The squares of a colour group (empty for an unknown group).
     pub fn group_squares(&self, group: u8) -> &[SquareId] {
-        self.groups.get(&group).map(Vec::as_slice).unwrap_or(&[])
+        &self.group_table[usize::from(group)]
     }
 
     /// The indices of the squares whose ownership sets the rent of the square at `index`, in
@@ -600,7 +602,11 @@ impl BoardFile {
             trams,
             peers: Vec::new(),
             destinations: Vec::new(),
+            group_table: Vec::new(),
         };
+        board.group_table = (0..=u8::MAX)
+            .map(|group| board.groups.get(&group).cloned().unwrap_or_default())
+            .collect();
         board.peers = board.compute_peers();
         board.destinations = board.compute_destinations();
         Ok(board)

@@ -137,12 +137,22 @@ impl Game {
                     if matches!(self.phase, Phase::Business) || self.money(player) >= 0 {
                         exact(&mut legal, Action::NextPhase);
                     }
-                    let mine: Vec<SquareId> = self
-                        .holdings()
-                        .filter(|(_, h)| h.owner == player)
-                        .map(|(s, _)| s)
-                        .collect();
-                    for &square in &mine {
+                    // Every participant's squares in one pass, by seat.
+                    let mut held: Vec<Vec<SquareId>> = vec![Vec::new(); self.players.len()];
+                    for (square, holding) in self.holdings() {
+                        if let Some(seat) = self.seat(holding.owner) {
+                            held[seat].push(square);
+                        }
+                    }
+                    let squares_of = |id: PlayerId| self.seat(id).map_or(&[][..], |s| &held[s]);
+                    let tradable = |id: PlayerId| -> Vec<SquareId> {
+                        squares_of(id)
+                            .iter()
+                            .copied()
+                            .filter(|&s| !self.group_has_houses(s))
+                            .collect()
+                    };
+                    for &square in squares_of(player) {
                         if self.check_build(player, square, 1).is_ok() {
                             exact(&mut legal, Action::Build { square, houses: 1 });
                         }
@@ -156,12 +166,13 @@ impl Game {
                             exact(&mut legal, Action::MortgageUnset { square });
                         }
                     }
-                    let offerable = self.tradable_squares(player);
+                    // The same lists as `tradable_squares`.
+                    let offerable = tradable(player);
                     for recipient in self.ordered_players().filter(|id| *id != player) {
                         legal.push(LegalAction::TradeProposal {
                             recipient,
                             offerable: offerable.clone(),
-                            askable: self.tradable_squares(recipient),
+                            askable: tradable(recipient),
                         });
                     }
                 }

@@ -150,12 +150,15 @@ pub(crate) fn build(
     let has = |action: &Action| exact.contains(action);
     let valuer = Valuer::new(game, me, tuning);
     let money = game.player(me).map_or(0, |p| p.money);
-    let reserve = if tuning.keep_reserve {
-        valuer.reserve()
-    } else {
-        0
+    // The reserve only when needed (it is cached, so this changes no result).
+    let affordable = |cost: i64| {
+        let reserve = if tuning.keep_reserve {
+            valuer.reserve()
+        } else {
+            0
+        };
+        money - cost >= reserve
     };
-    let affordable = |cost: i64| money - cost >= reserve;
     let mut actions: Vec<Action> = Vec::new();
     match game.phase() {
         Phase::RollTheDices => {
