@@ -71,6 +71,25 @@ enum Mode {
         /// The server's database, to count persisted records (opened read-only).
         #[arg(long)]
         database: Option<PathBuf>,
+        /// Think time: each client waits this long before each action (0 = as fast as possible,
+        /// a saturation test).
+        #[arg(long, default_value_t = 0)]
+        think_ms: u64,
+    },
+    /// Bot-only games: each user hosts a private room filled with bots, starts it and
+    /// surrenders at once; the server's bots then play (server flags: MIN_PRIVATE_GAME_PLAYERS=1,
+    /// BOT_DELAY_MS=0, BOT_AUCTION_DELAY_MIN_MS=0, BOT_AUCTION_DELAY_MAX_MS=0). Measures the
+    /// records the server persists per second over `--seconds`.
+    Bots {
+        /// The server's database (opened read-only).
+        #[arg(long)]
+        database: PathBuf,
+        /// Measuring window.
+        #[arg(long, default_value_t = 20)]
+        seconds: u64,
+        /// Bot level of the rooms.
+        #[arg(long, default_value = "medium")]
+        bot_level: String,
     },
     /// Hold idle sockets and measure the server.
     Idle {
@@ -102,6 +121,14 @@ async fn main() -> anyhow::Result<()> {
         users.len(),
         started.elapsed().as_secs_f64()
     );
+    if let Mode::Bots {
+        database,
+        seconds,
+        bot_level,
+    } = &args.mode
+    {
+        return bots(&args, &users, database, *seconds, bot_level).await;
+    }
     let started = Instant::now();
     let games = create_games(&args, &users).await?;
     eprintln!(
@@ -113,13 +140,28 @@ async fn main() -> anyhow::Result<()> {
         Mode::Play {
             actions_per_game,
             database,
-        } => play(&args, games, *actions_per_game, database.clone()).await,
+            think_ms,
+        } => play(&args, games, *actions_per_game, database.clone(), *think_ms).await,
         Mode::Idle {
             sockets_per_player,
             server_pid,
             probes,
         } => idle(&args, games, *sockets_per_player, *server_pid, *probes).await,
+        Mode::Bots { .. } => Ok(()),
     }
+}
+
+/// Opens a WebSocket with Nagle's algorithm off, as latency-sensitive clients do.
+async fn connect(
+    url: String,
+) -> Result<
+    (
+        Socket,
+        tokio_tungstenite::tungstenite::handshake::client::Response,
+    ),
+    tokio_tungstenite::tungstenite::Error,
+> {
+    tokio_tungstenite::connect_async_with_config(url, None, true).await
 }
 
 fn ws_base(server: &str) -> String {
@@ -259,6 +301,7 @@ async fn play(
     games: Vec<(i64, Vec<User>)>,
     actions_per_game: u64,
     database: Option<PathBuf>,
+    think_ms: u64,
 ) -> anyhow::Result<()> {
     let base = ws_base(&args.server);
     let records_before = database.as_ref().map(count_records).transpose()?;
@@ -267,7 +310,7 @@ async fn play(
     for (game, users) in &games {
         for user in users {
             let url = format!("{base}/ws/game/{game}/?token={}", user.access);
-            sockets.push((user.id, tokio_tungstenite::connect_async(url)));
+            sockets.push((user.id, connect(url)));
         }
     }
     let mut connected = Vec::new();
@@ -284,6 +327,7 @@ async fn play(
             socket,
             actions_per_game,
             seat as u64,
+            Duration::from_millis(think_ms),
         )));
     }
     let mut totals = Totals::default();
@@ -396,7 +440,13 @@ impl View {
     }
 }
 
-async fn play_client(me: i64, mut socket: Socket, actions_per_game: u64, seed: u64) -> Totals {
+async fn play_client(
+    me: i64,
+    mut socket: Socket,
+    actions_per_game: u64,
+    seed: u64,
+    think: Duration,
+) -> Totals {
     let mut totals = Totals::default();
     let mut rng = GameRng::new(Seed(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ me as u64));
     let board = Board::standard();
@@ -506,6 +556,22 @@ async fn play_client(me: i64, mut socket: Socket, actions_per_game: u64, seed: u
         }
         if ended {
             totals.finished_clients += 1;
+            // An action sent as the game ended is still answered (with an error): wait for it.
+            if pending.is_some() {
+                while let Ok(Some(Ok(Message::Text(text)))) =
+                    tokio::time::timeout(Duration::from_secs(5), socket.next()).await
+                {
+                    if text.as_str().contains("\"error\"") {
+                        pending = None;
+                        totals.refused += 1;
+                        *totals
+                            .refusals
+                            .entry("sent as the game ended".into())
+                            .or_default() += 1;
+                        break;
+                    }
+                }
+            }
             break;
         }
         if pending.is_some() || !view.in_game() {
@@ -514,6 +580,9 @@ async fn play_client(me: i64, mut socket: Socket, actions_per_game: u64, seed: u
         let Some((action, bid)) = decide(&mut view, board, &mut rng, actions_per_game) else {
             continue;
         };
+        if !think.is_zero() {
+            tokio::time::sleep(think).await;
+        }
         pending = Some(Pending {
             sent: Instant::now(),
             bid,
@@ -640,7 +709,7 @@ async fn idle(
                 let limit = Arc::clone(&limit);
                 tasks.push(tokio::spawn(async move {
                     let _permit = limit.acquire_owned().await?;
-                    let (mut socket, _) = tokio_tungstenite::connect_async(url).await?;
+                    let (mut socket, _) = connect(url).await?;
                     let first = socket
                         .next()
                         .await
@@ -706,6 +775,96 @@ async fn idle(
         percentile(&latencies, 0.99),
         percentile(&latencies, 1.0),
         latencies.len()
+    );
+    Ok(())
+}
+
+fn count_games(database: &PathBuf) -> anyhow::Result<(i64, i64)> {
+    let connection = rusqlite::Connection::open_with_flags(
+        database,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    Ok(connection.query_row(
+        "SELECT COUNT(*), COALESCE(SUM(finished), 0) FROM games",
+        [],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )?)
+}
+
+/// Starts one bot game per user through a private room, then measures persisted records.
+async fn bots(
+    args: &Args,
+    users: &[User],
+    database: &PathBuf,
+    seconds: u64,
+    bot_level: &str,
+) -> anyhow::Result<()> {
+    let base = ws_base(&args.server);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for (n, user) in users.iter().enumerate() {
+        let base = base.clone();
+        let user = user.clone();
+        let code = format!("B{n:05}");
+        let level = bot_level.to_owned();
+        let players = args.players;
+        tasks.push(tokio::spawn(async move {
+            let url = format!("{base}/ws/queue/private/{code}/?token={}", user.access);
+            let (mut room, _) = connect(url).await?;
+            for command in [
+                json!({"command": "update_settings", "bot_level": level, "target_players": players}),
+                json!({"command": "ready_status", "is_ready": true}),
+                json!({"command": "start_game"}),
+            ] {
+                room.send(Message::text(command.to_string())).await?;
+            }
+            let game = loop {
+                let message = tokio::time::timeout(Duration::from_secs(30), room.next())
+                    .await?
+                    .ok_or_else(|| anyhow::anyhow!("room closed"))??;
+                if let Message::Text(text) = message {
+                    let frame: Value = serde_json::from_str(text.as_str())?;
+                    if frame["action"] == "game_start" {
+                        break frame["game_id"].as_i64().unwrap_or(0);
+                    }
+                    anyhow::ensure!(frame["action"] != "error", "room refused: {frame}");
+                }
+            };
+            let _ = room.close(None).await;
+            let url = format!("{base}/ws/game/{game}/?token={}", user.access);
+            let (mut socket, _) = connect(url).await?;
+            socket
+                .send(Message::text(json!({"type": "ActionSurrender"}).to_string()))
+                .await?;
+            let _ = socket.close(None).await;
+            anyhow::Ok(game)
+        }));
+    }
+    for task in tasks {
+        task.await??;
+    }
+    eprintln!(
+        "{} bot games started in {:.1}s",
+        users.len(),
+        started.elapsed().as_secs_f64()
+    );
+    let before = count_records(database)?;
+    let (_, finished_before) = count_games(database)?;
+    let window = Instant::now();
+    tokio::time::sleep(Duration::from_secs(seconds)).await;
+    let elapsed = window.elapsed().as_secs_f64();
+    let after = count_records(database)?;
+    let (games, finished_after) = count_games(database)?;
+    println!(
+        "bot games: {} started ({} games in the database, {} finished during the window)",
+        users.len(),
+        games,
+        finished_after - finished_before
+    );
+    println!(
+        "persisted records: {} in {elapsed:.1} s = {:.0}/s",
+        after - before,
+        (after - before) as f64 / elapsed
     );
     Ok(())
 }

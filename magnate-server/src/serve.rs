@@ -2,6 +2,7 @@
 
 use std::future::Future;
 
+use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 
 use crate::{routes::app, state::AppState};
@@ -19,6 +20,13 @@ pub async fn serve(
         .restore(&state)
         .await
         .map_err(std::io::Error::other)?;
+    // Game sockets send small frames one at a time: without TCP_NODELAY, Nagle's algorithm and
+    // delayed ACKs add about 40 ms to a round trip.
+    let listener = listener.tap_io(|stream| {
+        if let Err(error) = stream.set_nodelay(true) {
+            tracing::debug!(%error, "cannot set TCP_NODELAY");
+        }
+    });
     axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown)
         .await

@@ -18,6 +18,7 @@ use axum::{
     routing::get,
     Router,
 };
+use futures_util::SinkExt;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
@@ -30,6 +31,10 @@ use crate::store::{GameId, User};
 /// Largest WebSocket message the protocol layer accepts; larger ones close the connection.
 /// Messages between 64 KiB and this size get `Invalid data: message too large`.
 const PROTOCOL_MAX_MESSAGE: usize = 1 << 20;
+/// Bytes buffered before tungstenite writes without a flush; frames are flushed explicitly.
+const WRITE_BUFFER: usize = 16 * 1024;
+/// Most frames written per flush.
+const WRITE_BATCH: usize = 64;
 const PING_EVERY: Duration = Duration::from_secs(30);
 const SILENCE_LIMIT: Duration = Duration::from_secs(90);
 
@@ -82,7 +87,7 @@ async fn game_socket(
         .max_message_size(PROTOCOL_MAX_MESSAGE)
         .max_frame_size(PROTOCOL_MAX_MESSAGE)
         .read_buffer_size(4096)
-        .write_buffer_size(0)
+        .write_buffer_size(WRITE_BUFFER)
         .on_failed_upgrade(move |_| {
             let _ = leave.try_send(Command::Leave { conn });
         })
@@ -96,6 +101,22 @@ async fn game_socket(
             };
             connection.run(socket, outbound_rx)
         })
+}
+
+/// Writes `first` and whatever else is already queued, then flushes once.
+async fn write_queued(
+    socket: &mut WebSocket,
+    first: Message,
+    queued: &mut mpsc::Receiver<Message>,
+) -> Result<(), axum::Error> {
+    socket.feed(first).await?;
+    for _ in 1..WRITE_BATCH {
+        match queued.try_recv() {
+            Ok(frame) => socket.feed(frame).await?,
+            Err(_) => break,
+        }
+    }
+    socket.flush().await
 }
 
 fn parse_game_id(text: &str) -> Option<GameId> {
@@ -130,7 +151,9 @@ impl SocketConnection {
             tokio::select! {
                 frame = outbound_rx.recv() => {
                     let Some(frame) = frame else { break };
-                    if socket.send(frame).await.is_err() {
+                    // Everything already queued (an action's echo and its responses) goes out
+                    // in one write.
+                    if write_queued(&mut socket, frame, &mut outbound_rx).await.is_err() {
                         break;
                     }
                 }
