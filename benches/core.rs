@@ -9,7 +9,7 @@ use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use magnate_core::bot::EvBot;
-use magnate_core::record::replay_entries;
+use magnate_core::record::{replay_entries, verify};
 use magnate_core::sim::{play, SimSetup};
 use magnate_core::{replay, BotLevel, Game, GameRecord, Policy, Seed, TimerSettings};
 
@@ -85,11 +85,21 @@ fn bench_replay(c: &mut Criterion) {
     let last = record.entries.last().unwrap().hash.clone();
     let mut group = c.benchmark_group("replay");
     group.throughput(Throughput::Elements(record.entries.len() as u64));
+    // Verification: every hash checked, no events kept (`record::verify`).
     group.bench_function("verify_long_record", |b| {
+        b.iter(|| {
+            let game = verify(black_box(&record)).expect("the record verifies");
+            assert_eq!(format!("{:016x}", game.state_hash()), last);
+            game
+        })
+    });
+    // The same with every input's events kept, views included (`replay`, as the CLI shows them).
+    group.bench_function("replay_long_record_with_events", |b| {
         b.iter(|| {
             let replayed = replay(black_box(&record)).expect("the record verifies");
             assert_eq!(format!("{:016x}", replayed.game.state_hash()), last);
-            replayed.game
+            assert_eq!(replayed.events.len(), record.entries.len());
+            replayed
         })
     });
     group.finish();

@@ -13,6 +13,48 @@ use crate::phase::PhaseName;
 use crate::rules::cards::FantasyResult;
 use crate::setup::StatField;
 
+/// The events of one input as the rules produce them, and whether their views are filled in
+/// (see [`crate::Game::apply_without_views`]). Reads as the list of events so far.
+#[derive(Debug)]
+pub(crate) struct EventLog {
+    events: Vec<Event>,
+    views: bool,
+}
+
+impl EventLog {
+    /// An empty log; with `views` false, events get an empty view.
+    pub(crate) fn new(views: bool) -> EventLog {
+        EventLog {
+            events: Vec::new(),
+            views,
+        }
+    }
+
+    /// True if events carry the common view.
+    pub(crate) fn with_views(&self) -> bool {
+        self.views
+    }
+
+    /// The events.
+    pub(crate) fn into_vec(self) -> Vec<Event> {
+        self.events
+    }
+}
+
+impl std::ops::Deref for EventLog {
+    type Target = Vec<Event>;
+
+    fn deref(&self) -> &Vec<Event> {
+        &self.events
+    }
+}
+
+impl std::ops::DerefMut for EventLog {
+    fn deref_mut(&mut self) -> &mut Vec<Event> {
+        &mut self.events
+    }
+}
+
 /// One event, with the common view after it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Event {

@@ -28,7 +28,8 @@ use crate::event::EndReason;
 use crate::game::Game;
 use crate::phase::Phase;
 use crate::setup::StatField;
-use crate::timer::Timer;
+use crate::time::Timestamp;
+use crate::timer::{Deadline, Timer};
 
 struct Fold {
     h: u64,
@@ -184,10 +185,26 @@ impl Game {
         for action in &self.business_actions_this_turn {
             f.word(action_tag(action.kind) | (u64::from(action.square.0) << 8));
         }
-        let mut deadlines = self.deadlines.clone();
-        deadlines.sort_by_key(|d| (d.at, d.timer));
+        // Sorted by (time, timer), which is the whole deadline, so the order is the same for any
+        // sort; a game has a handful of deadlines, sorted on the stack.
+        let mut buffer = [Deadline {
+            timer: Timer::AuctionClose { auction: 0 },
+            at: Timestamp(0),
+        }; 8];
+        let mut spilled = Vec::new();
+        let deadlines = match buffer.get_mut(..self.deadlines.len()) {
+            Some(slice) => {
+                slice.copy_from_slice(&self.deadlines);
+                slice
+            }
+            None => {
+                spilled.extend_from_slice(&self.deadlines);
+                &mut spilled[..]
+            }
+        };
+        deadlines.sort_unstable_by_key(|d| (d.at, d.timer));
         f.word(deadlines.len() as u64);
-        for d in &deadlines {
+        for d in deadlines.iter() {
             f.word(d.at.0);
             let (tag, data) = match d.timer {
                 Timer::PhaseTimeout { player } => (0, player.0),

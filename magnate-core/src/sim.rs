@@ -160,7 +160,8 @@ pub fn play(setup: &SimSetup, policies: &[&dyn Policy]) -> Result<SimOutcome, Si
         let Some((input, seat)) = input else { continue };
         let is_tick = matches!(input, Input::Tick);
         let result = match plain.as_mut() {
-            Some(game) => game.apply(input.clone(), now),
+            // Only the event kinds are read below.
+            Some(game) => game.apply_without_views(input.clone(), now),
             None => recorder.apply(input.clone(), now),
         };
         let events = match result {
@@ -229,7 +230,38 @@ mod tests {
             let record = outcome.record.unwrap();
             let replayed = crate::record::replay(&record).unwrap();
             assert_eq!(replayed.game.state_hash(), outcome.game.state_hash());
+            let verified = crate::record::verify(&record).unwrap();
+            assert!(verified == replayed.game);
+            // A tampered hash is found at the same entry by both.
+            let mut tampered = record.clone();
+            let middle = tampered.entries.len() / 2;
+            tampered.entries[middle].hash = "0000000000000000".into();
+            let expected = crate::record::replay(&tampered).unwrap_err();
+            assert_eq!(crate::record::verify(&tampered).unwrap_err(), expected);
+            assert_eq!(expected.index(), Some(middle as u64));
         }
+    }
+
+    #[test]
+    fn events_without_views_have_the_same_kinds() {
+        let mut setup = SimSetup::new(Seed(9), 3, Some(40));
+        setup.record = true;
+        let record = play(&setup, &[&RandomBot]).unwrap().record.unwrap();
+        let replayed = crate::record::replay(&record).unwrap();
+        let mut game = record.header.create_game().unwrap();
+        for (entry, events) in record.entries.iter().zip(&replayed.events) {
+            let lean = game
+                .apply_without_views(entry.input.clone(), entry.now)
+                .unwrap();
+            let kinds =
+                |list: &[crate::Event]| list.iter().map(|e| e.kind.clone()).collect::<Vec<_>>();
+            assert_eq!(kinds(&lean), kinds(events));
+            for (lean, full) in lean.iter().zip(events) {
+                assert_eq!(lean.view.phase, full.view.phase);
+                assert!(lean.view.money.is_empty() && lean.view.active_phase_player.is_none());
+            }
+        }
+        assert!(game == replayed.game);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::event::{Event, EventKind};
+use crate::event::{Event, EventKind, EventLog};
 use crate::game::Game;
 use crate::ids::PlayerId;
 use crate::phase::Phase;
@@ -175,7 +175,7 @@ impl Game {
 
     /// Fires the deadlines that are due at `now`, in order of deadline. Deadlines armed while
     /// firing (even at `now`) wait for the next tick, so one tick always terminates.
-    pub(crate) fn fire_due(&mut self, now: Timestamp) -> Vec<Event> {
+    pub(crate) fn fire_due(&mut self, now: Timestamp, views: bool) -> Vec<Event> {
         let mut due: Vec<Deadline> = self
             .deadlines
             .iter()
@@ -183,7 +183,7 @@ impl Game {
             .filter(|d| d.at <= now)
             .collect();
         due.sort_by_key(|d| (d.at, d.timer));
-        let mut events = Vec::new();
+        let mut events = EventLog::new(views);
         for deadline in due {
             if self.is_finished() {
                 break;
@@ -202,10 +202,10 @@ impl Game {
                 self.sync_timers(now);
             }
         }
-        events
+        events.into_vec()
     }
 
-    fn fire(&mut self, timer: Timer, now: Timestamp, events: &mut Vec<Event>) {
+    fn fire(&mut self, timer: Timer, now: Timestamp, events: &mut EventLog) {
         match timer {
             Timer::PhaseTimeout { player } => {
                 if player == self.active_phase && self.is_in_game(player) {
@@ -237,7 +237,7 @@ impl Game {
     }
 
     /// The phase timeout (rules §10.1).
-    fn phase_timeout(&mut self, player: PlayerId, now: Timestamp, events: &mut Vec<Event>) {
+    fn phase_timeout(&mut self, player: PlayerId, now: Timestamp, events: &mut EventLog) {
         match &self.phase {
             Phase::ChooseSquare { destinations } => {
                 let ids: Vec<_> = destinations.keys().copied().collect();
@@ -282,10 +282,10 @@ impl Game {
 
     /// Adds an event with the current view, before the game-end event if the game just ended
     /// (a timeout's `ResponseSkipPhase` precedes the `ResponseBonus`).
-    pub(crate) fn push_before_game_end(&self, events: &mut Vec<Event>, kind: EventKind) {
+    pub(crate) fn push_before_game_end(&self, events: &mut EventLog, kind: EventKind) {
         let event = Event {
             kind,
-            view: self.view(),
+            view: self.view_for(events),
         };
         match events
             .iter()

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use crate::error::{LogicError, RuleError};
-use crate::event::{AuctionOutcome, Event, EventKind};
+use crate::event::{AuctionOutcome, EventKind, EventLog};
 use crate::game::Game;
 use crate::ids::{PlayerId, SquareId};
 use crate::phase::{Auction, Phase};
@@ -63,7 +63,7 @@ impl Game {
         player: PlayerId,
         amount: i64,
         now: Timestamp,
-        events: &mut Vec<Event>,
+        events: &mut EventLog,
     ) -> Result<(), RuleError> {
         self.check_bid(player, amount)?;
         let Phase::Auction(auction) = &mut self.phase else {
@@ -96,7 +96,7 @@ impl Game {
     }
 
     /// Closes the running auction with its bids (rules §9.2, D-22), then `resume()`.
-    pub(crate) fn close_auction(&mut self, now: Timestamp, events: &mut Vec<Event>) {
+    pub(crate) fn close_auction(&mut self, now: Timestamp, events: &mut EventLog) {
         let Phase::Auction(auction) = std::mem::replace(&mut self.phase, Phase::Business) else {
             return;
         };
@@ -139,7 +139,7 @@ impl Game {
 
     /// Closes the running auction with no sale, because the turn player left (D-24). The caller
     /// sets the next phase.
-    pub(crate) fn close_auction_unsold(&mut self, events: &mut Vec<Event>) {
+    pub(crate) fn close_auction_unsold(&mut self, events: &mut EventLog) {
         let Phase::Auction(auction) = std::mem::replace(&mut self.phase, Phase::RollTheDices)
         else {
             return;

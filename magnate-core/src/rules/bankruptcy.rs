@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::event::{BonusAward, EndReason, Event, EventKind};
+use crate::event::{BonusAward, EndReason, EventKind, EventLog};
 use crate::game::{Game, Outcome, Stats};
 use crate::ids::PlayerId;
 use crate::phase::Phase;
@@ -12,7 +12,7 @@ use crate::timer::Timer;
 
 impl Game {
     /// `ActionSurrender`.
-    pub(crate) fn surrender(&mut self, player: PlayerId, now: Timestamp, events: &mut Vec<Event>) {
+    pub(crate) fn surrender(&mut self, player: PlayerId, now: Timestamp, events: &mut EventLog) {
         self.bankrupt(player, false, now, events);
     }
 
@@ -22,7 +22,7 @@ impl Game {
         player: PlayerId,
         kicked_out: bool,
         now: Timestamp,
-        events: &mut Vec<Event>,
+        events: &mut EventLog,
     ) {
         let was_turn = player == self.active_turn;
         let next = self.next_in_game_after(player);
@@ -78,7 +78,7 @@ impl Game {
     }
 
     /// Turn change (rules §4.6), or the end of the game when `max_turns` is reached.
-    pub(crate) fn next_turn(&mut self, now: Timestamp, events: &mut Vec<Event>) {
+    pub(crate) fn next_turn(&mut self, now: Timestamp, events: &mut EventLog) {
         if self
             .rules
             .max_turns
@@ -107,7 +107,7 @@ impl Game {
     }
 
     /// End-of-game processing (rules §11.2), run at once (D-25).
-    pub(crate) fn end_game(&mut self, reason: EndReason, now: Timestamp, events: &mut Vec<Event>) {
+    pub(crate) fn end_game(&mut self, reason: EndReason, now: Timestamp, events: &mut EventLog) {
         self.deadlines.clear();
         self.phase = Phase::EndGame;
         let bonuses = self.award_bonuses();

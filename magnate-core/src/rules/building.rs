@@ -2,7 +2,7 @@
 
 use crate::action::ActionKind;
 use crate::error::{LogicError, RuleError};
-use crate::event::{Event, EventKind};
+use crate::event::{EventKind, EventLog};
 use crate::game::{BusinessAction, Game, Holding};
 use crate::ids::{PlayerId, SquareId};
 use crate::time::Timestamp;
@@ -16,7 +16,7 @@ impl Game {
         square: SquareId,
         houses: i64,
         now: Timestamp,
-        events: &mut Vec<Event>,
+        events: &mut EventLog,
     ) -> Result<(), RuleError> {
         let (holding, price) = self.check_build(player, square, houses)?;
         self.cancel_phase_timer();
@@ -75,7 +75,7 @@ impl Game {
         square: SquareId,
         houses: i64,
         now: Timestamp,
-        events: &mut Vec<Event>,
+        events: &mut EventLog,
     ) -> Result<(), RuleError> {
         let (holding, price) = self.check_demolish(player, square, houses)?;
         self.cancel_phase_timer();
@@ -139,7 +139,7 @@ impl Game {
         player: PlayerId,
         square: SquareId,
         now: Timestamp,
-        events: &mut Vec<Event>,
+        events: &mut EventLog,
     ) -> Result<(), RuleError> {
         let (holding, value) = self.check_mortgage(player, square, true)?;
         self.cancel_phase_timer();
@@ -162,7 +162,7 @@ impl Game {
         player: PlayerId,
         square: SquareId,
         now: Timestamp,
-        events: &mut Vec<Event>,
+        events: &mut EventLog,
     ) -> Result<(), RuleError> {
         let (holding, value) = self.check_mortgage(player, square, false)?;
         self.cancel_phase_timer();
@@ -216,7 +216,7 @@ impl Game {
         kind: ActionKind,
         square: SquareId,
         now: Timestamp,
-        events: &mut Vec<Event>,
+        events: &mut EventLog,
     ) {
         self.business_actions_this_turn
             .push(BusinessAction { kind, square });

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::event::{Event, EventKind};
+use crate::event::{EventKind, EventLog};
 use crate::game::{Game, Holding};
 use crate::ids::{PlayerId, SquareId};
 use crate::phase::Phase;
@@ -189,7 +189,7 @@ impl Game {
         player: PlayerId,
         take_revealed: bool,
         now: Timestamp,
-        events: &mut Vec<Event>,
+        events: &mut EventLog,
     ) {
         let Phase::ChooseFantasy { card } = self.phase else {
             return;

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use crate::board::{Board, SquareKind};
 use crate::error::{LogicError, RuleError};
-use crate::event::{Event, EventKind};
+use crate::event::{EventKind, EventLog};
 use crate::game::Game;
 use crate::ids::{PlayerId, SquareId};
 use crate::phase::Phase;
@@ -68,7 +68,7 @@ impl Game {
         &mut self,
         player: PlayerId,
         now: Timestamp,
-        events: &mut Vec<Event>,
+        events: &mut EventLog,
     ) -> Result<(), RuleError> {
         let here = self.p(player).position;
         let jail_turns = self.p(player).jail_turns;
@@ -186,7 +186,7 @@ impl Game {
         player: PlayerId,
         square: SquareId,
         now: Timestamp,
-        events: &mut Vec<Event>,
+        events: &mut EventLog,
     ) -> Result<(), RuleError> {
         let Phase::ChooseSquare { destinations } = &self.phase else {
             return Err(Invalid::IllegalDestination.into());
@@ -295,7 +295,7 @@ impl Game {
         &mut self,
         player: PlayerId,
         now: Timestamp,
-        events: &mut Vec<Event>,
+        events: &mut EventLog,
     ) -> Result<(), RuleError> {
         self.check_pay_bail(player)?;
         self.cancel_phase_timer();

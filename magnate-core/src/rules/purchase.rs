@@ -3,7 +3,7 @@
 use crate::action::ActionKind;
 use crate::board::SquareKind;
 use crate::error::RuleError;
-use crate::event::{Event, EventKind};
+use crate::event::{EventKind, EventLog};
 use crate::game::{Game, Holding};
 use crate::ids::{PlayerId, SquareId};
 use crate::phase::{Phase, PhaseName};
@@ -17,7 +17,7 @@ impl Game {
         player: PlayerId,
         square: SquareId,
         now: Timestamp,
-        events: &mut Vec<Event>,
+        events: &mut EventLog,
     ) -> Result<(), RuleError> {
         let price = self.check_buy(player, square)?;
         self.cancel_phase_timer();
@@ -62,7 +62,7 @@ impl Game {
         player: PlayerId,
         square: SquareId,
         now: Timestamp,
-        events: &mut Vec<Event>,
+        events: &mut EventLog,
     ) -> Result<(), RuleError> {
         self.check_drop(player, square)?;
         if let (Some(seat), Some(state)) = (self.seat(player), self.board.index_of(square)) {
@@ -95,7 +95,7 @@ impl Game {
         player: PlayerId,
         square: SquareId,
         now: Timestamp,
-        events: &mut Vec<Event>,
+        events: &mut EventLog,
     ) -> Result<(), RuleError> {
         let fare = self.check_tram(player, square)?;
         self.cancel_phase_timer();
@@ -144,7 +144,7 @@ impl Game {
         &mut self,
         player: PlayerId,
         now: Timestamp,
-        events: &mut Vec<Event>,
+        events: &mut EventLog,
     ) -> Result<(), RuleError> {
         let negative = self.money(player) < 0;
         match self.phase {

@@ -1,7 +1,7 @@
 //! Trades: proposal and answer (rules §5.10, §5.11, §9.3).
 
 use crate::error::RuleError;
-use crate::event::{Event, EventKind};
+use crate::event::{EventKind, EventLog};
 use crate::game::{Game, Holding};
 use crate::ids::{PlayerId, SquareId};
 use crate::phase::{Phase, TradeProposal};
@@ -17,7 +17,7 @@ impl Game {
         (offered_money, asked_money): (i64, i64),
         (mut offered, mut asked): (Vec<SquareId>, Vec<SquareId>),
         now: Timestamp,
-        events: &mut Vec<Event>,
+        events: &mut EventLog,
     ) -> Result<(), RuleError> {
         offered.sort_unstable();
         offered.dedup();
@@ -108,7 +108,7 @@ impl Game {
         player: PlayerId,
         accept: bool,
         now: Timestamp,
-        events: &mut Vec<Event>,
+        events: &mut EventLog,
     ) -> Result<(), RuleError> {
         let Phase::ProposalAcceptance(proposal) = &self.phase else {
             return Err(crate::LogicError::NoProposal.into());
