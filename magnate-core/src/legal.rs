@@ -73,7 +73,7 @@ impl Game {
     /// [`Game::apply`], and so is every instance of the ranged entries. Surrender, always legal
     /// while the game runs, is listed last.
     pub fn legal_actions(&self, player: PlayerId) -> Vec<LegalAction> {
-        let mut legal = Vec::new();
+        let mut legal = Vec::with_capacity(8);
         if self.is_finished() || !self.is_in_game(player) {
             return legal;
         }
@@ -152,6 +152,7 @@ impl Game {
                             .filter(|&s| !self.group_has_houses(s))
                             .collect()
                     };
+                    legal.reserve(4 * squares_of(player).len() + self.players.len());
                     for &square in squares_of(player) {
                         if self.check_build(player, square, 1).is_ok() {
                             exact(&mut legal, Action::Build { square, houses: 1 });

@@ -136,7 +136,7 @@ pub(crate) fn build(
     tuning: &BotTuning,
     rng: &mut GameRng,
 ) -> Vec<Candidate> {
-    if !game.pending_actors().contains(&me) {
+    if !game.is_pending_actor(me) {
         return Vec::new();
     }
     let legal = game.legal_actions(me);
@@ -367,7 +367,7 @@ fn liquidation(
 /// The safe default of §8 for `me`, used only if the candidate list is unexpectedly empty
 /// while `me` must act: the first legal non-surrender action, else a pass in an auction.
 pub(crate) fn safe_default(game: &Game, me: PlayerId) -> Option<Action> {
-    if !game.pending_actors().contains(&me) {
+    if !game.is_pending_actor(me) {
         return None;
     }
     game.legal_actions(me)

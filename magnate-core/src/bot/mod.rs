@@ -199,4 +199,15 @@ impl Game {
             _ => vec![self.active_phase],
         }
     }
+
+    /// True if `player` is one of [`Game::pending_actors`] (without building the list).
+    pub(crate) fn is_pending_actor(&self, player: PlayerId) -> bool {
+        if self.is_finished() {
+            return false;
+        }
+        match &self.phase {
+            Phase::Auction(_) => self.is_in_game(player) && self.check_bid(player, 0).is_ok(),
+            _ => player == self.active_phase,
+        }
+    }
 }

@@ -28,6 +28,7 @@ mod income;
 use income::Change;
 
 /// An ownership table indexed like [`crate::Board::squares`].
+#[cfg(test)]
 pub(crate) type Table = Vec<Option<Holding>>;
 
 /// Everything a decision values, for one (game, player, tuning); caches the landing values.
@@ -41,9 +42,8 @@ pub(crate) struct Valuer<'a> {
     pub(crate) k: f64,
     /// Expected visits `V` (§5.1, D10).
     pub(crate) v: f64,
-    table: Table,
-    /// `Land` per square index, computed on first use.
-    land: Vec<OnceCell<f64>>,
+    /// `Land` per square index, computed on first use (the table too).
+    land: OnceCell<Vec<OnceCell<f64>>>,
     /// `EV_exit`, computed on first use.
     exit: OnceCell<f64>,
     /// `Reserve`, computed on first use.
@@ -56,7 +56,6 @@ impl<'a> Valuer<'a> {
     pub(crate) fn new(game: &'a Game, me: PlayerId, tuning: &'a BotTuning) -> Valuer<'a> {
         let n = game.ordered_players().count();
         let k = n.saturating_sub(1).max(1) as f64;
-        let table = game.squares.iter().map(|s| s.holding).collect();
         let mut valuer = Valuer {
             game,
             me,
@@ -64,8 +63,7 @@ impl<'a> Valuer<'a> {
             n,
             k,
             v: 0.0,
-            table,
-            land: vec![OnceCell::new(); game.board().len()],
+            land: OnceCell::new(),
             exit: OnceCell::new(),
             reserve: OnceCell::new(),
             mean_card: OnceCell::new(),
@@ -122,13 +120,18 @@ impl<'a> Valuer<'a> {
     // ----- rents and income --------------------------------------------------------------
 
     /// How many squares of the kind of the bridge or server at `index` `owner` holds in `table`.
-    fn owned_of_kind(&self, table: &Table, owner: PlayerId, index: usize) -> usize {
+    fn owned_of_kind(&self, owner: PlayerId, index: usize) -> usize {
         self.game
             .board()
             .peers(index)
             .iter()
-            .filter(|&&i| table[i].is_some_and(|h| h.owner == owner))
+            .filter(|&&i| self.held(i).is_some_and(|h| h.owner == owner))
             .count()
+    }
+
+    /// The current holding of the square at `index` (a square index of the board).
+    fn held(&self, index: usize) -> Option<Holding> {
+        self.game.squares[index].holding
     }
 
     /// `Rent(s)` (§5.2): what the bot expects to pay on `s`. Corrected: the engine's rent (D8).
@@ -151,7 +154,7 @@ impl<'a> Valuer<'a> {
                 let rents = rent_table(square);
                 let c = self
                     .index(id)
-                    .map_or(0, |i| self.owned_of_kind(&self.table, holding.owner, i));
+                    .map_or(0, |i| self.owned_of_kind(holding.owner, i));
                 if c >= 1 && !rents.is_empty() {
                     rents[(c - 1).min(rents.len() - 1)]
                 } else {
@@ -195,9 +198,7 @@ impl<'a> Valuer<'a> {
                 if rents.is_empty() {
                     return 0.0;
                 }
-                let c = self
-                    .index(id)
-                    .map_or(0, |i| self.owned_of_kind(&self.table, p, i));
+                let c = self.index(id).map_or(0, |i| self.owned_of_kind(p, i));
                 let after = rents[c.min(rents.len() - 1)];
                 let before = if c > 0 { rents[c - 1] } else { 0 };
                 (after - before) as f64
@@ -233,9 +234,7 @@ impl<'a> Valuer<'a> {
                 if rents.is_empty() {
                     return 0.0;
                 }
-                let c = self
-                    .index(id)
-                    .map_or(0, |i| self.owned_of_kind(&self.table, p, i));
+                let c = self.index(id).map_or(0, |i| self.owned_of_kind(p, i));
                 let now = if c > 0 {
                     rents[(c - 1).min(rents.len() - 1)]
                 } else {
@@ -263,9 +262,9 @@ impl<'a> Valuer<'a> {
             SquareKind::Property { group, .. } => {
                 self.owned_in(self.game.board().group_squares(*group), q) > 0
             }
-            SquareKind::Bridge { .. } | SquareKind::Server { .. } => self
-                .index(id)
-                .is_some_and(|i| self.owned_of_kind(&self.table, q, i) > 0),
+            SquareKind::Bridge { .. } | SquareKind::Server { .. } => {
+                self.index(id).is_some_and(|i| self.owned_of_kind(q, i) > 0)
+            }
             kind => self.game.holdings().any(|(s, h)| {
                 h.owner == q
                     && self.square(s).is_some_and(|s| {
@@ -357,7 +356,10 @@ impl<'a> Valuer<'a> {
 
     /// `Land` of the square at `index` (which must be a square index of the board).
     fn land_at(&self, index: usize) -> f64 {
-        *self.land[index].get_or_init(|| self.land_uncached(&self.game.board().squares()[index]))
+        let cells = self
+            .land
+            .get_or_init(|| vec![OnceCell::new(); self.game.board().len()]);
+        *cells[index].get_or_init(|| self.land_uncached(&self.game.board().squares()[index]))
     }
 
     fn land_uncached(&self, square: &Square) -> f64 {
@@ -479,7 +481,7 @@ impl<'a> Valuer<'a> {
     /// The change of the bot's income when `edit` is applied to its holding of `id`.
     fn income_delta(&self, id: SquareId, edit: impl FnOnce(Holding) -> Holding) -> f64 {
         let delta = match self.index(id) {
-            Some(i) => self.income_change(self.me, &[(i, self.table[i].map(edit))]),
+            Some(i) => self.income_change(self.me, &[(i, self.held(i).map(edit))]),
             None => 0,
         };
         delta as f64
@@ -578,22 +580,35 @@ impl<'a> Valuer<'a> {
                 .sum();
             return cash + plus - minus;
         }
-        // Losses first, then gains (a gained square keeps the mortgage flag it has by then).
-        let mut changes: Vec<Change> = Vec::with_capacity(lost.len() + gained.len());
-        changes.extend(
-            lost.iter()
-                .filter_map(|l| self.index(*l))
-                .map(|i| (i, None)),
-        );
+        // Losses first, then gains (a gained square keeps the mortgage flag it has by then);
+        // a few changes are listed on the stack.
+        let mut buffer: [Change; 8] = [(0, None); 8];
+        let mut spilled: Vec<Change> = Vec::new();
+        let changes = match buffer.get_mut(..lost.len() + gained.len()) {
+            Some(slice) => slice,
+            None => {
+                spilled.resize(lost.len() + gained.len(), (0, None));
+                &mut spilled[..]
+            }
+        };
+        let mut count = 0;
+        for i in lost.iter().filter_map(|l| self.index(*l)) {
+            changes[count] = (i, None);
+            count += 1;
+        }
         for i in gained.iter().filter_map(|g| self.index(*g)) {
-            let mortgaged = self.holding_after(&changes, i).is_some_and(|h| h.mortgaged);
+            let mortgaged = self
+                .holding_after(&changes[..count], i)
+                .is_some_and(|h| h.mortgaged);
             let holding = Holding {
                 owner: p,
                 houses: -1,
                 mortgaged,
             };
-            changes.push((i, Some(holding)));
+            changes[count] = (i, Some(holding));
+            count += 1;
         }
+        let changes = &changes[..count];
         let residual = |s: &SquareId| {
             if self.game.holding(*s).is_some_and(|h| h.mortgaged) {
                 0.0
@@ -601,7 +616,7 @@ impl<'a> Valuer<'a> {
                 half(s)
             }
         };
-        let income = self.income_change(p, &changes) as f64 * self.v;
+        let income = self.income_change(p, changes) as f64 * self.v;
         cash + income + gained.iter().map(residual).sum::<f64>()
             - lost.iter().map(residual).sum::<f64>()
     }
@@ -696,7 +711,7 @@ mod tests {
             });
             table
         };
-        let mut table = valuer.table.clone();
+        let mut table: Table = game.squares.iter().map(|s| s.holding).collect();
         table = own(table, SquareId(1), false);
         // A lone street charges its base rent.
         assert_eq!(valuer.income(&table, me), 2);

@@ -23,7 +23,7 @@ impl Valuer<'_> {
             .iter()
             .rev()
             .find(|(i, _)| *i == index)
-            .map_or(self.table[index], |(_, holding)| *holding)
+            .map_or_else(|| self.held(index), |(_, holding)| *holding)
     }
 
     /// What `player` earns from one landing on the square at `index`, reading the ownership
@@ -91,7 +91,7 @@ impl Valuer<'_> {
                 let index = word_index * 64 + word.trailing_zeros() as usize;
                 word &= word - 1;
                 delta += self.rent_term(index, player, |i| self.holding_after(changes, i))
-                    - self.rent_term(index, player, |i| self.table[i]);
+                    - self.rent_term(index, player, |i| self.held(i));
             }
         }
         delta
@@ -129,15 +129,16 @@ mod tests {
     #[test]
     fn the_income_change_is_the_difference_of_whole_incomes() {
         let players = [PlayerId(1), PlayerId(2), PlayerId(3)];
-        let game = Game::new(Setup::new(players), Seed(3), Timestamp(0)).expect("valid setup");
+        let mut game = Game::new(Setup::new(players), Seed(3), Timestamp(0)).expect("valid setup");
         let tuning = BotTuning::for_level(BotLevel::Expert);
         let mut state = 7;
         for _ in 0..300 {
-            let mut valuer = Valuer::new(&game, PlayerId(1), &tuning);
-            let len = valuer.table.len();
-            for slot in &mut valuer.table {
-                *slot = random_holding(&mut state);
+            for square in &mut game.squares {
+                square.holding = random_holding(&mut state);
             }
+            let table: Vec<Option<Holding>> = game.squares.iter().map(|s| s.holding).collect();
+            let len = table.len();
+            let valuer = Valuer::new(&game, PlayerId(1), &tuning);
             let changes: Vec<Change> = (0..next(&mut state) % 5)
                 .map(|_| {
                     (
@@ -146,14 +147,14 @@ mod tests {
                     )
                 })
                 .collect();
-            let mut after = valuer.table.clone();
+            let mut after = table.clone();
             for (index, holding) in &changes {
                 after[*index] = *holding;
             }
             for player in players {
                 assert_eq!(
                     valuer.income_change(player, &changes),
-                    valuer.income(&after, player) - valuer.income(&valuer.table, player),
+                    valuer.income(&after, player) - valuer.income(&table, player),
                     "{changes:?}"
                 );
             }
