@@ -137,23 +137,21 @@ impl Game {
                     if matches!(self.phase, Phase::Business) || self.money(player) >= 0 {
                         exact(&mut legal, Action::NextPhase);
                     }
-                    // Every participant's squares in one pass, by seat.
-                    let mut held: Vec<Vec<SquareId>> = vec![Vec::new(); self.players.len()];
-                    for (square, holding) in self.holdings() {
-                        if let Some(seat) = self.seat(holding.owner) {
-                            held[seat].push(square);
-                        }
-                    }
-                    let squares_of = |id: PlayerId| self.seat(id).map_or(&[][..], |s| &held[s]);
-                    let tradable = |id: PlayerId| -> Vec<SquareId> {
-                        squares_of(id)
-                            .iter()
-                            .copied()
-                            .filter(|&s| !self.group_has_houses(s))
-                            .collect()
+                    // Every holding once, with its owner, in ascending square order.
+                    let mut held: Vec<(PlayerId, SquareId)> = Vec::with_capacity(self.board.len());
+                    held.extend(self.holdings().map(|(square, h)| (h.owner, square)));
+                    let squares_of = |id: PlayerId| {
+                        held.iter()
+                            .filter(move |(owner, _)| *owner == id)
+                            .map(|(_, square)| *square)
                     };
-                    legal.reserve(4 * squares_of(player).len() + self.players.len());
-                    for &square in squares_of(player) {
+                    let tradable = |id: PlayerId| -> Vec<SquareId> {
+                        let mut list = Vec::with_capacity(squares_of(id).count());
+                        list.extend(squares_of(id).filter(|&s| !self.group_has_houses(s)));
+                        list
+                    };
+                    legal.reserve(4 * squares_of(player).count() + self.players.len());
+                    for square in squares_of(player) {
                         if self.check_build(player, square, 1).is_ok() {
                             exact(&mut legal, Action::Build { square, houses: 1 });
                         }

@@ -140,13 +140,11 @@ pub(crate) fn build(
         return Vec::new();
     }
     let legal = game.legal_actions(me);
-    let exact: Vec<Action> = legal
-        .iter()
-        .filter_map(|l| match l {
-            LegalAction::Exact(action) if *action != Action::Surrender => Some(action.clone()),
-            _ => None,
-        })
-        .collect();
+    let mut exact: Vec<Action> = Vec::with_capacity(legal.len());
+    exact.extend(legal.iter().filter_map(|l| match l {
+        LegalAction::Exact(action) if *action != Action::Surrender => Some(action.clone()),
+        _ => None,
+    }));
     let has = |action: &Action| exact.contains(action);
     let valuer = Valuer::new(game, me, tuning);
     let money = game.player(me).map_or(0, |p| p.money);
@@ -159,7 +157,7 @@ pub(crate) fn build(
         };
         money - cost >= reserve
     };
-    let mut actions: Vec<Action> = Vec::new();
+    let mut actions: Vec<Action> = Vec::with_capacity(exact.len() + 2);
     match game.phase() {
         Phase::RollTheDices => {
             actions.extend(exact.iter().filter(|a| **a == Action::PayBail).cloned());
