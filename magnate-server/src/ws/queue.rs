@@ -15,7 +15,7 @@ use axum::{
     Router,
 };
 use futures_util::SinkExt;
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 use tokio::sync::mpsc;
 
 use crate::{
@@ -68,6 +68,12 @@ async fn join_queue(
         .on_upgrade(move |socket| run_queue_socket(socket, state.matchmaker, user_id, conn, inbox))
 }
 
+/// Whether a queue frame (a JSON object) asks to leave the queue: `{"action":"cancel"}`. Every
+/// other object is ignored (§4.2).
+pub fn is_cancel(object: &Map<String, Value>) -> bool {
+    object.get("action").and_then(Value::as_str) == Some("cancel")
+}
+
 /// Runs one queue connection whose entry `conn` already registered with `matchmaker`, until
 /// either side closes it; then removes the entry if this socket still holds it.
 pub async fn run_queue_socket<S: Socket>(
@@ -96,7 +102,7 @@ pub async fn run_queue_socket<S: Socket>(
                 liveness.heard();
                 match frame {
                     ClientFrame::Object(object) => {
-                        if object.get("action").and_then(Value::as_str) == Some("cancel") {
+                        if is_cancel(&object) {
                             // Leave before closing, so that once the client sees 4000 nobody
                             // can be matched with this entry any more.
                             let _ = matchmaker.leave_socket(user, conn).await;

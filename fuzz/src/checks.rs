@@ -1,0 +1,906 @@
+//! The checks behind the fuzz targets, shared with the corpus test of `magnate-server`
+//! (`cargo test -p magnate-server --test fuzz_corpus`), so CI replays every corpus file through
+//! exactly the code the fuzzer runs.
+//!
+//! Every `check_*` function accepts any bytes and panics (with a message) only when it finds a
+//! bug: a panic in the code under test, or a broken invariant.
+
+use arbitrary::{Arbitrary, Unstructured};
+use axum::extract::ws::{Message, Utf8Bytes};
+use magnate_core::{
+    record::replay_entries, replay, Action, BonusCategory, Game, GameRecord, Holding, Input,
+    LegalAction, Millis, Phase, PlayerId, PlayerSpec, RecordHeader, Recorder, Seed, Setup,
+    SquareId, StatField, TimerSettings, Timestamp,
+};
+use magnate_server::config::GameSizes;
+use magnate_server::games::wire::{
+    self, parse_frame, ClientFrame as GameFrame, WireAction, BAD_CHAT, MALFORMED_JSON,
+    MAX_CHAT_CHARS, MESSAGE_TOO_LARGE,
+};
+use magnate_server::lobby::LobbyCommand;
+use magnate_server::ws::{self, queue, room, ClientFrame};
+use serde_json::Value;
+use std::sync::OnceLock;
+
+/// Where every generated game starts.
+const START: Timestamp = Timestamp(1_000);
+
+/// Player ids of generated games: small ones, and awkward ones (0, the largest u64).
+const ID_SETS: [[u64; 4]; 2] = [[1, 2, 3, 4], [u64::MAX, 0, 42, 7]];
+
+/// The wire names of every action (for generated JSON).
+const WIRE_TYPES: [&str; 17] = [
+    "ActionThrowDices",
+    "ActionPayBail",
+    "ActionMoveTo",
+    "ActionChooseCard",
+    "ActionBuySquare",
+    "ActionDropPurchase",
+    "ActionTakeTram",
+    "ActionBuild",
+    "ActionDemolish",
+    "ActionMortgageSet",
+    "ActionMortgageUnset",
+    "ActionTradeProposal",
+    "ActionTradeAnswer",
+    "ActionBid",
+    "ActionNextPhase",
+    "ActionSurrender",
+    "ChatMessage",
+];
+
+/// Every field name an action frame may carry (plus the ones the transport ignores).
+const FIELDS: [&str; 14] = [
+    "square",
+    "houses",
+    "chosen_revealed_card",
+    "destination_user",
+    "offered_money",
+    "asked_money",
+    "offered_properties",
+    "asked_properties",
+    "choose",
+    "amount",
+    "game",
+    "player",
+    "msg",
+    "type",
+];
+
+// ----- game construction ------------------------------------------------------------------
+
+/// A setup chosen by the fuzzer: 2–4 players, bots, timers and a few house rules.
+fn arbitrary_setup(u: &mut Unstructured<'_>) -> arbitrary::Result<Setup> {
+    let players = u.int_in_range(2..=4usize)?;
+    let ids = ID_SETS[usize::from(u.arbitrary::<bool>()?)];
+    let bots: u8 = u.arbitrary()?;
+    let mut setup = Setup::new(ids[..players].iter().copied().map(PlayerId));
+    for (i, spec) in setup.players.iter_mut().enumerate() {
+        *spec = PlayerSpec {
+            id: spec.id,
+            is_bot: bots & (1 << i) != 0,
+        };
+    }
+    let flags: u8 = u.arbitrary()?;
+    setup.timers = TimerSettings {
+        phase_timeout: Millis(30_000),
+        auction_timeout: Millis(20_000),
+        roll_timeout: (flags & 1 != 0).then_some(Millis(45_000)),
+        kick_out_after: (flags & 2 != 0).then_some(Millis(120_000)),
+        bot_delay: Millis(2_000),
+        bot_auction_jitter: Millis(1_000),
+    };
+    if flags & 4 != 0 {
+        setup.timers = TimerSettings::instant();
+    }
+    setup.rules.starting_money = [1500, 300, 0, 20_000][usize::from(flags >> 3 & 3)];
+    setup.rules.max_turns = [None, Some(1), Some(8), Some(60)][usize::from(flags >> 5 & 3)];
+    if flags & 0x80 != 0 {
+        setup.rules.bonus_categories = vec![BonusCategory {
+            stat_field: StatField::WalkedSquares,
+            bonus_amount: 200,
+        }];
+    }
+    Ok(setup)
+}
+
+/// `sum(money of players in game) + parking + bank`, which no input may change.
+fn money_total(game: &Game) -> i128 {
+    let money: i128 = game
+        .participants()
+        .iter()
+        .filter(|p| p.in_game)
+        .map(|p| i128::from(p.money))
+        .sum();
+    money + i128::from(game.parking_money()) + i128::from(game.bank_balance())
+}
+
+/// The core's invariants (rules §3.7, money conservation, deadline sanity), as in the property
+/// tests of `magnate-core`. Panics with the first violation.
+pub fn assert_invariants(game: &Game, initial_total: i128) {
+    assert_eq!(money_total(game), initial_total, "money is conserved");
+    let in_game: Vec<PlayerId> = game.ordered_players().collect();
+    for p in game.participants() {
+        if !p.in_game {
+            assert_eq!(p.money, 0, "an eliminated player holds no money");
+        }
+        if p.jail_turns > 0 {
+            assert_eq!(
+                p.position,
+                game.board().jail(),
+                "a jailed player stands on the jail square"
+            );
+        }
+    }
+    let holdings: Vec<(SquareId, Holding)> = game.holdings().collect();
+    for (square, holding) in &holdings {
+        assert!(
+            in_game.contains(&holding.owner),
+            "square {square} belongs to a player still in the game"
+        );
+        let info = game
+            .board()
+            .square(*square)
+            .expect("holdings are on the board");
+        assert!(info.is_ownable(), "square {square} is ownable");
+        assert!(
+            !(holding.houses > 0 && holding.mortgaged),
+            "square {square} is built and mortgaged"
+        );
+        match info.group() {
+            None => assert_eq!(holding.houses, -1, "no buildings outside colour groups"),
+            Some(group) => {
+                let members = game.board().group_squares(group);
+                let owns_all = members
+                    .iter()
+                    .all(|m| game.holding(*m).is_some_and(|h| h.owner == holding.owner));
+                assert_eq!(
+                    holding.houses >= 0,
+                    owns_all,
+                    "full-set normalization of square {square}"
+                );
+                if owns_all {
+                    let levels: Vec<i8> = members
+                        .iter()
+                        .filter_map(|m| game.holding(*m).map(|h| h.houses))
+                        .collect();
+                    let spread =
+                        levels.iter().max().unwrap_or(&0) - levels.iter().min().unwrap_or(&0);
+                    assert!(spread <= 1, "build evenly: {levels:?}");
+                    if levels.iter().any(|l| *l > 0) {
+                        assert!(
+                            members
+                                .iter()
+                                .all(|m| game.holding(*m).is_some_and(|h| !h.mortgaged)),
+                            "no mortgage in a built group"
+                        );
+                    }
+                }
+            }
+        }
+    }
+    if game.is_finished() {
+        assert!(game.winner().is_some(), "a finished game has a winner");
+        assert!(
+            game.next_deadline().is_none(),
+            "a finished game has no deadline"
+        );
+    } else {
+        assert!(in_game.len() >= 2, "a running game has two players");
+        assert!(in_game.contains(&game.active_turn_player()));
+        assert!(in_game.contains(&game.active_phase_player()));
+        if let Phase::ProposalAcceptance(proposal) = game.phase() {
+            assert_eq!(proposal.destination_user, game.active_phase_player());
+        }
+    }
+    for deadline in game.deadlines() {
+        assert!(
+            deadline.at >= game.now(),
+            "deadline {deadline:?} before now {:?}",
+            game.now()
+        );
+    }
+}
+
+/// Applies `input`; a refusal must leave the game exactly as it was (`==` and hash).
+fn apply_atomic(game: &mut Game, input: Input, now: Timestamp) -> bool {
+    let before = game.clone();
+    let hash = game.state_hash();
+    match game.apply(input.clone(), now) {
+        Ok(_) => true,
+        Err(error) => {
+            assert_eq!(
+                game.state_hash(),
+                hash,
+                "{input:?} refused ({error}) changed the hash"
+            );
+            assert!(
+                *game == before,
+                "{input:?} refused ({error}) changed the game"
+            );
+            false
+        }
+    }
+}
+
+/// One step of a legal sequence.
+#[derive(Debug, Clone, Copy)]
+enum Step {
+    /// A listed legal action of a player (index into the players still in the game).
+    Legal { who: u8, pick: u16, choice: u64 },
+    /// Time passes and the game is ticked.
+    Wait { millis: u64 },
+    /// A player (index into all participants) surrenders.
+    Surrender { who: u8 },
+}
+
+fn arbitrary_step(u: &mut Unstructured<'_>) -> arbitrary::Result<Step> {
+    Ok(match u.int_in_range(0..=99u8)? {
+        0..=84 => Step::Legal {
+            who: u.arbitrary()?,
+            pick: u.arbitrary()?,
+            choice: u.arbitrary()?,
+        },
+        85..=98 => Step::Wait {
+            millis: match u.int_in_range(0..=3u8)? {
+                0 => u.int_in_range(0..=3_000)?,
+                1 => u.int_in_range(0..=60_000)?,
+                2 => u.int_in_range(0..=200_000)?,
+                _ => u.arbitrary()?,
+            },
+        },
+        _ => Step::Surrender {
+            who: u.arbitrary()?,
+        },
+    })
+}
+
+/// The action a legal step takes, and who takes it (`None` once the game is over).
+fn legal_move(game: &Game, who: u8, pick: u16, choice: u64) -> Option<(PlayerId, Action)> {
+    let in_game: Vec<PlayerId> = game.ordered_players().collect();
+    if game.is_finished() || in_game.is_empty() {
+        return None;
+    }
+    let mut player = in_game[usize::from(who) % in_game.len()];
+    let mut legal = game.legal_actions(player);
+    if legal.len() <= 1 {
+        // A bystander can only surrender: let the player who must act move instead.
+        player = game.active_phase_player();
+        legal = game.legal_actions(player);
+    }
+    // Surrender is listed last; take it only when it is the only choice.
+    let options = if legal.len() > 1 {
+        &legal[..legal.len() - 1]
+    } else {
+        &legal[..]
+    };
+    let chosen = options.get(usize::from(pick) % options.len().max(1))?;
+    Some((player, chosen.instantiate(choice)))
+}
+
+/// How many ticks an adapter sends at one instant before it gives up waiting for a quiet game
+/// (with zero timeouts, every tick can arm a deadline due at once).
+const MAX_TICKS: usize = 16;
+
+/// Whether a deadline is due at `now` (it fires before the next action).
+fn is_due(game: &Game, now: Timestamp) -> bool {
+    game.next_deadline().is_some_and(|d| d.at <= now)
+}
+
+/// Every action listed for every player is accepted (tried on clones).
+fn assert_listed_actions_accepted(game: &Game, now: Timestamp, choice: u64) {
+    if is_due(game, now) {
+        return;
+    }
+    for player in game.participants().iter().map(|p| p.id) {
+        for legal in game.legal_actions(player) {
+            let choices: &[u64] = match legal {
+                LegalAction::Exact(_) => &[0],
+                _ => &[0, choice, u64::MAX],
+            };
+            for &choice in choices {
+                let action = legal.instantiate(choice);
+                let mut probe = game.clone();
+                if let Err(error) = probe.apply(Input::action(player, action.clone()), now) {
+                    panic!(
+                        "listed action {action:?} of {player} refused: {error} in {:?}",
+                        game.phase()
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Plays `steps` from a fresh game; returns the final game and the hash after each step.
+fn play(setup: &Setup, seed: Seed, steps: &[Step], thorough: bool) -> (Game, Vec<u64>, GameRecord) {
+    let header = RecordHeader::new(setup.clone(), seed, START);
+    let mut recorder = Recorder::new(header).expect("generated setups are valid");
+    let initial = money_total(recorder.game());
+    assert_invariants(recorder.game(), initial);
+    let mut now = START;
+    let mut hashes = Vec::with_capacity(steps.len());
+    for step in steps {
+        if recorder.game().is_finished() {
+            break;
+        }
+        if thorough {
+            assert_listed_actions_accepted(recorder.game(), now, hashes.len() as u64);
+        }
+        match *step {
+            Step::Legal { who, pick, choice } => {
+                // As an adapter would: tick while a deadline is due, then act.
+                for _ in 0..MAX_TICKS {
+                    if !is_due(recorder.game(), now) {
+                        break;
+                    }
+                    recorder
+                        .apply(Input::Tick, now)
+                        .expect("ticks are accepted");
+                }
+                let due = is_due(recorder.game(), now);
+                let Some((player, action)) = legal_move(recorder.game(), who, pick, choice) else {
+                    break;
+                };
+                let before = recorder.game().clone();
+                if let Err(error) = recorder.apply(Input::action(player, action.clone()), now) {
+                    // Only when nothing is due is a listed action sure to be accepted.
+                    assert!(
+                        due,
+                        "legal action {action:?} of {player} refused: {error} in {:?}",
+                        recorder.game().phase()
+                    );
+                    assert!(
+                        *recorder.game() == before,
+                        "a refused input changed the game"
+                    );
+                }
+            }
+            Step::Wait { millis } => {
+                // An early tick changes nothing.
+                if recorder.game().next_deadline().is_some_and(|d| d.at > now) {
+                    let hash = recorder.game().state_hash();
+                    let events = recorder
+                        .apply(Input::Tick, now)
+                        .expect("ticks are accepted");
+                    assert!(events.is_empty(), "early tick produced {events:?}");
+                    assert_eq!(
+                        recorder.game().state_hash(),
+                        hash,
+                        "an early tick changes nothing"
+                    );
+                }
+                now = Timestamp(now.0.saturating_add(millis));
+                recorder
+                    .apply(Input::Tick, now)
+                    .expect("ticks are accepted");
+            }
+            Step::Surrender { who } => {
+                let players = recorder.game().participants();
+                let player = players[usize::from(who) % players.len()].id;
+                let in_game = recorder.game().is_in_game(player);
+                let accepted = recorder
+                    .apply(Input::action(player, Action::Surrender), now)
+                    .is_ok();
+                assert_eq!(
+                    accepted, in_game,
+                    "surrender is accepted from players still in"
+                );
+            }
+        }
+        assert_invariants(recorder.game(), initial);
+        hashes.push(recorder.game().state_hash());
+    }
+    let (game, record) = recorder.into_parts();
+    (game, hashes, record)
+}
+
+// ----- target 1: arbitrary inputs ----------------------------------------------------------
+
+/// A square field as the fuzzer wants it: often a real square, sometimes anything.
+fn square_fixup(game: &Game, square: SquareId, real: bool) -> SquareId {
+    if real {
+        let squares = game.board().squares();
+        squares[usize::from(square.0) % squares.len()].id
+    } else {
+        square
+    }
+}
+
+/// Points an arbitrary action at real squares and players, so it gets past the first checks.
+fn fixup(game: &Game, action: Action, real: bool) -> Action {
+    let sq = |s| square_fixup(game, s, real);
+    let players = game.participants();
+    match action {
+        Action::MoveTo { square } => Action::MoveTo { square: sq(square) },
+        Action::BuySquare { square } => Action::BuySquare { square: sq(square) },
+        Action::DropPurchase { square } => Action::DropPurchase { square: sq(square) },
+        Action::TakeTram { square } => Action::TakeTram { square: sq(square) },
+        Action::Build { square, houses } => Action::Build {
+            square: sq(square),
+            houses,
+        },
+        Action::Demolish { square, houses } => Action::Demolish {
+            square: sq(square),
+            houses,
+        },
+        Action::MortgageSet { square } => Action::MortgageSet { square: sq(square) },
+        Action::MortgageUnset { square } => Action::MortgageUnset { square: sq(square) },
+        Action::TradeProposal {
+            destination_user,
+            offered_money,
+            asked_money,
+            offered_properties,
+            asked_properties,
+        } => Action::TradeProposal {
+            destination_user: if real {
+                players[(destination_user.0 % players.len() as u64) as usize].id
+            } else {
+                destination_user
+            },
+            offered_money,
+            asked_money,
+            offered_properties: offered_properties.into_iter().map(sq).collect(),
+            asked_properties: asked_properties.into_iter().map(sq).collect(),
+        },
+        other => other,
+    }
+}
+
+/// A JSON value of the kinds the lenient parsers must tell apart.
+fn arbitrary_json_value(u: &mut Unstructured<'_>, depth: u8) -> arbitrary::Result<Value> {
+    Ok(match u.int_in_range(0..=11u8)? {
+        0 => Value::from(u.int_in_range(0..=120u16)?),
+        1 => Value::from(u.arbitrary::<i64>()?),
+        2 => Value::from(u.arbitrary::<u64>()?),
+        3 => Value::from(u.arbitrary::<f64>()?),
+        4 => Value::from(format!("{:03}", u.int_in_range(0..=120u16)?)),
+        5 => Value::from(u.arbitrary::<String>()?),
+        6 => Value::from(u.arbitrary::<bool>()?),
+        7 => Value::Null,
+        8 if depth < 2 => {
+            let len = u.int_in_range(0..=4usize)?;
+            let mut items = Vec::with_capacity(len);
+            for _ in 0..len {
+                items.push(arbitrary_json_value(u, depth + 1)?);
+            }
+            Value::Array(items)
+        }
+        9 => Value::from(
+            ["true", "yes", "on", "0", "1", " 7 ", "-1", "1.0", "1e3"][u.choose_index(9)?],
+        ),
+        10 => Value::from(-i64::from(u.int_in_range(1..=3u8)?)),
+        _ => Value::from(u.int_in_range(100..=201u16)?),
+    })
+}
+
+/// An action frame: a real `type` and a few known fields with awkward values.
+pub fn arbitrary_frame(u: &mut Unstructured<'_>) -> arbitrary::Result<String> {
+    let mut object = serde_json::Map::new();
+    object.insert("type".into(), Value::from(*u.choose(&WIRE_TYPES)?));
+    for _ in 0..u.int_in_range(0..=5u8)? {
+        let field = *u.choose(&FIELDS)?;
+        object.insert(field.into(), arbitrary_json_value(u, 0)?);
+    }
+    Ok(Value::Object(object).to_string())
+}
+
+/// Target `apply_inputs`: a seeded game is brought to a varied state by legal moves, then gets
+/// arbitrary inputs (structured actions, action JSON, ticks, more legal moves). Nothing panics,
+/// a refused input changes nothing (`==` and state hash), and the invariants hold throughout.
+pub fn check_apply_inputs(data: &[u8]) {
+    let mut u = Unstructured::new(data);
+    let Ok(setup) = arbitrary_setup(&mut u) else {
+        return;
+    };
+    let seed = Seed(u.arbitrary().unwrap_or(0));
+    let mut game = Game::new(setup, seed, START).expect("generated setups are valid");
+    let initial = money_total(&game);
+    let mut now = START;
+    // A prefix of legal moves to reach a varied state.
+    let prefix = u.int_in_range(0..=255u16).unwrap_or(0);
+    for _ in 0..prefix {
+        let Ok(step) = arbitrary_step(&mut u) else {
+            break;
+        };
+        match step {
+            Step::Legal { who, pick, choice } => {
+                for _ in 0..MAX_TICKS {
+                    if !is_due(&game, now) {
+                        break;
+                    }
+                    game.apply(Input::Tick, now).expect("ticks are accepted");
+                }
+                let due = is_due(&game, now);
+                let Some((player, action)) = legal_move(&game, who, pick, choice) else {
+                    break;
+                };
+                let accepted = apply_atomic(&mut game, Input::action(player, action), now);
+                assert!(accepted || due, "a listed action was refused");
+            }
+            Step::Wait { millis } => {
+                now = Timestamp(now.0.saturating_add(millis % 100_000));
+                game.apply(Input::Tick, now).expect("ticks are accepted");
+            }
+            Step::Surrender { .. } => {}
+        }
+    }
+    assert_invariants(&game, initial);
+    // Then arbitrary inputs.
+    while !u.is_empty() {
+        let Ok(kind) = u.int_in_range(0..=9u8) else {
+            break;
+        };
+        let input = match kind {
+            // A structured action from a participant, a stranger or anyone.
+            0..=3 => {
+                let Ok(action) = Action::arbitrary(&mut u) else {
+                    break;
+                };
+                let real = kind != 3;
+                let action = fixup(&game, action, real);
+                let players = game.participants();
+                let player = match u.int_in_range(0..=5u8).unwrap_or(0) {
+                    4 => PlayerId(u.arbitrary().unwrap_or(5)),
+                    5 => game.active_phase_player(),
+                    i => players[usize::from(i) % players.len()].id,
+                };
+                Input::action(player, action)
+            }
+            // Action JSON, generated or raw, parsed as the core does.
+            4..=6 => {
+                let text = if kind == 6 {
+                    u.arbitrary::<String>().unwrap_or_default()
+                } else {
+                    arbitrary_frame(&mut u).unwrap_or_default()
+                };
+                let Ok(action) = Action::from_json(&text) else {
+                    continue;
+                };
+                assert_action_roundtrips(&action);
+                Input::action(game.active_phase_player(), action)
+            }
+            // A whole arbitrary `Input`.
+            7 => match Input::arbitrary(&mut u) {
+                Ok(input) => input,
+                Err(_) => break,
+            },
+            // Time passes.
+            8 => {
+                let millis = u.int_in_range(0..=130_000u64).unwrap_or(0);
+                now = Timestamp(now.0.saturating_add(millis));
+                Input::Tick
+            }
+            // A legal move, to keep the game going.
+            _ => {
+                let who = u.arbitrary().unwrap_or(0);
+                let pick = u.arbitrary().unwrap_or(0);
+                let choice = u.arbitrary().unwrap_or(0);
+                match legal_move(&game, who, pick, choice) {
+                    Some((player, action)) => Input::action(player, action),
+                    None => Input::Tick,
+                }
+            }
+        };
+        let legal_player = match &input {
+            Input::Action { player, action } => legal_actions_contain(&game, *player, action, now),
+            Input::Tick => false,
+        };
+        let accepted = apply_atomic(&mut game, input.clone(), now);
+        // Due deadlines fire first, which may change what is legal; only judge a listed action
+        // when nothing was due.
+        if legal_player && !accepted {
+            panic!("a listed action was refused: {input:?}");
+        }
+        assert_invariants(&game, initial);
+    }
+}
+
+/// Whether `action` of `player` is listed by `legal_actions` and no deadline is due.
+fn legal_actions_contain(game: &Game, player: PlayerId, action: &Action, now: Timestamp) -> bool {
+    if is_due(game, now) {
+        return false;
+    }
+    game.legal_actions(player).iter().any(|legal| match legal {
+        LegalAction::Exact(exact) => exact == action,
+        _ => false,
+    })
+}
+
+/// A parsed action serializes to JSON that parses back to the same action.
+fn assert_action_roundtrips(action: &Action) {
+    let json = serde_json::to_string(action).expect("actions serialize");
+    let back = Action::from_json(&json).expect("a serialized action parses");
+    assert_eq!(&back, action, "action JSON round trip through {json}");
+}
+
+// ----- target 2: legal sequences -----------------------------------------------------------
+
+/// Target `legal_sequences`: indexes into `legal_actions` with occasional ticks and surrenders.
+/// After every step the invariants hold and every listed action is accepted; the run is
+/// recorded, the record replays to the same game, the same steps give the same hashes, and the
+/// final game survives a serde round trip.
+pub fn check_legal_sequences(data: &[u8]) {
+    let mut u = Unstructured::new(data);
+    let Ok(setup) = arbitrary_setup(&mut u) else {
+        return;
+    };
+    let seed = Seed(u.arbitrary().unwrap_or(0));
+    let mut steps = Vec::new();
+    while !u.is_empty() && steps.len() < 600 {
+        match arbitrary_step(&mut u) {
+            Ok(step) => steps.push(step),
+            Err(_) => break,
+        }
+    }
+    let (game, hashes, record) = play(&setup, seed, &steps, true);
+    let (again, hashes_again, record_again) = play(&setup, seed, &steps, false);
+    assert_eq!(hashes, hashes_again, "same seed and inputs, same hashes");
+    assert!(game == again, "same seed and inputs, same game");
+    assert_eq!(record, record_again, "same seed and inputs, same record");
+
+    let replayed = replay(&record).expect("a fresh record replays");
+    assert!(
+        replayed.game == game,
+        "the replayed game equals the played one"
+    );
+    let record_json = serde_json::to_vec(&record).expect("records serialize");
+    let record_back: GameRecord = serde_json::from_slice(&record_json).expect("records parse");
+    assert_eq!(record_back, record, "record JSON round trip");
+
+    let json = serde_json::to_string(&game).expect("games serialize");
+    let restored: Game = serde_json::from_str(&json).expect("a live game's snapshot is accepted");
+    assert_eq!(
+        restored.state_hash(),
+        game.state_hash(),
+        "snapshot keeps the hash"
+    );
+    assert!(restored == game, "snapshot round trip");
+}
+
+// ----- target 3: records, replay and snapshots ---------------------------------------------
+
+/// Target `record_replay`: arbitrary bytes as a game record (parsed, then replayed with and
+/// without hash checks) and as a game snapshot (validated, then driven). Nothing panics; a
+/// replayed game keeps the invariants; an accepted snapshot round-trips and takes inputs.
+pub fn check_record_replay(data: &[u8]) {
+    if let Ok(record) = serde_json::from_slice::<GameRecord>(data) {
+        check_record(&record);
+    }
+    if let Ok(game) = serde_json::from_slice::<Game>(data) {
+        check_snapshot(&game);
+    }
+}
+
+fn check_record(record: &GameRecord) {
+    let verified = replay(record);
+    let Ok(fresh) = record.header.create_game() else {
+        assert!(verified.is_err(), "a record with a bad header replays");
+        return;
+    };
+    let initial = money_total(&fresh);
+    let unverified = replay_entries(&record.header, &record.entries, false);
+    match (&verified, &unverified) {
+        (Ok(a), Ok(b)) => assert!(a.game == b.game, "hash checks do not change the replay"),
+        (Ok(_), Err(error)) => panic!("replays with hash checks but not without: {error}"),
+        (Err(error), _) => assert!(error.index().is_some() || record.entries.is_empty()),
+    }
+    // Replay the longest accepted prefix, checking every step as a live game would be.
+    let mut game = fresh;
+    assert_invariants(&game, initial);
+    for entry in &record.entries {
+        if !apply_atomic(&mut game, entry.input.clone(), entry.now) {
+            break;
+        }
+        assert_invariants(&game, initial);
+    }
+    if let Ok(replayed) = unverified {
+        assert!(replayed.game == game, "replay is deterministic");
+    }
+}
+
+fn check_snapshot(game: &Game) {
+    let json = serde_json::to_string(game).expect("games serialize");
+    let back: Game = serde_json::from_str(&json).expect("an accepted snapshot is accepted again");
+    assert!(back == *game, "snapshot round trip");
+    assert_eq!(back.state_hash(), game.state_hash());
+    let _ = game.view();
+    let _ = game.next_deadline();
+    let mut probes: Vec<(PlayerId, Action)> = Vec::new();
+    for player in game.participants().iter().map(|p| p.id) {
+        for legal in game.legal_actions(player) {
+            probes.push((player, legal.instantiate(0)));
+            probes.push((player, legal.instantiate(u64::MAX)));
+        }
+        probes.push((player, Action::Surrender));
+        probes.push((player, Action::NextPhase));
+        probes.push((player, Action::ThrowDice));
+    }
+    let times = [
+        game.now(),
+        game.next_deadline().map_or(game.now(), |d| d.at),
+        Timestamp(game.now().0.saturating_add(600_000)),
+    ];
+    for now in times {
+        let mut ticked = game.clone();
+        apply_atomic(&mut ticked, Input::Tick, now);
+        for (player, action) in &probes {
+            let mut probe = game.clone();
+            apply_atomic(&mut probe, Input::action(*player, action.clone()), now);
+            let _ = probe.state_hash();
+            let mut probe = ticked.clone();
+            apply_atomic(&mut probe, Input::action(*player, action.clone()), now);
+        }
+    }
+}
+
+// ----- target 4: WebSocket messages --------------------------------------------------------
+
+/// Target `ws_messages`: arbitrary text through the decoders of the game socket
+/// (`games::wire::parse_frame`, then `WireAction::resolve` and `apply` against live games), the
+/// lobby socket (`ws::classify`, then `ws::room::parse_command`) and the queue socket
+/// (`ws::classify`, then `ws::queue::is_cancel`). Nothing panics, errors are the documented
+/// messages, accepted values are within their documented limits.
+pub fn check_ws_messages(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    check_game_frame(&text);
+    check_lobby_and_queue_frame(&text);
+}
+
+/// A few live games to resolve and apply game-socket actions against: fresh, and after some
+/// legal moves (so that squares are owned and trades can resolve).
+fn sample_games() -> &'static [Game] {
+    static GAMES: OnceLock<Vec<Game>> = OnceLock::new();
+    GAMES.get_or_init(build_sample_games)
+}
+
+fn build_sample_games() -> Vec<Game> {
+    let mut games = Vec::new();
+    for seed in [3, 11] {
+        let setup = Setup::new([PlayerId(1), PlayerId(2), PlayerId(3)]);
+        let mut game = Game::new(setup, Seed(seed), START).expect("a valid setup");
+        games.push(game.clone());
+        for step in 0..120u64 {
+            if is_due(&game, START) {
+                break;
+            }
+            let Some((player, action)) =
+                legal_move(&game, step as u8, (step * 7) as u16, step * 31)
+            else {
+                break;
+            };
+            game.apply(Input::action(player, action), START)
+                .expect("listed actions are accepted");
+        }
+        games.push(game);
+    }
+    games
+}
+
+fn check_game_frame(text: &str) {
+    match parse_frame(text) {
+        Err(message) => assert!(
+            message == MALFORMED_JSON
+                || message == MESSAGE_TOO_LARGE
+                || message == BAD_CHAT
+                || message.starts_with("Invalid data: {"),
+            "unexpected error text {message:?}"
+        ),
+        Ok(GameFrame::IgnoredChat) => {}
+        Ok(GameFrame::Chat(msg)) => {
+            assert_eq!(msg.trim(), msg, "chat is trimmed");
+            assert!(
+                (1..=MAX_CHAT_CHARS).contains(&msg.chars().count()),
+                "chat length"
+            );
+        }
+        Ok(GameFrame::Action { action, echo }) => {
+            let echoed = wire::action_echo_frame(echo, 7, PlayerId(2));
+            serde_json::from_str::<Value>(&echoed).expect("the echo is JSON");
+            let kind = action.kind();
+            if let WireAction::Plain(plain) = &action {
+                assert_eq!(plain.kind(), kind);
+                assert_action_roundtrips(plain);
+            }
+            for game in sample_games() {
+                let Ok(resolved) = action.clone().resolve(7, game) else {
+                    continue;
+                };
+                assert_eq!(resolved.kind(), kind, "resolving keeps the kind");
+                for player in game.participants().iter().map(|p| p.id) {
+                    let mut probe = game.clone();
+                    let input = Input::action(player, resolved.clone());
+                    if let Err(error) = probe.clone().apply(input.clone(), START) {
+                        let _ = wire::rule_error_message(&error, player, 1);
+                    }
+                    apply_atomic(&mut probe, input, START);
+                }
+            }
+        }
+    }
+}
+
+fn check_lobby_and_queue_frame(text: &str) {
+    let frame = ws::classify(Some(Ok(Message::Text(Utf8Bytes::from(text.to_owned())))));
+    let object = match frame {
+        ClientFrame::Object(object) => object,
+        ClientFrame::Invalid => {
+            let is_object = matches!(serde_json::from_str::<Value>(text), Ok(Value::Object(_)));
+            assert!(
+                !is_object || text.len() > ws::MAX_MESSAGE_BYTES,
+                "a JSON object within the size limit was refused"
+            );
+            return;
+        }
+        other => panic!("a text frame was classified as {other:?}"),
+    };
+    // Queue socket: only `{"action":"cancel"}` means anything.
+    let cancel = queue::is_cancel(&object);
+    assert_eq!(cancel, object.get("action") == Some(&Value::from("cancel")));
+    // Lobby socket.
+    let sizes = GameSizes::default();
+    match room::parse_command(&object, &sizes) {
+        Err(message) => assert!(
+            [
+                room::INVALID_COMMAND,
+                room::INVALID_DATA,
+                room::INVALID_MESSAGE
+            ]
+            .contains(&message),
+            "unexpected lobby error {message:?}"
+        ),
+        Ok(None) | Ok(Some(LobbyCommand::SetReady(_) | LobbyCommand::StartGame)) => {}
+        Ok(Some(LobbyCommand::Chat(message))) => {
+            assert_eq!(message.trim(), message, "lobby chat is trimmed");
+            assert!((1..=room::MAX_CHAT_CHARS).contains(&message.chars().count()));
+        }
+        Ok(Some(LobbyCommand::UpdateSettings(settings))) => {
+            if let Ok(update) = settings {
+                if let Some(seats) = update.target_players {
+                    assert!(
+                        (sizes.min_private_game_players..=sizes.max_private_game_players)
+                            .contains(&seats),
+                        "seats {seats} out of range"
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Runs the check of `target` over `data` (for the corpus test and the README's tooling).
+pub fn check(target: &str, data: &[u8]) {
+    match target {
+        "apply_inputs" => check_apply_inputs(data),
+        "legal_sequences" => check_legal_sequences(data),
+        "record_replay" => check_record_replay(data),
+        "ws_messages" => check_ws_messages(data),
+        other => panic!("unknown fuzz target {other}"),
+    }
+}
+
+/// The fuzz targets, by name.
+pub const TARGETS: [&str; 4] = [
+    "apply_inputs",
+    "legal_sequences",
+    "record_replay",
+    "ws_messages",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_frames_are_objects() {
+        let bytes: Vec<u8> = (0..2048u32).map(|i| (i * 37 % 251) as u8).collect();
+        let mut u = Unstructured::new(&bytes);
+        for _ in 0..20 {
+            let frame = arbitrary_frame(&mut u).unwrap();
+            assert!(matches!(
+                serde_json::from_str::<Value>(&frame),
+                Ok(Value::Object(_))
+            ));
+        }
+    }
+}
