@@ -382,6 +382,8 @@ struct Pending {
     sent: Instant,
     bid: bool,
     echoed: bool,
+    /// The square of a mortgage attempt, to skip it if refused.
+    mortgage: Option<u16>,
 }
 
 /// What one client knows of its game.
@@ -399,6 +401,7 @@ struct View {
     bid_in_this_auction: bool,
     actions_seen: u64,
     surrendered: bool,
+    refusals_in_a_row: u32,
 }
 
 fn int_map(value: &Value) -> BTreeMap<i64, i64> {
@@ -464,10 +467,14 @@ async fn play_client(
         bid_in_this_auction: false,
         actions_seen: 0,
         surrendered: false,
+        refusals_in_a_row: 0,
     };
     let mut pending: Option<Pending> = None;
+    let mut last_text = Instant::now();
     loop {
-        let next = tokio::time::timeout(Duration::from_secs(30), socket.next()).await;
+        // Protocol pings do not count as progress: a game silent for 30 s is stalled.
+        let left = Duration::from_secs(30).saturating_sub(last_text.elapsed());
+        let next = tokio::time::timeout(left, socket.next()).await;
         let message = match next {
             Ok(Some(Ok(message))) => message,
             _ => {
@@ -478,6 +485,7 @@ async fn play_client(
         let Message::Text(text) = message else {
             continue;
         };
+        last_text = Instant::now();
         let Ok(frame) = serde_json::from_str::<Value>(text.as_str()) else {
             continue;
         };
@@ -534,6 +542,7 @@ async fn play_client(
                 view.update(data);
                 if let Some(p) = &pending {
                     if p.echoed || p.bid {
+                        view.refusals_in_a_row = 0;
                         totals.acknowledged += 1;
                         let micros = p.sent.elapsed().as_micros().min(u128::from(u32::MAX));
                         totals.latencies_us.push(micros as u32);
@@ -542,7 +551,11 @@ async fn play_client(
                 }
             }
             Some("error") if pending.is_some() => {
-                pending = None;
+                if let Some(square) = pending.take().and_then(|p| p.mortgage) {
+                    // A square with a (free) house cannot be mortgaged: try another one.
+                    view.mortgaged.insert(square);
+                }
+                view.refusals_in_a_row += 1;
                 totals.refused += 1;
                 let message = frame["message"].as_str().unwrap_or("").to_owned();
                 // Group refusals by their text without the player id.
@@ -583,10 +596,14 @@ async fn play_client(
         if !think.is_zero() {
             tokio::time::sleep(think).await;
         }
+        let mortgage = (action["type"] == "ActionMortgageSet")
+            .then(|| action["square"].as_u64().map(|square| square as u16))
+            .flatten();
         pending = Some(Pending {
             sent: Instant::now(),
             bid,
             echoed: false,
+            mortgage,
         });
         totals.sent += 1;
         if socket
@@ -614,6 +631,11 @@ fn decide(
     let me = view.me;
     if view.phase == "end_game" {
         return None;
+    }
+    // A policy stuck on refusals (its picture of the game is wrong) leaves rather than loop.
+    if view.refusals_in_a_row >= 5 && !view.surrendered {
+        view.surrendered = true;
+        return Some((json!({"type": "ActionSurrender"}), false));
     }
     // Past the action budget everyone but the highest remaining id leaves: the game ends.
     let last = view.money.keys().max().copied();

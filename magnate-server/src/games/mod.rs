@@ -451,3 +451,20 @@ async fn load_live_game(store: &Store, game_id: GameId) -> Result<LiveGame, Load
         final_net_worth,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reference_timers_give_bot_bids_two_to_six_seconds() {
+        let settings = timer_settings(&Timers::default());
+        assert_eq!(settings.auction_timeout, Millis(20_000));
+        assert_eq!(settings.phase_timeout, Millis(50_000_000));
+        assert_eq!(settings.bot_delay, Millis(2_000));
+        // The core waits `bot_delay + below(5) × jitter`: 2, 3, 4, 5 or 6 seconds.
+        assert_eq!(settings.bot_auction_jitter, Millis(1_000));
+        assert_eq!(settings.kick_out_after, None);
+        assert_eq!(settings.roll_timeout, None);
+    }
+}
