@@ -31,6 +31,8 @@ use crate::store::{GameId, User};
 /// Largest WebSocket message the protocol layer accepts; larger ones close the connection.
 /// Messages between 64 KiB and this size get `Invalid data: message too large`.
 const PROTOCOL_MAX_MESSAGE: usize = 1 << 20;
+/// Read chunk of a socket: client frames are small, and every idle socket keeps one.
+const READ_BUFFER: usize = 1024;
 /// Bytes buffered before tungstenite writes without a flush; frames are flushed explicitly.
 const WRITE_BUFFER: usize = 16 * 1024;
 /// Most frames written per flush.
@@ -86,7 +88,7 @@ async fn game_socket(
     upgrade
         .max_message_size(PROTOCOL_MAX_MESSAGE)
         .max_frame_size(PROTOCOL_MAX_MESSAGE)
-        .read_buffer_size(4096)
+        .read_buffer_size(READ_BUFFER)
         .write_buffer_size(WRITE_BUFFER)
         .on_failed_upgrade(move |_| {
             let _ = leave.try_send(Command::Leave { conn });
