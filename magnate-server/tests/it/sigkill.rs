@@ -157,6 +157,12 @@ async fn a_game_survives_sigkill_of_the_server_process() {
     }
     let action = match after["phase"].as_str().unwrap() {
         "roll_the_dices" => json!({"type": "ActionThrowDices"}),
+        "choose_square" => {
+            let choices = after["possible_destinations"].as_object().unwrap();
+            let square: u64 = choices.keys().next().unwrap().parse().unwrap();
+            json!({"type": "ActionMoveTo", "square": square})
+        }
+        "choose_fantasy" => json!({"type": "ActionChooseCard"}),
         _ => json!({"type": "ActionNextPhase"}),
     };
     let frames = client.act(action).await;
