@@ -986,3 +986,42 @@ async fn trades_use_relationship_ids_from_the_snapshot() {
         .unwrap();
     assert_eq!(moved["owner"], json!(recipient), "the square changed hands");
 }
+
+/// C67: landing on a fantasy square reveals the card in the move's response; choosing it
+/// answers `ResponseChooseFantasy` with the card and its result.
+#[tokio::test]
+async fn fantasy_cards_are_revealed_and_applied() {
+    let server = server().await;
+    let [alice, bob] = <[Player; 2]>::try_from(players(&server, &["alice", "bob"]).await).unwrap();
+    let game = server.create_game(&humans(&[&alice, &bob])).await;
+    let mut table = Table::open(&server, game, &[&alice, &bob]).await;
+    table
+        .drive(Management::Pass, 600, |t| t.phase() == "choose_fantasy")
+        .await;
+    let revealed = table.view["fantasy_event"].clone();
+    assert_eq!(
+        keys(&revealed),
+        set(&["fantasy_type", "value", "card_cost"]),
+        "the move's response reveals the card: {}",
+        table.view
+    );
+    let (_peek, snapshot) = Client::connect(&server, game, &alice).await;
+    assert_eq!(snapshot["game_state"]["fantasy_event"], revealed);
+    let chooser = table.active();
+    let frames = table
+        .act(
+            chooser,
+            json!({"type": "ActionChooseCard", "chosen_revealed_card": true}),
+        )
+        .await;
+    let applied = responses(&frames)
+        .into_iter()
+        .find(|r| r["type"] == "ResponseChooseFantasy")
+        .unwrap();
+    assert_eq!(keys(&applied), with_base(&["fantasy_result"]));
+    assert_eq!(applied["fantasy_result"]["fantasy_event"], revealed);
+    assert!(applied["fantasy_result"]
+        .as_object()
+        .unwrap()
+        .contains_key("result"));
+}
