@@ -65,6 +65,14 @@ impl Game {
         }
 
         if self.in_game_count() <= 1 {
+            // The elimination's response already shows the finished game (server spec §4.5):
+            // phase `end_game` with the last player active; the bonuses follow in `GameEnded`.
+            let last = self.ordered_players().next();
+            if let Some(last) = last {
+                self.active_turn = last;
+                self.active_phase = last;
+            }
+            self.phase = Phase::EndGame;
             self.push_event(events, EventKind::PlayerEliminated { player, kicked_out });
             self.end_game(EndReason::LastPlayerStanding, now, events);
             return;

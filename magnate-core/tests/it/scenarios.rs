@@ -1034,6 +1034,13 @@ fn surrender_leaving_one_player_ends_the_game_at_once() {
     let mut t = Table::new(2);
     let events = t.act(P1, Action::Surrender);
     assert_eq!(kinds(&events), vec!["Response", "ResponseBonus"]);
+    // The surrender's response already shows the finished game (server spec §4.5).
+    assert_eq!(events[0].view.phase, PhaseName::EndGame);
+    assert_eq!(events[0].view.active_turn_player, Some(P2));
+    assert_eq!(
+        events[0].view.money.keys().copied().collect::<Vec<_>>(),
+        vec![P2]
+    );
     assert_eq!(t.game.winner(), Some(P2));
     assert_eq!(
         (t.game.active_turn_player(), t.game.active_phase_player()),

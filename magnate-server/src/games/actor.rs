@@ -370,7 +370,7 @@ impl Actor {
     /// Turns events into frames and side effects; asks woken bots for their moves.
     fn absorb(&mut self, events: Vec<Event>, now: u64, step: &mut Step) {
         let mut woken = Vec::new();
-        for (index, event) in events.iter().enumerate() {
+        for event in &events {
             match &event.kind {
                 EventKind::BotWoken { player } => woken.push(*player),
                 EventKind::DiceThrown { .. } => self.live.thrown = true,
@@ -385,24 +385,7 @@ impl Actor {
                 }
                 _ => {}
             }
-            // The core reports an elimination with the view before the game ended; on the wire
-            // the eliminating response already shows the final state (spec §7.3: a `Response`
-            // with phase `end_game`, then `ResponseBonus`).
-            let frame = match (&event.kind, events.get(index + 1)) {
-                (
-                    EventKind::PlayerEliminated { .. },
-                    Some(
-                        next @ Event {
-                            kind: EventKind::GameEnded { .. },
-                            ..
-                        },
-                    ),
-                ) => wire::response_frame(&Event {
-                    kind: event.kind.clone(),
-                    view: next.view.clone(),
-                }),
-                _ => wire::response_frame(event),
-            };
+            let frame = wire::response_frame(event);
             if let Some(frame) = frame {
                 step.frames.push(frame.into());
             }
