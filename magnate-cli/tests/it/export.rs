@@ -48,6 +48,7 @@ async fn play_on_a_server(db: &std::path::Path) -> (i64, Value) {
     .await
     .unwrap();
     state.games.set_options(GameOptions {
+        seed: Some(7),
         rules: HouseRules {
             max_turns: Some(30),
             ..HouseRules::default()

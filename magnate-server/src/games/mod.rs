@@ -61,6 +61,9 @@ pub struct NewLivePlayer {
 pub struct GameOptions {
     /// House rules (the reference's rules by default). Tests of bot-only games set `max_turns`.
     pub rules: HouseRules,
+    /// A fixed seed for every new game instead of OS randomness: reproducible games for tests
+    /// and experiments. `None` (the default, and the only sensible production value) draws one.
+    pub seed: Option<u64>,
 }
 
 /// The live games of the server; cheap to clone.
@@ -146,7 +149,7 @@ impl GameRegistry {
         let now = state.clock.now();
         let now_ms = u64::try_from(now.timestamp_millis()).unwrap_or(0);
         let created_at = chrono::DateTime::from_timestamp_millis(now_ms as i64).unwrap_or(now);
-        let seed = Seed(rand::random());
+        let seed = Seed(self.options().seed.unwrap_or_else(rand::random));
         let mut header = RecordHeader::new(setup, seed, Timestamp(now_ms));
         header.bot_levels = new_game
             .players

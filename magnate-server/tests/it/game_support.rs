@@ -206,9 +206,14 @@ async fn state(config: Config, options: GameOptions, store: Store) -> AppState {
     )
     .await
     .unwrap();
-    state.games.set_options(options);
+    // Every game of a test server gets the same seed, so a test replays the same game each run.
+    let seed = options.seed.or(Some(TEST_SEED));
+    state.games.set_options(GameOptions { seed, ..options });
     state
 }
+
+/// The seed of every game on a test server (unless a test sets its own).
+pub const TEST_SEED: u64 = 1;
 
 /// Seats of human players.
 pub fn humans(players: &[&Player]) -> Vec<NewLivePlayer> {
