@@ -2,6 +2,7 @@
 #![allow(missing_docs, reason = "test helpers need no API docs")]
 
 mod bots;
+mod edges;
 mod properties;
 mod scenarios;
 mod snapshots;

@@ -3,13 +3,13 @@
 use std::collections::BTreeMap;
 
 use magnate_core::{
-    Action, BonusCategory, CardOutcome, EventKind, FantasyCard, FantasyType, Invalid, LogicError,
-    Phase, PhaseName, RuleError, Setup, StatField,
+    Action, BonusCategory, CardOutcome, EventKind, FantasyCard, FantasyType, Invalid, Phase,
+    PhaseName, RuleError, Setup, StatField,
 };
 
 use crate::{kinds, sq, thrown, Table, P1, P2, P3, P4};
 
-fn roll(table: &mut Table, dice: (u8, u8, u8)) -> EventKind {
+pub(crate) fn roll(table: &mut Table, dice: (u8, u8, u8)) -> EventKind {
     table.game.edit().dice(dice.0, dice.1, dice.2);
     let player = table.game.active_phase_player();
     let events = table.act(player, Action::ThrowDice);
@@ -425,7 +425,12 @@ fn trade_table() -> Table {
     t
 }
 
-fn proposal(offered: &[u16], offered_money: i64, asked: &[u16], asked_money: i64) -> Action {
+pub(crate) fn proposal(
+    offered: &[u16],
+    offered_money: i64,
+    asked: &[u16],
+    asked_money: i64,
+) -> Action {
     Action::TradeProposal {
         destination_user: P2,
         offered_money,
@@ -1027,198 +1032,4 @@ fn w15_end_of_game_bonuses() {
     assert_eq!(outcome.bonuses.len(), 3);
     assert_eq!(outcome.winner, P1);
     assert_eq!(t.phase(), PhaseName::EndGame);
-}
-
-#[test]
-fn surrender_leaving_one_player_ends_the_game_at_once() {
-    let mut t = Table::new(2);
-    let events = t.act(P1, Action::Surrender);
-    assert_eq!(kinds(&events), vec!["Response", "ResponseBonus"]);
-    // The surrender's response already shows the finished game (server spec §4.5).
-    assert_eq!(events[0].view.phase, PhaseName::EndGame);
-    assert_eq!(events[0].view.active_turn_player, Some(P2));
-    assert_eq!(
-        events[0].view.money.keys().copied().collect::<Vec<_>>(),
-        vec![P2]
-    );
-    assert_eq!(t.game.winner(), Some(P2));
-    assert_eq!(
-        (t.game.active_turn_player(), t.game.active_phase_player()),
-        (P2, P2)
-    );
-    assert_eq!(t.refuse(P2, Action::ThrowDice), RuleError::GameFinished);
-    assert_eq!(t.refuse(P2, Action::Surrender), RuleError::GameFinished);
-    assert!(t.game.next_deadline().is_none());
-}
-
-#[test]
-fn surrender_of_the_turn_player_mid_auction_closes_it_unsold() {
-    let mut t = Table::new(3);
-    t.game
-        .edit()
-        .position(P1, sq(1))
-        .phase(Phase::Management, P1);
-    t.act(P1, Action::DropPurchase { square: sq(1) });
-    t.act(P2, Action::Bid { amount: 100 });
-    let events = t.act(P1, Action::Surrender);
-    let EventKind::AuctionClosed { auction } = &events[0].kind else {
-        panic!("{events:?}")
-    };
-    assert_eq!((auction.winner, auction.final_amount), (None, None));
-    assert_eq!(
-        (
-            t.phase(),
-            t.game.active_turn_player(),
-            t.game.current_turn()
-        ),
-        (PhaseName::RollTheDices, P2, 1)
-    );
-    assert_eq!(t.money(P2), 1500);
-    assert!(t
-        .game
-        .deadlines()
-        .iter()
-        .all(|d| !matches!(d.timer, magnate_core::Timer::AuctionClose { .. })));
-}
-
-#[test]
-fn surrender_of_a_recipient_cancels_the_proposal() {
-    let mut t = Table::new(3);
-    t.game.edit().phase(Phase::Business, P1);
-    t.act(P1, proposal(&[], 10, &[], 0));
-    t.act(P2, Action::Surrender);
-    assert_eq!(
-        (t.phase(), t.game.active_phase_player()),
-        (PhaseName::Business, P1)
-    );
-    assert!(!t.game.is_in_game(P2));
-}
-
-#[test]
-fn auction_closes_when_the_last_missing_bidder_surrenders() {
-    let mut t = Table::new(4);
-    t.game
-        .edit()
-        .position(P1, sq(1))
-        .phase(Phase::Management, P1);
-    t.act(P1, Action::DropPurchase { square: sq(1) });
-    t.act(P2, Action::Bid { amount: 500 });
-    t.act(P3, Action::Bid { amount: 100 });
-    let events = t.act(P4, Action::Surrender);
-    let EventKind::AuctionClosed { auction } = &events[0].kind else {
-        panic!("{events:?}")
-    };
-    assert_eq!(
-        (auction.winner, auction.final_amount),
-        (Some(P2), Some(500))
-    );
-    assert_eq!(t.money(P2), 1000);
-}
-
-#[test]
-fn a_surrendered_bidder_cannot_win() {
-    let mut t = Table::new(4);
-    t.game
-        .edit()
-        .position(P1, sq(1))
-        .phase(Phase::Management, P1);
-    t.act(P1, Action::DropPurchase { square: sq(1) });
-    t.act(P2, Action::Bid { amount: 500 });
-    t.act(P2, Action::Surrender);
-    t.act(P3, Action::Bid { amount: 100 });
-    let events = t.act(P4, Action::Bid { amount: 50 });
-    let EventKind::AuctionClosed { auction } = &events[0].kind else {
-        panic!("{events:?}")
-    };
-    assert_eq!(
-        (auction.winner, auction.final_amount),
-        (Some(P3), Some(100))
-    );
-}
-
-#[test]
-fn going_to_jail_square_by_move_leads_to_liquidation() {
-    let mut t = Table::new(3);
-    t.game.edit().position(P1, sq(14));
-    // 14 → bridge 15 → (even total 6 → outer) 16 … 20.
-    let EventKind::DiceThrown { path: walked, .. } = roll(&mut t, (1, 2, 3)) else {
-        unreachable!()
-    };
-    assert_eq!(walked.last(), Some(&sq(20)));
-    assert_eq!(
-        (t.position(P1), t.phase()),
-        (sq(201), PhaseName::Liquidation)
-    );
-    assert_eq!(t.game.player(P1).unwrap().stats.walked_squares, 6);
-}
-
-#[test]
-fn liquidation_refuses_to_end_the_turn_with_negative_money() {
-    let mut t = Table::new(3);
-    t.game.edit().money(P1, -10).phase(Phase::Business, P1);
-    t.act(P1, Action::NextPhase);
-    assert_eq!(t.phase(), PhaseName::Liquidation);
-    assert!(
-        t.game
-            .deadlines()
-            .iter()
-            .any(|d| d.timer == magnate_core::Timer::PhaseTimeout { player: P1 }),
-        "D-19"
-    );
-    assert_eq!(
-        t.refuse(P1, Action::NextPhase),
-        RuleError::Invalid(Invalid::NegativeBalance)
-    );
-}
-
-#[test]
-fn business_timeout_with_negative_money_kicks_the_player_out() {
-    let mut t = Table::new(3);
-    t.game
-        .edit()
-        .money(P1, -10)
-        .phase(Phase::Business, P1)
-        .buy(sq(1), P1);
-    t.act(P1, Action::NextPhase);
-    let events = t.tick_at(50_000_000);
-    assert_eq!(kinds(&events), vec!["Response", "ResponseSkipPhase"]);
-    assert!(!t.game.is_in_game(P1));
-    assert!(
-        t.game.holding(sq(1)).is_none(),
-        "the bankrupt player's squares go back to the bank"
-    );
-    assert_eq!(
-        (t.game.active_turn_player(), t.phase()),
-        (P2, PhaseName::RollTheDices)
-    );
-}
-
-#[test]
-fn errors_for_out_of_turn_wrong_phase_and_outsiders() {
-    let mut t = Table::new(3);
-    assert_eq!(
-        t.refuse(P2, Action::ThrowDice),
-        RuleError::NotActivePlayer { player: P2 }
-    );
-    assert!(matches!(
-        t.refuse(P1, Action::NextPhase),
-        RuleError::WrongPhase { .. }
-    ));
-    assert!(matches!(
-        t.refuse(P1, Action::Bid { amount: 1 }),
-        RuleError::WrongPhase { .. }
-    ));
-    assert_eq!(
-        t.refuse(P4, Action::Surrender),
-        RuleError::NotInGame { player: P4 }
-    );
-    assert_eq!(
-        t.refuse(P1, Action::PayBail),
-        RuleError::Invalid(Invalid::NotOnJailSquare)
-    );
-    t.game.edit().jailed(P1, 2).money(P1, 10);
-    assert_eq!(
-        t.refuse(P1, Action::PayBail),
-        RuleError::Logic(LogicError::BailUnaffordable)
-    );
 }
