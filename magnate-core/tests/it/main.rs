@@ -2,6 +2,7 @@
 #![allow(missing_docs, reason = "test helpers need no API docs")]
 
 mod bots;
+mod cards;
 mod edges;
 mod properties;
 mod scenarios;
