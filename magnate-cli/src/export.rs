@@ -37,7 +37,7 @@ pub fn run(args: &ExportArgs) -> Result<()> {
             args.db.display()
         );
     }
-    let store = Store::open(&args.db)
+    let store = Store::open_read_only(&args.db)
         .with_context(|| format!("cannot open the database {}", args.db.display()))?;
     let runtime = tokio::runtime::Builder::new_current_thread().build()?;
     runtime.block_on(async {

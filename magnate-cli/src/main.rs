@@ -9,6 +9,7 @@ mod replay;
 mod selfplay;
 mod stats;
 mod tournament;
+mod verify_db;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -41,6 +42,9 @@ enum Command {
     Selfplay(selfplay::SelfplayArgs),
     /// Round robin between bot levels with duplicate seeds: Elo table and pairwise win rates.
     Tournament(tournament::TournamentArgs),
+    /// Check every game record of a server database (hashes, finished flags) and, with
+    /// `--acks`, that every action clients were acknowledged is in its record.
+    VerifyDb(verify_db::VerifyDbArgs),
 }
 
 fn main() -> ExitCode {
@@ -51,6 +55,7 @@ fn main() -> ExitCode {
         Command::Export(args) => export::run(&args),
         Command::Selfplay(args) => selfplay::run(&args),
         Command::Tournament(args) => tournament::run(&args),
+        Command::VerifyDb(args) => verify_db::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -246,7 +246,17 @@ pub fn replay(record: &GameRecord) -> Result<Replayed, ReplayError> {
 /// As [`replay`], but keeps no events: checks every hash and returns the final game. The
 /// cheaper way to verify a record.
 pub fn verify(record: &GameRecord) -> Result<Game, ReplayError> {
-    run(&record.header, &record.entries, true, None)
+    run(&record.header, &record.entries, true, None, &mut |_, _| {})
+}
+
+/// As [`verify`], but first shows `inspect` the game as it stands before each entry, with the
+/// entry: for checks that need the state an input was applied to (resolving a client's frame
+/// against it, for example).
+pub fn verify_inspecting(
+    record: &GameRecord,
+    mut inspect: impl FnMut(&Game, &RecordEntry),
+) -> Result<Game, ReplayError> {
+    run(&record.header, &record.entries, true, None, &mut inspect)
 }
 
 /// Replays a header and entries; with `verify` the hash after each input is checked. Stops at the
@@ -257,17 +267,18 @@ pub fn replay_entries(
     verify: bool,
 ) -> Result<Replayed, ReplayError> {
     let mut events = Vec::with_capacity(entries.len());
-    let game = run(header, entries, verify, Some(&mut events))?;
+    let game = run(header, entries, verify, Some(&mut events), &mut |_, _| {})?;
     Ok(Replayed { game, events })
 }
 
 /// The replay loop: applies every entry (checking its hash with `verify`) and, with `events`,
-/// keeps the events of each input, views included.
+/// keeps the events of each input, views included. `inspect` sees the game before each entry.
 fn run(
     header: &RecordHeader,
     entries: &[RecordEntry],
     verify: bool,
     mut events: Option<&mut Vec<Vec<Event>>>,
+    inspect: &mut dyn FnMut(&Game, &RecordEntry),
 ) -> Result<Game, ReplayError> {
     let mut game = header.create_game()?;
     for (expected, entry) in entries.iter().enumerate() {
@@ -278,6 +289,7 @@ fn run(
                 expected,
             });
         }
+        inspect(&game, entry);
         let applied = match events {
             Some(_) => game.apply(entry.input.clone(), entry.now),
             None => game.apply_without_views(entry.input.clone(), entry.now),

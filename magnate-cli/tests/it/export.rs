@@ -30,10 +30,20 @@ async fn next_frame(socket: &mut Socket) -> Value {
     }
 }
 
+/// What a client saw of a game played by [`play_on_a_server`].
+struct Played {
+    game: i64,
+    /// The human's user id.
+    human: i64,
+    /// The `game_state` a reconnecting (eliminated, read-only) player receives at the end.
+    final_state: Value,
+    /// The `data` of every `game_action` frame the human's socket received, in order.
+    actions_seen: Vec<Value>,
+}
+
 /// Plays a game (one human who surrenders at once, three bots who finish it) on a server
-/// listening on loopback with the database `db`; returns the game id and the `game_state` a
-/// reconnecting (eliminated, read-only) player receives at the end.
-async fn play_on_a_server(db: &std::path::Path) -> (i64, Value) {
+/// listening on loopback with the database `db`.
+async fn play_on_a_server(db: &std::path::Path) -> Played {
     let mut config = Config::default();
     config.timers.bot_delay_ms = 0;
     config.timers.bot_auction_delay_ms = (0, 0);
@@ -111,8 +121,12 @@ async fn play_on_a_server(db: &std::path::Path) -> (i64, Value) {
         ))
         .await
         .unwrap();
+    let mut actions_seen = Vec::new();
     loop {
         let frame = next_frame(&mut socket).await;
+        if frame["event_type"] == "game_action" {
+            actions_seen.push(frame["data"].clone());
+        }
         if frame["event_type"] == "game_response" && frame["data"]["type"] == "ResponseBonus" {
             break;
         }
@@ -121,20 +135,32 @@ async fn play_on_a_server(db: &std::path::Path) -> (i64, Value) {
     let (mut watcher, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
     let snapshot = next_frame(&mut watcher).await;
     assert_eq!(snapshot["event_type"], "game_state");
-    (game, snapshot["game_state"].clone())
+    Played {
+        game,
+        human,
+        final_state: snapshot["game_state"].clone(),
+        actions_seen,
+    }
 }
 
-#[test]
-fn an_exported_server_game_replays_to_the_state_the_server_reports() {
-    let dir = temp_dir("export");
+/// Plays [`play_on_a_server`] on a fresh database in `dir`.
+fn played_game(dir: &std::path::Path) -> (std::path::PathBuf, Played) {
     let db = dir.join("magnate.db");
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .unwrap();
-    let (game, reported) = runtime.block_on(play_on_a_server(&db));
+    let played = runtime.block_on(play_on_a_server(&db));
     runtime.shutdown_timeout(Duration::from_secs(5));
+    (db, played)
+}
+
+#[test]
+fn an_exported_server_game_replays_to_the_state_the_server_reports() {
+    let dir = temp_dir("export");
+    let (db, played) = played_game(&dir);
+    let (game, reported) = (played.game, played.final_state);
 
     let listed = magnate(&["export", "--db", db.to_str().unwrap(), "--list"]);
     assert!(listed.status.success(), "{}", stderr(&listed));
@@ -185,5 +211,174 @@ fn an_exported_server_game_replays_to_the_state_the_server_reports() {
         stderr(&missing).contains("no record for game 999"),
         "{}",
         stderr(&missing)
+    );
+}
+
+/// Writes an acknowledgement log as the load generator does.
+fn write_acks(path: &std::path::Path, game: i64, observer: i64, actions: &[Value]) {
+    let lines: String = actions
+        .iter()
+        .map(|data| json!({"game_id": game, "observer": observer, "data": data}).to_string() + "\n")
+        .collect();
+    std::fs::write(path, lines).unwrap();
+}
+
+#[test]
+fn verify_db_checks_records_and_acknowledged_actions() {
+    let dir = temp_dir("verify-db");
+    let (db, played) = played_game(&dir);
+    let db_arg = db.to_str().unwrap();
+    let seen = &played.actions_seen;
+    assert!(
+        seen.len() > 10,
+        "the bots' actions are echoed: {}",
+        seen.len()
+    );
+    assert_eq!(seen[0]["type"], "ActionSurrender");
+    assert_eq!(seen[0]["player"], played.human);
+
+    let plain = magnate(&["verify-db", "--db", db_arg, "--expect-finished"]);
+    assert!(plain.status.success(), "{}", stderr(&plain));
+    assert!(
+        stdout(&plain).starts_with("1 games (1 finished, 0 running), "),
+        "{}",
+        stdout(&plain)
+    );
+
+    // Everything the human's socket was acknowledged is found, in order.
+    let acks = dir.join("acks.jsonl");
+    write_acks(&acks, played.game, played.human, seen);
+    let checked = magnate(&[
+        "verify-db",
+        "--db",
+        db_arg,
+        "--acks",
+        acks.to_str().unwrap(),
+    ]);
+    assert!(checked.status.success(), "{}", stderr(&checked));
+    assert!(
+        stdout(&checked).contains(&format!(
+            "{} acknowledged actions found in their records",
+            seen.len()
+        )),
+        "{}",
+        stdout(&checked)
+    );
+
+    // A gap (an observer that missed frames while disconnected) is fine.
+    let gapped: Vec<Value> = seen.iter().step_by(3).cloned().collect();
+    write_acks(&acks, played.game, played.human, &gapped);
+    let checked = magnate(&[
+        "verify-db",
+        "--db",
+        db_arg,
+        "--acks",
+        acks.to_str().unwrap(),
+    ]);
+    assert!(checked.status.success(), "{}", stderr(&checked));
+
+    // An acknowledged action that is not in the record is reported with its log line.
+    let mut invented = seen.clone();
+    let mut extra = seen[0].clone();
+    extra["type"] = json!("ActionThrowDices");
+    invented.insert(1, extra);
+    write_acks(&acks, played.game, played.human, &invented);
+    let missing = magnate(&[
+        "verify-db",
+        "--db",
+        db_arg,
+        "--acks",
+        acks.to_str().unwrap(),
+    ]);
+    assert!(!missing.status.success());
+    assert!(
+        stderr(&missing).contains("acknowledged action not in the record")
+            && stderr(&missing).contains("ack log line 2, 1 of"),
+        "{}",
+        stderr(&missing)
+    );
+
+    // Out of order: the last action first.
+    let mut reordered = seen.clone();
+    let last = reordered.pop().unwrap();
+    reordered.insert(0, last);
+    write_acks(&acks, played.game, played.human, &reordered);
+    let out_of_order = magnate(&[
+        "verify-db",
+        "--db",
+        db_arg,
+        "--acks",
+        acks.to_str().unwrap(),
+    ]);
+    assert!(!out_of_order.status.success());
+
+    // Acknowledged actions of a game the database does not have.
+    write_acks(&acks, played.game + 1, played.human, &seen[..1]);
+    let unknown = magnate(&[
+        "verify-db",
+        "--db",
+        db_arg,
+        "--acks",
+        acks.to_str().unwrap(),
+    ]);
+    assert!(!unknown.status.success());
+    assert!(
+        stderr(&unknown).contains("but the database has no record of it"),
+        "{}",
+        stderr(&unknown)
+    );
+
+    // A malformed log line is an error naming the line.
+    std::fs::write(&acks, "{\"game_id\": 1}\n").unwrap();
+    let malformed = magnate(&[
+        "verify-db",
+        "--db",
+        db_arg,
+        "--acks",
+        acks.to_str().unwrap(),
+    ]);
+    assert!(!malformed.status.success());
+    assert!(
+        stderr(&malformed).contains("acks.jsonl:1: expected"),
+        "{}",
+        stderr(&malformed)
+    );
+
+    // A file that is not a server database is refused, and not turned into one.
+    let empty = dir.join("empty.db");
+    std::fs::write(&empty, "").unwrap();
+    let foreign = magnate(&["verify-db", "--db", empty.to_str().unwrap()]);
+    assert!(!foreign.status.success());
+    assert!(
+        stderr(&foreign).contains("database schema version 0, this build reads version"),
+        "{}",
+        stderr(&foreign)
+    );
+    assert_eq!(std::fs::metadata(&empty).unwrap().len(), 0);
+
+    // A stored hash that does not match is found.
+    let connection = rusqlite::Connection::open(&db).unwrap();
+    let (seq, input): (i64, String) = connection
+        .query_row(
+            "SELECT seq, input FROM game_records WHERE game_id = ?1 ORDER BY seq DESC LIMIT 1",
+            [played.game],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .unwrap();
+    let mut entry: Value = serde_json::from_str(&input).unwrap();
+    entry["hash"] = json!("0000000000000000");
+    connection
+        .execute(
+            "UPDATE game_records SET input = ?2 WHERE game_id = ?1 AND seq = ?3",
+            rusqlite::params![played.game, entry.to_string(), seq],
+        )
+        .unwrap();
+    drop(connection);
+    let diverged = magnate(&["verify-db", "--db", db_arg]);
+    assert!(!diverged.status.success());
+    assert!(
+        stderr(&diverged).contains("the record does not verify"),
+        "{}",
+        stderr(&diverged)
     );
 }

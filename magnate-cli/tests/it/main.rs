@@ -41,6 +41,7 @@ fn help_texts() {
         &["export"],
         &["selfplay"],
         &["tournament"],
+        &["verify-db"],
     ] {
         let mut args = command.to_vec();
         args.push("--help");

@@ -58,6 +58,14 @@ pub enum StoreError {
         /// Newest version this build knows.
         supported: i64,
     },
+    /// A database opened read-only does not have this build's schema.
+    #[error("database schema version {found}, this build reads version {expected} (an empty or foreign file, or another server version: start this version's server on it once)")]
+    SchemaMismatch {
+        /// Version found in the file.
+        found: i64,
+        /// The version this build writes.
+        expected: i64,
+    },
     /// The game does not exist.
     #[error("game {0} not found")]
     GameNotFound(GameId),
@@ -91,6 +99,27 @@ impl Store {
         connection.pragma_update(None, "journal_mode", "WAL")?;
         connection.pragma_update(None, "synchronous", "NORMAL")?;
         Self::prepare(connection)
+    }
+
+    /// Opens an existing database read-only, for tools (`magnate export`, `magnate verify-db`):
+    /// nothing is migrated, seeded or written, and a running server is not disturbed. The
+    /// schema must be this build's.
+    pub fn open_read_only(path: &Path) -> Result<Self, StoreError> {
+        let connection = Connection::open_with_flags(
+            path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        connection.busy_timeout(std::time::Duration::from_secs(5))?;
+        let found = migrations::current_version(&connection)?;
+        if found != migrations::SCHEMA_VERSION {
+            return Err(StoreError::SchemaMismatch {
+                found,
+                expected: migrations::SCHEMA_VERSION,
+            });
+        }
+        Ok(Self {
+            connection: Arc::new(Mutex::new(connection)),
+        })
     }
 
     /// Opens a private in-memory database, migrated and seeded; used by tests.
