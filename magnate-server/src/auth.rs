@@ -1,21 +1,17 @@
 //! JWTs (spec §2.2) and passwords (spec §2.1).
 
-use std::{
-    collections::HashSet,
-    io::Read,
-    sync::{Arc, OnceLock},
-};
+use std::{collections::HashSet, io::Read, sync::OnceLock};
 
-use argon2::{
-    password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString},
-    Argon2,
-};
 use chrono::{DateTime, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::{error::TokenError, store::UserId};
+
+mod passwords;
+
+pub use passwords::{PasswordCheck, Passwords, PoolUnavailable};
 
 /// Which of the two token kinds a JWT is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -191,142 +187,6 @@ pub fn generate_secret() -> String {
     let mut bytes = [0u8; 48];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     bytes.iter().map(|byte| format!("{byte:02x}")).collect()
-}
-
-/// Argon2id password hashing with a dummy hash for timing-safe failures.
-#[derive(Clone)]
-pub struct Passwords {
-    argon2: Argon2<'static>,
-    dummy_hash: Arc<OnceLock<String>>,
-}
-
-impl std::fmt::Debug for Passwords {
-    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        formatter.debug_struct("Passwords").finish_non_exhaustive()
-    }
-}
-
-impl Default for Passwords {
-    fn default() -> Self {
-        Self::new(argon2::Params::default())
-    }
-}
-
-impl Passwords {
-    /// Argon2id with the given cost parameters.
-    pub fn new(params: argon2::Params) -> Self {
-        Self {
-            argon2: Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params),
-            dummy_hash: Arc::new(OnceLock::new()),
-        }
-    }
-
-    /// Very cheap parameters, for tests only: hashes stay valid argon2id but cost microseconds.
-    pub fn insecure_fast() -> Self {
-        Self::new(
-            argon2::Params::new(8, 1, 1, None)
-                .expect("invariant: the minimum argon2 parameters are valid"),
-        )
-    }
-
-    /// Hashes `password` with a random salt into PHC string format.
-    pub fn hash(&self, password: &str) -> String {
-        use rand::RngCore;
-        let mut salt_bytes = [0u8; 16];
-        rand::rngs::OsRng.fill_bytes(&mut salt_bytes);
-        let salt = SaltString::encode_b64(&salt_bytes)
-            .expect("invariant: 16 salt bytes are within argon2's salt length limits");
-        self.argon2
-            .hash_password(password.as_bytes(), &salt)
-            .expect("invariant: argon2 hashing with valid parameters cannot fail")
-            .to_string()
-    }
-
-    /// Whether `password` matches `hash`. A missing or unreadable hash never matches, but costs
-    /// the same time as a real check so that unknown users cannot be told apart.
-    pub fn verify(&self, password: &str, hash: Option<&str>) -> bool {
-        self.check(password, hash) != PasswordCheck::Mismatch
-    }
-
-    /// Like [`Passwords::verify`], and also tells whether a matching hash is in a legacy format
-    /// (Django's `pbkdf2_sha256$...` from the reference) that should be replaced by argon2id.
-    pub fn check(&self, password: &str, hash: Option<&str>) -> PasswordCheck {
-        if let Some(legacy) = hash.and_then(|hash| hash.strip_prefix("pbkdf2_sha256$")) {
-            return if verify_django_pbkdf2(password, legacy) {
-                PasswordCheck::MatchNeedsRehash
-            } else {
-                PasswordCheck::Mismatch
-            };
-        }
-        let parsed = hash.and_then(|hash| PasswordHash::new(hash).ok());
-        match parsed {
-            Some(parsed) => {
-                if self
-                    .argon2
-                    .verify_password(password.as_bytes(), &parsed)
-                    .is_ok()
-                {
-                    PasswordCheck::Match
-                } else {
-                    PasswordCheck::Mismatch
-                }
-            }
-            None => {
-                let dummy = self.dummy_hash.get_or_init(|| self.hash("dummy password"));
-                if let Ok(parsed) = PasswordHash::new(dummy) {
-                    let _ = self.argon2.verify_password(password.as_bytes(), &parsed);
-                }
-                PasswordCheck::Mismatch
-            }
-        }
-    }
-}
-
-/// Result of [`Passwords::check`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PasswordCheck {
-    /// The password matches a current argon2id hash.
-    Match,
-    /// The password matches a legacy hash; store a new one.
-    MatchNeedsRehash,
-    /// The password does not match, or there is no usable hash.
-    Mismatch,
-}
-
-/// Checks `<iterations>$<salt>$<base64 hash>` (the part after `pbkdf2_sha256$`).
-fn verify_django_pbkdf2(password: &str, encoded: &str) -> bool {
-    use base64::Engine;
-    let mut parts = encoded.splitn(3, '$');
-    let (Some(iterations), Some(salt), Some(expected)) = (parts.next(), parts.next(), parts.next())
-    else {
-        return false;
-    };
-    let Ok(iterations) = iterations.parse::<u32>() else {
-        return false;
-    };
-    // Refuse absurd costs that a corrupted row could ask for.
-    if iterations == 0 || iterations > 10_000_000 {
-        return false;
-    }
-    let Ok(expected) = base64::engine::general_purpose::STANDARD.decode(expected) else {
-        return false;
-    };
-    if expected.len() != 32 {
-        return false;
-    }
-    let mut derived = [0u8; 32];
-    pbkdf2::pbkdf2_hmac::<sha2::Sha256>(
-        password.as_bytes(),
-        salt.as_bytes(),
-        iterations,
-        &mut derived,
-    );
-    // Constant-time comparison.
-    derived
-        .iter()
-        .zip(&expected)
-        .fold(0u8, |difference, (left, right)| difference | (left ^ right))
-        == 0
 }
 
 /// Django's list of 20,000 common passwords (see `data/README.md`).

@@ -64,10 +64,11 @@ async fn register_user(
         return Err(ApiError::Validation(errors));
     }
 
-    let passwords = state.passwords.clone();
-    let hash = tokio::task::spawn_blocking(move || passwords.hash(&password))
+    let hash = state
+        .passwords
+        .hash_pooled(password)
         .await
-        .map_err(|error| ApiError::Internal(format!("hashing task failed: {error}")))?;
+        .map_err(|error| ApiError::Internal(error.to_string()))?;
     let now = state.clock.now();
     let outcome = state
         .store
@@ -114,17 +115,13 @@ async fn login_user(
     };
 
     let user = state.store.user_by_username(username).await?;
-    let passwords = state.passwords.clone();
     let hash = user.as_ref().and_then(|user| user.password_hash.clone());
     // The hash is checked even for unknown users so that timing does not reveal which names exist.
-    let (outcome, upgraded_hash) = tokio::task::spawn_blocking(move || {
-        let outcome = passwords.check(&password, hash.as_deref());
-        let upgraded =
-            (outcome == PasswordCheck::MatchNeedsRehash).then(|| passwords.hash(&password));
-        (outcome, upgraded)
-    })
-    .await
-    .map_err(|error| ApiError::Internal(format!("password task failed: {error}")))?;
+    let (outcome, upgraded_hash) = state
+        .passwords
+        .check_pooled(password, hash)
+        .await
+        .map_err(|error| ApiError::Internal(error.to_string()))?;
     let user = match user {
         Some(user) if outcome != PasswordCheck::Mismatch && user.is_active && !user.is_bot => user,
         _ => return Err(ApiError::BadCredentials),
