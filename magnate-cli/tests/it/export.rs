@@ -357,23 +357,28 @@ fn verify_db_checks_records_and_acknowledged_actions() {
     assert_eq!(std::fs::metadata(&empty).unwrap().len(), 0);
 
     // A stored hash that does not match is found.
-    let connection = rusqlite::Connection::open(&db).unwrap();
-    let (seq, input): (i64, String) = connection
-        .query_row(
-            "SELECT seq, input FROM game_records WHERE game_id = ?1 ORDER BY seq DESC LIMIT 1",
-            [played.game],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )
+    let store = Store::open(&db).unwrap();
+    let game = played.game;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
         .unwrap();
-    let mut entry: Value = serde_json::from_str(&input).unwrap();
-    entry["hash"] = json!("0000000000000000");
-    connection
-        .execute(
-            "UPDATE game_records SET input = ?2 WHERE game_id = ?1 AND seq = ?3",
-            rusqlite::params![played.game, entry.to_string(), seq],
-        )
+    runtime
+        .block_on(store.call(move |connection| {
+            let (seq, input): (i64, String) = connection.query_row(
+                "SELECT seq, input FROM game_records WHERE game_id = ?1 ORDER BY seq DESC LIMIT 1",
+                [game],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )?;
+            let mut entry: Value = serde_json::from_str(&input)?;
+            entry["hash"] = json!("0000000000000000");
+            connection.execute(
+                "UPDATE game_records SET input = ?2 WHERE game_id = ?1 AND seq = ?3",
+                (game, entry.to_string(), seq),
+            )?;
+            Ok(())
+        }))
         .unwrap();
-    drop(connection);
+    drop(store);
     let diverged = magnate(&["verify-db", "--db", db_arg]);
     assert!(!diverged.status.success());
     assert!(
