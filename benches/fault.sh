@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# Fault injection (issue 7): SIGKILL the release server KILLS times (default 20) at random moments
+# (every 2–8 s) while the load generator's `soak` mode plays, restarting it each time on the same
+# port and database. Clients reconnect with backoff. After each restart the script waits until
+# the clients are acknowledged again (the ack log grows) and reports how long that took. At the
+# end the load generator drains (SIGTERM: nobody queues again, running games are played to their
+# end), the server stops gracefully (SIGTERM) and `magnate verify-db --acks` checks that every
+# record replays to its hashes, no game is left unfinished and no action a client was sent is
+# missing from its game's record.
+#
+#   benches/fault.sh           # 20 kills
+#   benches/fault.sh 5         # a quick run
+#
+# Environment: GAMES (concurrent games, default 50), THINK_MS (default 100), DROP_PROBABILITY
+# (default 0.01), ACTIONS_PER_GAME (default 200), RECOVERY_TIMEOUT (seconds, default 60),
+# PORT (default: a free one), KEEP=1 keeps the work directory. Exits non-zero on any failure.
+set -euo pipefail
+
+KILLS=${1:-${KILLS:-20}}
+GAMES=${GAMES:-50}
+THINK_MS=${THINK_MS:-100}
+DROP_PROBABILITY=${DROP_PROBABILITY:-0.01}
+ACTIONS_PER_GAME=${ACTIONS_PER_GAME:-200}
+RECOVERY_TIMEOUT=${RECOVERY_TIMEOUT:-60}
+
+cd "$(dirname "$0")/.."
+cargo build --release --locked -q -p magnate-server -p magnate-cli --bins --example loadgen
+BIN=${CARGO_TARGET_DIR:-$PWD/target}/release
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+PORT=${PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
+WORK=$(mktemp -d /tmp/magnate-fault.XXXXXX)
+DB=$WORK/fault.db
+ACKS=$WORK/acks.jsonl
+SERVER_PID=
+LOADGEN_PID=
+cleanup() {
+    if [ -n "$LOADGEN_PID" ] && kill -0 "$LOADGEN_PID" 2>/dev/null; then kill -9 "$LOADGEN_PID"; fi
+    if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then kill -9 "$SERVER_PID"; fi
+    if [ "${KEEP:-0}" = 1 ] || [ "${FAILED:-1}" = 1 ]; then
+        echo "work directory kept: $WORK" >&2
+    else
+        rm -rf "$WORK"
+    fi
+}
+trap cleanup EXIT
+
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
+ack_lines() { if [ -f "$ACKS" ]; then wc -l <"$ACKS"; else echo 0; fi; }
+
+# As benches/soak.sh: 4-player public games, 2 s auctions, no per-socket action rate limit.
+server_env=(
+    NUM_PUBLIC_GAME_PLAYERS=4 AUCTION_DURATION=2 WS_ACTIONS_PER_SECOND=0
+    MALLOC_MMAP_THRESHOLD_=131072 LOG_LEVEL=warn SECRET_KEY=fault-secret-key
+)
+# Starts the server and waits until it answers HTTP (restoring unfinished games comes first).
+start_server() {
+    local started
+    started=$(now)
+    env "${server_env[@]}" "$BIN/magnate-server" --bind "127.0.0.1:$PORT" --database "$DB" \
+        --config "$WORK/no-config.json" >>"$WORK/server.log" 2>&1 &
+    SERVER_PID=$!
+    for _ in $(seq 300); do
+        curl -s -o /dev/null "http://127.0.0.1:$PORT/" && break
+        kill -0 "$SERVER_PID" 2>/dev/null || { echo "FAIL: the server exited at start" >&2; return 1; }
+        sleep 0.05
+    done
+    READY_AFTER=$(since "$started")
+}
+
+start_server
+echo "server $SERVER_PID on port $PORT, database $DB; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
+"$BIN/examples/loadgen" --server "http://127.0.0.1:$PORT" --games "$GAMES" --players 4 \
+    --prefix fault soak --duration 86400 --think-ms "$THINK_MS" \
+    --drop-probability "$DROP_PROBABILITY" --actions-per-game "$ACTIONS_PER_GAME" \
+    --ack-log "$ACKS" --database "$DB" --reconnect-timeout 120 \
+    >"$WORK/loadgen.out" 2>"$WORK/loadgen.err" &
+LOADGEN_PID=$!
+for _ in $(seq 600); do [ "$(ack_lines)" -gt 1000 ] && break; sleep 0.1; done
+echo "playing: $(ack_lines) acknowledged frames so far"
+
+FAILURES=0
+RECOVERIES=()
+for kill_number in $(seq "$KILLS"); do
+    pause=$(awk -v r="$RANDOM" 'BEGIN { printf "%.2f", 2 + 6 * r / 32767 }')
+    sleep "$pause"
+    before=$(ack_lines)
+    killed_at=$(now)
+    kill -9 "$SERVER_PID"
+    wait "$SERVER_PID" 2>/dev/null || true
+    start_server
+    at_restart=$(ack_lines)
+    recovered=
+    while [ "$(awk -v a="$killed_at" -v b="$(now)" 'BEGIN { print (b - a < '"$RECOVERY_TIMEOUT"') }')" = 1 ]; do
+        if [ "$(ack_lines)" -gt "$at_restart" ]; then recovered=$(since "$killed_at"); break; fi
+        sleep 0.05
+    done
+    if [ -z "$recovered" ]; then
+        echo "kill $kill_number: FAIL: no acknowledged frame within ${RECOVERY_TIMEOUT} s of the restart"
+        FAILURES=$((FAILURES + 1))
+        recovered=timeout
+    else
+        RECOVERIES+=("$recovered")
+    fi
+    echo "kill $kill_number after ${pause} s: $before frames acknowledged before; server pid $SERVER_PID answering ${READY_AFTER} s after the kill; acknowledgements again ${recovered} s after the kill"
+done
+
+echo "--- draining the load generator"
+kill -TERM "$LOADGEN_PID"
+set +e
+wait "$LOADGEN_PID"
+LOADGEN=$?
+set -e
+LOADGEN_PID=
+cat "$WORK/loadgen.out"
+grep -E 'gives up|error|Error' "$WORK/loadgen.err" | head -20 || true
+
+kill -TERM "$SERVER_PID"
+for _ in $(seq 300); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
+SERVER_STATUS=0
+if kill -0 "$SERVER_PID" 2>/dev/null; then
+    echo "FAIL: the server did not stop within 30 s of SIGTERM" >&2
+    SERVER_STATUS=1
+else
+    wait "$SERVER_PID" || SERVER_STATUS=$?
+fi
+SERVER_PID=
+
+echo "--- verify-db"
+set +e
+if "$BIN/magnate" verify-db --help >/dev/null 2>&1; then
+    "$BIN/magnate" verify-db --db "$DB" --acks "$ACKS" 2>&1 | tee "$WORK/verify.out"
+    VERIFY=${PIPESTATUS[0]}
+else
+    # Before `verify-db` existed: replay every record, count unfinished games (no ack check).
+    VERIFY=0
+    for id in $(sqlite3 "$DB" "SELECT id FROM games ORDER BY id"); do
+        if ! "$BIN/magnate" export --db "$DB" --game "$id" -o "$WORK/record.json" 2>/dev/null ||
+            ! "$BIN/magnate" replay "$WORK/record.json" >/dev/null; then
+            echo "game $id: the record does not replay"
+            VERIFY=1
+        fi
+    done
+    UNFINISHED=$(sqlite3 "$DB" "SELECT COUNT(*) FROM games WHERE finished = 0")
+    echo "records replayed: $(sqlite3 "$DB" "SELECT COUNT(*) FROM games"); unfinished games: $UNFINISHED"
+    [ "$UNFINISHED" = 0 ] || VERIFY=1
+fi
+set -e
+
+echo "--- summary"
+echo "kills: $KILLS, restarts: $KILLS, restarts without recovery: $FAILURES"
+if [ "${#RECOVERIES[@]}" -gt 0 ]; then
+    printf '%s\n' "${RECOVERIES[@]}" | sort -n | awk '{ v[NR] = $1; s += $1 }
+        END { printf "acknowledgements again after a kill: min %.2f s, median %.2f s, mean %.2f s, max %.2f s\n",
+              v[1], v[int((NR + 1) / 2)], s / NR, v[NR] }'
+fi
+grep -E '^(games|actions|reconnects|stalls|ack log)' "$WORK/loadgen.out" || true
+PANICS=$(grep -c -i panic "$WORK/server.log" || true)
+echo "server log: $(wc -l <"$WORK/server.log") lines, $PANICS mentioning a panic"
+echo "loadgen exit $LOADGEN, server exit after SIGTERM $SERVER_STATUS, verify exit $VERIFY"
+if [ "$LOADGEN" = 0 ] && [ "$SERVER_STATUS" = 0 ] && [ "$VERIFY" = 0 ] && [ "$FAILURES" = 0 ] &&
+    [ "$PANICS" = 0 ]; then
+    FAILED=0
+    echo "FAULT INJECTION PASSED"
+else
+    echo "FAULT INJECTION FAILED"
+    exit 1
+fi

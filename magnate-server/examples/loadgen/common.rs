@@ -1,0 +1,194 @@
+//! What every mode shares: users, connections, games from the public queue, totals, and reads
+//! of the server's process and database.
+
+use std::{collections::BTreeMap, path::PathBuf, sync::Arc, time::Duration};
+
+use futures_util::StreamExt;
+use serde_json::{json, Value};
+use tokio::sync::Semaphore;
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::Args;
+
+pub const PASSWORD: &str = "Segura123!";
+
+#[derive(Clone, Debug)]
+pub struct User {
+    pub id: i64,
+    pub access: String,
+    pub refresh: String,
+}
+/// Opens a WebSocket with Nagle's algorithm off, as latency-sensitive clients do.
+pub async fn connect(
+    url: String,
+) -> Result<
+    (
+        Socket,
+        tokio_tungstenite::tungstenite::handshake::client::Response,
+    ),
+    tokio_tungstenite::tungstenite::Error,
+> {
+    tokio_tungstenite::connect_async_with_config(url, None, true).await
+}
+
+pub fn ws_base(server: &str) -> String {
+    server
+        .replacen("http://", "ws://", 1)
+        .replacen("https://", "wss://", 1)
+}
+
+pub async fn prepare_users(args: &Args) -> anyhow::Result<Vec<User>> {
+    let client = reqwest::Client::new();
+    let limit = Arc::new(Semaphore::new(args.rest_concurrency));
+    let mut tasks = Vec::new();
+    for n in 0..args.games * args.players {
+        let client = client.clone();
+        let limit = Arc::clone(&limit);
+        let server = args.server.clone();
+        let name = format!("{}{n}", args.prefix);
+        tasks.push(tokio::spawn(async move {
+            let _permit = limit.acquire_owned().await?;
+            let response = client
+                .post(format!("{server}/auth/register/"))
+                .json(&json!({"username": name, "password": PASSWORD, "password2": PASSWORD}))
+                .send()
+                .await?;
+            let body: Value = if response.status().as_u16() == 201 {
+                response.json().await?
+            } else {
+                client
+                    .post(format!("{server}/auth/login/"))
+                    .json(&json!({"username": name, "password": PASSWORD}))
+                    .send()
+                    .await?
+                    .error_for_status()?
+                    .json()
+                    .await?
+            };
+            anyhow::Ok(User {
+                id: body["user"]["pk"]
+                    .as_i64()
+                    .ok_or_else(|| anyhow::anyhow!("no pk in {body}"))?,
+                access: body["tokens"]["access"]
+                    .as_str()
+                    .ok_or_else(|| anyhow::anyhow!("no token in {body}"))?
+                    .to_owned(),
+                refresh: body["tokens"]["refresh"]
+                    .as_str()
+                    .ok_or_else(|| anyhow::anyhow!("no refresh token in {body}"))?
+                    .to_owned(),
+            })
+        }));
+    }
+    let mut users = Vec::new();
+    for task in tasks {
+        users.push(task.await??);
+    }
+    Ok(users)
+}
+
+/// Queues every user (in groups, so groups of `players` fill one after another) and returns each
+/// game with its users.
+pub async fn create_games(args: &Args, users: &[User]) -> anyhow::Result<Vec<(i64, Vec<User>)>> {
+    let base = ws_base(&args.server);
+    let mut by_game: BTreeMap<i64, Vec<User>> = BTreeMap::new();
+    for chunk in users.chunks(args.players * 50) {
+        let mut tasks = Vec::new();
+        for user in chunk {
+            let url = format!("{base}/ws/queue/public/?token={}", user.access);
+            let user = user.clone();
+            tasks.push(tokio::spawn(async move {
+                let (mut socket, _) = tokio_tungstenite::connect_async(url).await?;
+                loop {
+                    let message = tokio::time::timeout(Duration::from_secs(60), socket.next())
+                        .await?
+                        .ok_or_else(|| anyhow::anyhow!("queue socket closed"))??;
+                    if let Message::Text(text) = message {
+                        let frame: Value = serde_json::from_str(text.as_str())?;
+                        if frame["action"] == "match_found" {
+                            let _ = socket.close(None).await;
+                            let game = frame["game_id"]
+                                .as_i64()
+                                .ok_or_else(|| anyhow::anyhow!("bad {frame}"))?;
+                            return anyhow::Ok((game, user));
+                        }
+                    }
+                }
+            }));
+        }
+        for task in tasks {
+            let (game, user) = task.await??;
+            by_game.entry(game).or_default().push(user);
+        }
+    }
+    Ok(by_game.into_iter().collect())
+}
+
+#[derive(Default)]
+pub struct Totals {
+    pub sent: u64,
+    pub acknowledged: u64,
+    pub refused: u64,
+    pub lost: u64,
+    pub finished_clients: u64,
+    pub stalled_clients: u64,
+    pub latencies_us: Vec<u32>,
+    pub refusals: BTreeMap<String, u64>,
+}
+
+impl Totals {
+    pub fn merge(&mut self, other: Totals) {
+        self.sent += other.sent;
+        self.acknowledged += other.acknowledged;
+        self.refused += other.refused;
+        self.lost += other.lost;
+        self.finished_clients += other.finished_clients;
+        self.stalled_clients += other.stalled_clients;
+        self.latencies_us.extend(other.latencies_us);
+        for (key, count) in other.refusals {
+            *self.refusals.entry(key).or_default() += count;
+        }
+    }
+}
+
+pub fn percentile(sorted: &[u32], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    f64::from(sorted[index]) / 1000.0
+}
+
+pub fn count_records(database: &PathBuf) -> anyhow::Result<i64> {
+    let connection = rusqlite::Connection::open_with_flags(
+        database,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    Ok(connection.query_row("SELECT COUNT(*) FROM game_records", [], |row| row.get(0))?)
+}
+
+pub type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+pub fn resident_memory_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find(|line| line.starts_with("VmRSS:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+pub fn count_games(database: &PathBuf) -> anyhow::Result<(i64, i64)> {
+    let connection = rusqlite::Connection::open_with_flags(
+        database,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    Ok(connection.query_row(
+        "SELECT COUNT(*), COALESCE(SUM(finished), 0) FROM games",
+        [],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )?)
+}
