@@ -212,25 +212,54 @@ impl GameSizes {
     }
 
     /// Checks that the sizes can describe a playable game.
+    ///
+    /// A game has 2 to 4 players (the core's `Setup` refuses anything else), so a public game
+    /// matches 2 to 4 humans. A private room's empty seats are filled with bots, so one human may
+    /// start a game (load tests run with `MIN_PRIVATE_GAME_PLAYERS=1`), but the room must have
+    /// room for at least 2 players, since its game has at most `MAX_PRIVATE_GAME_PLAYERS`
+    /// seats.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        if self.min_private_game_players < 1 {
-            return Err(ConfigError::Invalid(
-                "MIN_PRIVATE_GAME_PLAYERS must be at least 1".into(),
-            ));
-        }
+        let in_range = |name: &str, value: u32, range: std::ops::RangeInclusive<u32>, why: &str| {
+            if range.contains(&value) {
+                Ok(())
+            } else {
+                Err(ConfigError::Invalid(format!(
+                    "{name} must be between {} and {} ({why}), got {value}",
+                    range.start(),
+                    range.end()
+                )))
+            }
+        };
+        in_range(
+            "NUM_PUBLIC_GAME_PLAYERS",
+            self.num_public_game_players,
+            GAME_PLAYERS,
+            "a game has 2 to 4 players",
+        )?;
+        in_range(
+            "MIN_PRIVATE_GAME_PLAYERS",
+            self.min_private_game_players,
+            1..=*GAME_PLAYERS.end(),
+            "bots fill the other seats of a private game, which has at most 4 players",
+        )?;
+        in_range(
+            "MAX_PRIVATE_GAME_PLAYERS",
+            self.max_private_game_players,
+            GAME_PLAYERS,
+            "a private game has 2 to 4 players",
+        )?;
         if self.max_private_game_players < self.min_private_game_players {
-            return Err(ConfigError::Invalid(
-                "MAX_PRIVATE_GAME_PLAYERS must not be below MIN_PRIVATE_GAME_PLAYERS".into(),
-            ));
-        }
-        if self.num_public_game_players < 1 {
-            return Err(ConfigError::Invalid(
-                "NUM_PUBLIC_GAME_PLAYERS must be at least 1".into(),
-            ));
+            return Err(ConfigError::Invalid(format!(
+                "MAX_PRIVATE_GAME_PLAYERS ({}) must not be below MIN_PRIVATE_GAME_PLAYERS ({})",
+                self.max_private_game_players, self.min_private_game_players
+            )));
         }
         Ok(())
     }
 }
+
+/// How many players a game has (the core's `Setup` limits, spec §5.3).
+const GAME_PLAYERS: std::ops::RangeInclusive<u32> = 2..=4;
 
 /// Timer and bot-delay settings used by the live-game code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

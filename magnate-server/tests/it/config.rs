@@ -1,7 +1,10 @@
 //! `config.json` and flag handling.
 
 use clap::Parser;
-use magnate_server::{config::GameSizes, Args, Config};
+use magnate_server::{
+    config::{ConfigError, GameSizes},
+    Args, Config,
+};
 
 #[test]
 fn missing_config_file_means_defaults() {
@@ -26,7 +29,7 @@ fn config_file_values_are_read_and_overrides_win() {
     let path = dir.path().join("config.json");
     std::fs::write(
         &path,
-        r#"{"MIN_PRIVATE_GAME_PLAYERS": 3, "MAX_PRIVATE_GAME_PLAYERS": 6, "NUM_PUBLIC_GAME_PLAYERS": 4, "OTHER": 1}"#,
+        r#"{"MIN_PRIVATE_GAME_PLAYERS": 3, "MAX_PRIVATE_GAME_PLAYERS": 4, "NUM_PUBLIC_GAME_PLAYERS": 4, "OTHER": 1}"#,
     )
     .unwrap();
     let (sizes, from_file) = GameSizes::load(&path, None, None, None).unwrap();
@@ -35,16 +38,16 @@ fn config_file_values_are_read_and_overrides_win() {
         sizes,
         GameSizes {
             min_private_game_players: 3,
-            max_private_game_players: 6,
+            max_private_game_players: 4,
             num_public_game_players: 4
         }
     );
-    let (sizes, _) = GameSizes::load(&path, None, Some(5), Some(2)).unwrap();
+    let (sizes, _) = GameSizes::load(&path, Some(1), Some(3), Some(2)).unwrap();
     assert_eq!(
         sizes,
         GameSizes {
-            min_private_game_players: 3,
-            max_private_game_players: 5,
+            min_private_game_players: 1,
+            max_private_game_players: 3,
             num_public_game_players: 2
         }
     );
@@ -110,4 +113,97 @@ fn flags_have_the_documented_defaults() {
     assert_eq!(args.bind.to_string(), "0.0.0.0:9000");
     assert_eq!(config.timers.auction_ms, 1000);
     assert_eq!(config.rewards.points_win, 10);
+}
+
+/// The message of a refused set of sizes, or `None` if they are accepted.
+fn refusal(min_private: u32, max_private: u32, public: u32) -> Option<String> {
+    let sizes = GameSizes {
+        min_private_game_players: min_private,
+        max_private_game_players: max_private,
+        num_public_game_players: public,
+    };
+    match sizes.validate() {
+        Ok(()) => None,
+        Err(ConfigError::Invalid(message)) => Some(message),
+        Err(other) => panic!("unexpected error {other}"),
+    }
+}
+
+#[test]
+fn game_sizes_must_fit_a_game_of_two_to_four_players() {
+    // Public games: 2 to 4 players.
+    for public in [2, 3, 4] {
+        assert_eq!(refusal(2, 4, public), None, "{public}");
+    }
+    for public in [0, 1, 5, 100] {
+        assert_eq!(
+            refusal(2, 4, public).as_deref(),
+            Some(
+                format!(
+                    "NUM_PUBLIC_GAME_PLAYERS must be between 2 and 4 (a game has 2 to 4 players), \
+                     got {public}"
+                )
+                .as_str()
+            )
+        );
+    }
+    // Private rooms: bots fill the empty seats, so one human may start (load tests use it).
+    for (min, max) in [(1, 2), (1, 4), (2, 2), (3, 4), (4, 4)] {
+        assert_eq!(refusal(min, max, 2), None, "{min}..{max}");
+    }
+    assert_eq!(
+        refusal(0, 4, 2).as_deref(),
+        Some(
+            "MIN_PRIVATE_GAME_PLAYERS must be between 1 and 4 (bots fill the other seats of a \
+             private game, which has at most 4 players), got 0"
+        )
+    );
+    assert!(refusal(5, 5, 2)
+        .unwrap()
+        .starts_with("MIN_PRIVATE_GAME_PLAYERS must be between 1 and 4"));
+    for max in [0, 1, 5, 6] {
+        assert_eq!(
+            refusal(1, max, 2).as_deref(),
+            Some(
+                format!(
+                    "MAX_PRIVATE_GAME_PLAYERS must be between 2 and 4 (a private game has 2 to 4 \
+                     players), got {max}"
+                )
+                .as_str()
+            )
+        );
+    }
+    assert_eq!(
+        refusal(4, 3, 2).as_deref(),
+        Some("MAX_PRIVATE_GAME_PLAYERS (3) must not be below MIN_PRIVATE_GAME_PLAYERS (4)")
+    );
+}
+
+#[test]
+fn out_of_range_sizes_from_the_file_or_the_environment_stop_the_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.json");
+    std::fs::write(&path, r#"{"NUM_PUBLIC_GAME_PLAYERS": 6}"#).unwrap();
+    let error = GameSizes::load(&path, None, None, None).unwrap_err();
+    assert!(
+        error.to_string().contains("NUM_PUBLIC_GAME_PLAYERS"),
+        "{error}"
+    );
+    // An override can repair the file's value, or break a good one.
+    assert!(GameSizes::load(&path, None, None, Some(4)).is_ok());
+    std::fs::write(&path, "{}").unwrap();
+    let error = GameSizes::load(&path, None, Some(8), None).unwrap_err();
+    assert!(
+        error.to_string().contains("MAX_PRIVATE_GAME_PLAYERS"),
+        "{error}"
+    );
+    let args = Args::try_parse_from([
+        "magnate-server",
+        "--config",
+        path.to_str().unwrap(),
+        "--min-private-game-players",
+        "0",
+    ])
+    .unwrap();
+    assert!(Config::from_args(&args).is_err());
 }
