@@ -113,6 +113,27 @@ pub struct Args {
     /// Elo K-factor; 0 leaves ratings unchanged.
     #[arg(long, env = "ELO_K", default_value_t = 0)]
     pub elo_k: i64,
+
+    /// Actions (every client frame but chat) one WebSocket may send per second, sustained;
+    /// 0 disables the limit (for load tests).
+    #[arg(long, env = "WS_ACTIONS_PER_SECOND", default_value_t = 10.0)]
+    pub ws_actions_per_second: f64,
+
+    /// Actions one WebSocket may send in a burst, before the sustained rate applies.
+    #[arg(long, env = "WS_ACTION_BURST", default_value_t = 30)]
+    pub ws_action_burst: u32,
+
+    /// Chat messages one WebSocket may send per second, sustained; 0 disables the limit.
+    #[arg(long, env = "WS_CHATS_PER_SECOND", default_value_t = 1.0)]
+    pub ws_chats_per_second: f64,
+
+    /// Chat messages one WebSocket may send in a burst, before the sustained rate applies.
+    #[arg(long, env = "WS_CHAT_BURST", default_value_t = 5)]
+    pub ws_chat_burst: u32,
+
+    /// Open WebSockets per user, queue, lobby and game sockets together; 0 means no limit.
+    #[arg(long, env = "MAX_SOCKETS_PER_USER", default_value_t = 8)]
+    pub max_sockets_per_user: u32,
 }
 
 /// How log lines are written.
@@ -303,6 +324,75 @@ pub struct Rewards {
     pub elo_k: i64,
 }
 
+/// A token-bucket rate: `burst` frames at once, refilled at `per_second` frames per second.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rate {
+    /// Most frames accepted at once (the bucket's size).
+    pub burst: u32,
+    /// Frames per second added back to the bucket; `0.0` means no limit at all.
+    pub per_second: f64,
+}
+
+impl Rate {
+    /// No limit.
+    pub const UNLIMITED: Rate = Rate {
+        burst: 0,
+        per_second: 0.0,
+    };
+
+    /// Whether this rate lets everything through.
+    pub fn is_unlimited(&self) -> bool {
+        self.per_second == 0.0
+    }
+
+    fn validate(&self, rate_name: &str, burst_name: &str) -> Result<(), ConfigError> {
+        if !self.per_second.is_finite() || self.per_second < 0.0 {
+            return Err(ConfigError::Invalid(format!(
+                "{rate_name} must be a non-negative number (0 disables the limit), got {}",
+                self.per_second
+            )));
+        }
+        if !self.is_unlimited() && self.burst == 0 {
+            return Err(ConfigError::Invalid(format!(
+                "{burst_name} must be at least 1 while {rate_name} is not 0"
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Limits on WebSocket clients (issue 7): per-connection frame rates and sockets per user.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SocketLimits {
+    /// Every data frame but chat: game actions, lobby commands, queue frames, and frames that
+    /// are refused as invalid, chat messages included (each of those gets an error reply).
+    pub actions: Rate,
+    /// Valid chat messages, on the game and lobby sockets.
+    pub chat: Rate,
+    /// Open sockets per user, the three kinds together; 0 means no limit.
+    pub max_per_user: u32,
+}
+
+impl Default for SocketLimits {
+    /// Generous for humans: a player rarely sends more than a few actions a second, but a
+    /// client may fire a dozen at once (mortgaging a whole colour group, bidding). Chat allows a
+    /// quick exchange of 5 lines, then one a second. A user has a game open in a few tabs, plus
+    /// a queue or lobby socket on the way to the next game.
+    fn default() -> Self {
+        Self {
+            actions: Rate {
+                burst: 30,
+                per_second: 10.0,
+            },
+            chat: Rate {
+                burst: 5,
+                per_second: 1.0,
+            },
+            max_per_user: 8,
+        }
+    }
+}
+
 /// Everything the running server needs, resolved from flags, environment and files.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -322,6 +412,8 @@ pub struct Config {
     pub blacklist_after_rotation: bool,
     /// Largest accepted request body, in bytes.
     pub max_body_bytes: usize,
+    /// Rate and connection limits of the WebSocket endpoints.
+    pub sockets: SocketLimits,
 }
 
 impl Default for Config {
@@ -338,6 +430,7 @@ impl Default for Config {
             refresh_lifetime_secs: 604_800,
             blacklist_after_rotation: false,
             max_body_bytes: 64 * 1024,
+            sockets: SocketLimits::default(),
         }
     }
 }
@@ -361,6 +454,23 @@ impl Config {
                 "BOT_AUCTION_DELAY_MIN_MS must not exceed BOT_AUCTION_DELAY_MAX_MS".into(),
             ));
         }
+        let sockets = SocketLimits {
+            actions: Rate {
+                burst: args.ws_action_burst,
+                per_second: args.ws_actions_per_second,
+            },
+            chat: Rate {
+                burst: args.ws_chat_burst,
+                per_second: args.ws_chats_per_second,
+            },
+            max_per_user: args.max_sockets_per_user,
+        };
+        sockets
+            .actions
+            .validate("WS_ACTIONS_PER_SECOND", "WS_ACTION_BURST")?;
+        sockets
+            .chat
+            .validate("WS_CHATS_PER_SECOND", "WS_CHAT_BURST")?;
         Ok(Self {
             sizes,
             timers: Timers {
@@ -385,6 +495,7 @@ impl Config {
             refresh_lifetime_secs: i64::from(args.refresh_token_lifetime),
             blacklist_after_rotation: args.blacklist_after_rotation,
             max_body_bytes: args.max_body_bytes,
+            sockets,
         })
     }
 }

@@ -13,6 +13,7 @@ pub mod dto;
 pub mod error;
 pub mod extract;
 pub mod games;
+pub mod limits;
 pub mod lobby;
 pub mod matchmaking;
 pub mod routes;

@@ -10,6 +10,7 @@ use crate::{
     clock::Clock,
     config::Config,
     games::GameRegistry,
+    limits::SocketSlots,
     lobby::Lobbies,
     matchmaking::Matchmaker,
     store::Store,
@@ -36,6 +37,8 @@ pub struct AppState {
     pub matchmaker: Matchmaker,
     /// The live private rooms and their members (spec §5.2).
     pub lobbies: Lobbies,
+    /// Open WebSockets per user, for [`crate::config::SocketLimits::max_per_user`].
+    pub sockets: SocketSlots,
 }
 
 impl AppState {
@@ -72,6 +75,7 @@ impl AppState {
             games: GameRegistry::default(),
             matchmaker,
             lobbies: Lobbies::default(),
+            sockets: SocketSlots::default(),
         };
         // The matchmaker creates its games through the state that holds it.
         pending_matchmaker.start(state.clone());

@@ -4,7 +4,9 @@
 //! to attach the caller; any refusal is an HTTP 403 before the upgrade. Each connection is one
 //! task that parses and validates client frames (errors go straight back to the sender), hands
 //! valid inputs to the actor, and writes the frames the actor queues for it. It sends a protocol
-//! ping every 30 s and drops a peer silent for 90 s.
+//! ping every 30 s and drops a peer silent for 90 s. Each connection holds one of its user's
+//! socket slots and rate-limits its frames ([`crate::limits`]): frames over the limit never
+//! reach the actor.
 
 use std::time::Duration;
 
@@ -25,8 +27,11 @@ use tokio::time::Instant;
 use super::actor::{Command, ConnId, OUTBOUND_CAPACITY};
 use super::wire::{self, ClientFrame};
 use crate::auth::{TokenKind, UserClaim};
+use crate::config::SocketLimits;
+use crate::limits::{Admission, FrameKind, FrameLimiter, SocketSlot};
 use crate::state::AppState;
 use crate::store::{GameId, User};
+use crate::ws::reserve_socket;
 
 /// Largest WebSocket message the protocol layer accepts; larger ones close the connection.
 /// Messages between 64 KiB and this size get `Invalid data: message too large`.
@@ -76,6 +81,12 @@ async fn game_socket(
     let Some(game_id) = parse_game_id(&game_id) else {
         return StatusCode::FORBIDDEN.into_response();
     };
+    // Before joining: a refused socket must leave no trace in the game.
+    let slot = match reserve_socket(&state, user.id) {
+        Ok(slot) => slot,
+        Err(refusal) => return refusal.into_response(),
+    };
+    let limits = state.config.sockets;
     let (outbound, outbound_rx) = mpsc::channel(OUTBOUND_CAPACITY);
     let Ok((conn, actor)) = state
         .games
@@ -100,6 +111,8 @@ async fn game_socket(
                 user,
                 actor,
                 outbound,
+                limits,
+                slot,
             };
             connection.run(socket, outbound_rx)
         })
@@ -134,6 +147,9 @@ struct SocketConnection {
     user: User,
     actor: mpsc::Sender<Command>,
     outbound: mpsc::Sender<Message>,
+    limits: SocketLimits,
+    /// Held until the connection ends.
+    slot: SocketSlot,
 }
 
 impl SocketConnection {
@@ -145,8 +161,11 @@ impl SocketConnection {
             user,
             actor,
             outbound,
+            limits,
+            slot,
         } = self;
         drop(outbound);
+        let mut limiter = FrameLimiter::new(&limits, Instant::now());
         let mut ping = tokio::time::interval_at(Instant::now() + PING_EVERY, PING_EVERY);
         let mut last_heard = Instant::now();
         loop {
@@ -162,45 +181,48 @@ impl SocketConnection {
                 incoming = socket.recv() => {
                     let Some(Ok(message)) = incoming else { break };
                     last_heard = Instant::now();
-                    let reply = match message {
-                        Message::Text(text) => match wire::parse_frame(text.as_str()) {
-                            Ok(frame) => {
-                                let command = match frame {
-                                    ClientFrame::IgnoredChat => None,
-                                    ClientFrame::Chat(msg) => Some(Command::Chat {
-                                        username: user.username.clone(),
-                                        msg,
-                                    }),
-                                    ClientFrame::Action { action, echo } => Some(Command::Action {
-                                        conn,
-                                        user: user.id,
-                                        action,
-                                        echo,
-                                    }),
-                                };
-                                match command {
-                                    Some(command) => match actor.send(command).await {
-                                        Ok(()) => None,
-                                        // The actor stopped (a failed commit): the client
-                                        // reconnects and gets the game reloaded from disk.
-                                        Err(_) => {
-                                            let frame = wire::error_frame("Game not found");
-                                            let _ = socket.send(Message::Text(frame.into())).await;
-                                            break;
-                                        }
-                                    },
-                                    None => None,
-                                }
-                            }
-                            Err(message) => Some(message),
-                        },
-                        Message::Binary(_) => Some(wire::MALFORMED_JSON.to_owned()),
+                    let parsed = match message {
+                        Message::Text(text) => wire::parse_frame(text.as_str()),
+                        Message::Binary(_) => Err(wire::MALFORMED_JSON.to_owned()),
                         Message::Close(_) => break,
-                        Message::Ping(_) | Message::Pong(_) => None,
+                        Message::Ping(_) | Message::Pong(_) => continue,
                     };
-                    if let Some(message) = reply {
-                        let frame = Message::Text(wire::error_frame(&message).into());
-                        if socket.send(frame).await.is_err() {
+                    let kind = match parsed {
+                        Ok(ClientFrame::Chat(_) | ClientFrame::IgnoredChat) => FrameKind::Chat,
+                        // Refused frames count as actions too: each one gets an error reply.
+                        Ok(ClientFrame::Action { .. }) | Err(_) => FrameKind::Action,
+                    };
+                    let parsed = match limiter.admit(kind, Instant::now()) {
+                        Admission::Accept => parsed,
+                        Admission::Drop => continue,
+                        Admission::Refuse(message) => Err(message.to_owned()),
+                    };
+                    let command = match parsed {
+                        Ok(ClientFrame::IgnoredChat) => None,
+                        Ok(ClientFrame::Chat(msg)) => Some(Command::Chat {
+                            username: user.username.clone(),
+                            msg,
+                        }),
+                        Ok(ClientFrame::Action { action, echo }) => Some(Command::Action {
+                            conn,
+                            user: user.id,
+                            action,
+                            echo,
+                        }),
+                        Err(message) => {
+                            let frame = Message::Text(wire::error_frame(&message).into());
+                            if socket.send(frame).await.is_err() {
+                                break;
+                            }
+                            None
+                        }
+                    };
+                    if let Some(command) = command {
+                        if actor.send(command).await.is_err() {
+                            // The actor stopped (a failed commit): the client reconnects and
+                            // gets the game reloaded from disk.
+                            let frame = wire::error_frame("Game not found");
+                            let _ = socket.send(Message::Text(frame.into())).await;
                             break;
                         }
                     }
@@ -216,6 +238,7 @@ impl SocketConnection {
             }
         }
         let _ = actor.send(Command::Leave { conn }).await;
+        drop(slot);
         tracing::debug!(game = game_id, user = user.id, "game socket closed");
     }
 }

@@ -19,8 +19,9 @@ use serde_json::{Map, Value};
 
 use crate::{
     auth::{TokenKind, UserClaim},
+    limits::SocketSlot,
     state::AppState,
-    store::User,
+    store::{User, UserId},
 };
 
 /// Largest message a client may send on the queue and lobby sockets (64 KiB, as on the game
@@ -98,6 +99,31 @@ pub async fn authenticate_socket(state: &AppState, query: Option<&str>) -> Resul
             tracing::error!(%error, "cannot look up the user of a WebSocket token");
             Err(StatusCode::INTERNAL_SERVER_ERROR.into_response())
         }
+    }
+}
+
+/// Reserves one of the user's sockets (issue 7, [`crate::config::SocketLimits::max_per_user`]),
+/// or refuses with [`TooManySockets`], to send instead of upgrading.
+///
+/// Call it after authentication and before any side effect of the handshake, and move the slot
+/// into the socket's task: it is released when that task ends, or when the upgrade is refused
+/// or fails and the task never starts.
+pub fn reserve_socket(state: &AppState, user: UserId) -> Result<SocketSlot, TooManySockets> {
+    let max = state.config.sockets.max_per_user;
+    state.sockets.try_acquire(user, max).ok_or_else(|| {
+        tracing::debug!(user, max, "too many sockets; upgrade refused");
+        TooManySockets
+    })
+}
+
+/// The refusal of a socket over the per-user cap: an empty `429 Too Many Requests`. (403 means
+/// the user may not open this socket at all; 429 means not now, while they hold so many others.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TooManySockets;
+
+impl IntoResponse for TooManySockets {
+    fn into_response(self) -> Response {
+        StatusCode::TOO_MANY_REQUESTS.into_response()
     }
 }
 

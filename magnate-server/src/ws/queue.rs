@@ -16,15 +16,17 @@ use axum::{
 };
 use futures_util::SinkExt;
 use serde_json::{json, Map, Value};
-use tokio::sync::mpsc;
+use tokio::{sync::mpsc, time::Instant};
 
 use crate::{
+    config::SocketLimits,
+    limits::{Admission, FrameKind, FrameLimiter},
     matchmaking::{Matchmaker, QueueEvent},
     state::AppState,
     store::UserId,
     ws::{
-        authenticate_socket, close, ping, receive, send_json, ClientFrame, ConnId, Liveness,
-        Socket, CLOSE_CANCELLED, CLOSE_TOO_BIG, PROTOCOL_MAX_MESSAGE_BYTES,
+        authenticate_socket, close, ping, receive, reserve_socket, send_json, ClientFrame, ConnId,
+        Liveness, Socket, CLOSE_CANCELLED, CLOSE_TOO_BIG, PROTOCOL_MAX_MESSAGE_BYTES,
     },
 };
 
@@ -49,6 +51,11 @@ async fn join_queue(
         Ok(upgrade) => upgrade,
         Err(rejection) => return rejection.into_response(),
     };
+    // Before queueing: a refused socket must not replace the user's queued one.
+    let slot = match reserve_socket(&state, user.id) {
+        Ok(slot) => slot,
+        Err(refusal) => return refusal.into_response(),
+    };
     let conn = ConnId::next();
     // Room for every event a socket can get: one match and one release.
     let (events, inbox) = mpsc::channel(4);
@@ -65,7 +72,11 @@ async fn join_queue(
                 let _ = matchmaker.leave_socket(user_id, conn).await;
             });
         })
-        .on_upgrade(move |socket| run_queue_socket(socket, state.matchmaker, user_id, conn, inbox))
+        .on_upgrade(move |socket| async move {
+            let limits = state.config.sockets;
+            run_queue_socket(socket, state.matchmaker, user_id, conn, inbox, limits).await;
+            drop(slot);
+        })
 }
 
 /// Whether a queue frame (a JSON object) asks to leave the queue: `{"action":"cancel"}`. Every
@@ -76,14 +87,19 @@ pub fn is_cancel(object: &Map<String, Value>) -> bool {
 
 /// Runs one queue connection whose entry `conn` already registered with `matchmaker`, until
 /// either side closes it; then removes the entry if this socket still holds it.
+///
+/// Every data frame but `cancel` counts against the `limits` on actions; frames over it are
+/// dropped, and answered with at most one error frame a second.
 pub async fn run_queue_socket<S: Socket>(
     mut socket: S,
     matchmaker: Matchmaker,
     user: UserId,
     conn: ConnId,
     mut inbox: mpsc::Receiver<QueueEvent>,
+    limits: SocketLimits,
 ) {
     let mut liveness = Liveness::new();
+    let mut limiter = FrameLimiter::new(&limits, Instant::now());
     let mut inbox_open = true;
     let close_code = loop {
         tokio::select! {
@@ -100,6 +116,25 @@ pub async fn run_queue_socket<S: Socket>(
             },
             frame = receive(&mut socket) => {
                 liveness.heard();
+                // A cancel always goes through: it ends the connection.
+                let limited = match &frame {
+                    ClientFrame::Object(object) => !is_cancel(object),
+                    ClientFrame::Invalid => true,
+                    ClientFrame::Control | ClientFrame::Closed | ClientFrame::TooBig => false,
+                };
+                if limited {
+                    match limiter.admit(FrameKind::Action, Instant::now()) {
+                        Admission::Accept => {}
+                        Admission::Drop => continue,
+                        Admission::Refuse(message) => {
+                            let frame = json!({"action": "error", "message": message});
+                            if !send_json(&mut socket, &frame).await {
+                                break None;
+                            }
+                            continue;
+                        }
+                    }
+                }
                 match frame {
                     ClientFrame::Object(object) => {
                         if is_cancel(&object) {
@@ -148,7 +183,7 @@ pub async fn run_queue_socket<S: Socket>(
 #[cfg(test)]
 mod tests {
     use axum::extract::ws::{Message, Utf8Bytes};
-    use tokio::time::{Duration, Instant};
+    use tokio::time::Duration;
 
     use super::*;
     use crate::{
@@ -173,7 +208,14 @@ mod tests {
         let conn = ConnId::next();
         let (events, inbox) = mpsc::channel(4);
         matchmaker.join_socket(1, conn, events).await.unwrap();
-        let task = tokio::spawn(run_queue_socket(socket, matchmaker.clone(), 1, conn, inbox));
+        let task = tokio::spawn(run_queue_socket(
+            socket,
+            matchmaker.clone(),
+            1,
+            conn,
+            inbox,
+            SocketLimits::default(),
+        ));
         (peer, task)
     }
 

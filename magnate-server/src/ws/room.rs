@@ -17,16 +17,17 @@ use axum::{
 use futures_util::SinkExt;
 use magnate_core::BotLevel;
 use serde_json::{json, Map, Value};
-use tokio::sync::mpsc;
+use tokio::{sync::mpsc, time::Instant};
 
 use crate::{
     config::GameSizes,
+    limits::{Admission, FrameKind, FrameLimiter},
     lobby::{InvalidSettings, LobbyCommand, LobbyEvent, RoomLink, SettingsUpdate, ROOM_NOT_FOUND},
     state::AppState,
     store::User,
     ws::{
-        authenticate_socket, close, ping, receive, send_json, ClientFrame, ConnId, Liveness,
-        Socket, CLOSE_NORMAL, CLOSE_REJECTED, CLOSE_TOO_BIG, PROTOCOL_MAX_MESSAGE_BYTES,
+        authenticate_socket, close, ping, receive, reserve_socket, send_json, ClientFrame, ConnId,
+        Liveness, Socket, CLOSE_NORMAL, CLOSE_REJECTED, CLOSE_TOO_BIG, PROTOCOL_MAX_MESSAGE_BYTES,
     },
 };
 
@@ -79,14 +80,26 @@ async fn join_room(
         Ok(upgrade) => upgrade,
         Err(rejection) => return rejection.into_response(),
     };
+    let slot = match reserve_socket(&state, user.id) {
+        Ok(slot) => slot,
+        Err(refusal) => return refusal.into_response(),
+    };
     upgrade
         .max_message_size(PROTOCOL_MAX_MESSAGE_BYTES)
         .max_frame_size(PROTOCOL_MAX_MESSAGE_BYTES)
-        .on_upgrade(move |socket| run_room_socket(socket, state, user, code))
+        .on_upgrade(move |socket| async move {
+            run_room_socket(socket, state, user, code).await;
+            drop(slot);
+        })
 }
 
 /// Runs one lobby connection of `user` to the room `code` (§4.3.1 from step 1), until either
 /// side closes it; then leaves the room if the socket is still a member.
+///
+/// Frames are rate-limited with the configured [`crate::config::SocketLimits`]: valid
+/// `chat_message` commands against the chat budget, every other data frame (a refused chat
+/// message too) against the actions budget. Frames
+/// over the limit are dropped, and answered with at most one error frame a second.
 pub async fn run_room_socket<S: Socket>(mut socket: S, state: AppState, user: User, code: String) {
     if !is_valid_code(&code) {
         reject(&mut socket, ROOM_NOT_FOUND).await;
@@ -110,6 +123,7 @@ pub async fn run_room_socket<S: Socket>(mut socket: S, state: AppState, user: Us
     let mut room = Some(entry.room);
     let mut events_open = true;
     let mut liveness = Liveness::new();
+    let mut limiter = FrameLimiter::new(&state.config.sockets, Instant::now());
     let close_code = loop {
         tokio::select! {
             // Frames already produced by the room go out before the next command is read.
@@ -132,18 +146,33 @@ pub async fn run_room_socket<S: Socket>(mut socket: S, state: AppState, user: Us
             },
             frame = receive(&mut socket) => {
                 liveness.heard();
-                let reply = match frame {
-                    ClientFrame::Object(object) => {
-                        handle_command(&object, &state.config.sizes, &mut room).await
+                let admission = match &frame {
+                    ClientFrame::Object(object) if is_chat(object) => {
+                        limiter.admit(FrameKind::Chat, Instant::now())
                     }
-                    ClientFrame::Invalid => Some(INVALID_DATA.to_owned()),
-                    ClientFrame::Control => None,
-                    ClientFrame::Closed => {
-                        // Sends the answer to the peer's close frame, if it sent one.
-                        let _ = socket.flush().await;
-                        break None;
+                    ClientFrame::Object(_) | ClientFrame::Invalid => {
+                        limiter.admit(FrameKind::Action, Instant::now())
                     }
-                    ClientFrame::TooBig => break Some(CLOSE_TOO_BIG),
+                    ClientFrame::Control | ClientFrame::Closed | ClientFrame::TooBig => {
+                        Admission::Accept
+                    }
+                };
+                let reply = match admission {
+                    Admission::Drop => continue,
+                    Admission::Refuse(message) => Some(message.to_owned()),
+                    Admission::Accept => match frame {
+                        ClientFrame::Object(object) => {
+                            handle_command(&object, &state.config.sizes, &mut room).await
+                        }
+                        ClientFrame::Invalid => Some(INVALID_DATA.to_owned()),
+                        ClientFrame::Control => None,
+                        ClientFrame::Closed => {
+                            // Sends the answer to the peer's close frame, if it sent one.
+                            let _ = socket.flush().await;
+                            break None;
+                        }
+                        ClientFrame::TooBig => break Some(CLOSE_TOO_BIG),
+                    },
                 };
                 if let Some(message) = reply {
                     let frame = json!({"action": "error", "message": message});
@@ -165,6 +194,22 @@ pub async fn run_room_socket<S: Socket>(mut socket: S, state: AppState, user: Us
     if let Some(code) = close_code {
         close(&mut socket, code).await;
     }
+}
+
+/// The trimmed message of a `chat_message` frame, if it is a string of 1–500 characters.
+fn chat_message(object: &Map<String, Value>) -> Option<&str> {
+    object
+        .get("message")
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|text| (1..=MAX_CHAT_CHARS).contains(&text.chars().count()))
+}
+
+/// Whether a lobby frame is a valid chat message, which has its own rate limit. A refused one
+/// counts as an action, as every other frame that is answered with an error.
+fn is_chat(object: &Map<String, Value>) -> bool {
+    object.get("command").and_then(Value::as_str) == Some("chat_message")
+        && chat_message(object).is_some()
 }
 
 /// Sends the `{"error": ...}` rejection frame (no `action` key) and closes with 4003.
@@ -211,15 +256,9 @@ pub fn parse_command(
             Some(Value::Bool(is_ready)) => Ok(Some(LobbyCommand::SetReady(*is_ready))),
             _ => Err(INVALID_DATA),
         },
-        Some("chat_message") => {
-            let message = object
-                .get("message")
-                .and_then(Value::as_str)
-                .map(str::trim)
-                .filter(|text| (1..=MAX_CHAT_CHARS).contains(&text.chars().count()))
-                .ok_or(INVALID_MESSAGE)?;
-            Ok(Some(LobbyCommand::Chat(message.to_owned())))
-        }
+        Some("chat_message") => Ok(Some(LobbyCommand::Chat(
+            chat_message(object).ok_or(INVALID_MESSAGE)?.to_owned(),
+        ))),
         Some("update_settings") => Ok(Some(LobbyCommand::UpdateSettings(parse_settings(
             object, sizes,
         )))),

@@ -2,7 +2,7 @@
 
 use clap::Parser;
 use magnate_server::{
-    config::{ConfigError, GameSizes},
+    config::{ConfigError, GameSizes, Rate, SocketLimits},
     Args, Config,
 };
 
@@ -206,4 +206,61 @@ fn out_of_range_sizes_from_the_file_or_the_environment_stop_the_server() {
     ])
     .unwrap();
     assert!(Config::from_args(&args).is_err());
+}
+
+#[test]
+fn socket_limits_have_generous_defaults_and_can_be_disabled() {
+    let dir = tempfile::tempdir().unwrap();
+    let config_path = dir.path().join("config.json");
+    let parse = |extra: &[&str]| {
+        let mut argv = vec!["magnate-server", "--config", config_path.to_str().unwrap()];
+        argv.extend_from_slice(extra);
+        Config::from_args(&Args::try_parse_from(argv).unwrap())
+    };
+    let config = parse(&[]).unwrap();
+    assert_eq!(config.sockets, SocketLimits::default());
+    assert_eq!(
+        config.sockets,
+        SocketLimits {
+            actions: Rate {
+                burst: 30,
+                per_second: 10.0
+            },
+            chat: Rate {
+                burst: 5,
+                per_second: 1.0
+            },
+            max_per_user: 8,
+        }
+    );
+    // What a load test uses: no rate limits and no cap.
+    let config = parse(&[
+        "--ws-actions-per-second",
+        "0",
+        "--ws-chats-per-second",
+        "0",
+        "--max-sockets-per-user",
+        "0",
+    ])
+    .unwrap();
+    assert!(config.sockets.actions.is_unlimited());
+    assert!(config.sockets.chat.is_unlimited());
+    assert_eq!(config.sockets.max_per_user, 0);
+    let config = parse(&["--ws-actions-per-second", "2.5", "--ws-action-burst", "4"]).unwrap();
+    assert_eq!(
+        config.sockets.actions,
+        Rate {
+            burst: 4,
+            per_second: 2.5
+        }
+    );
+    for bad in [
+        &["--ws-actions-per-second=-1"][..],
+        &["--ws-chats-per-second", "NaN"],
+        &["--ws-chat-burst", "0"],
+    ] {
+        assert!(parse(bad).is_err(), "{bad:?}");
+    }
+    // A zero burst is fine when the limit is off.
+    assert!(parse(&["--ws-chat-burst", "0", "--ws-chats-per-second", "0"]).is_ok());
 }

@@ -5,6 +5,7 @@ use std::{net::SocketAddr, path::Path, time::Duration};
 use futures_util::{SinkExt, StreamExt};
 use magnate_server::{
     auth::Passwords,
+    config::Rate,
     games::{GameOptions, NewLiveGame, NewLivePlayer},
     AppState, Clock, Config, Store,
 };
@@ -20,12 +21,16 @@ use crate::support::PASSWORD;
 /// How long a test waits for one frame before failing.
 pub const RECEIVE_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// A configuration with instant bots and the given auction duration.
+/// A configuration with instant bots and the given auction duration, and no frame rate limits:
+/// the drivers here play at machine speed and sync with a chat marker after every action, like
+/// the load generator (`limits.rs` tests the limits).
 pub fn game_config(auction_ms: u64) -> Config {
     let mut config = Config::default();
     config.timers.auction_ms = auction_ms;
     config.timers.bot_delay_ms = 0;
     config.timers.bot_auction_delay_ms = (0, 0);
+    config.sockets.actions = Rate::UNLIMITED;
+    config.sockets.chat = Rate::UNLIMITED;
     config
 }
 

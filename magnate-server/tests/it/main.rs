@@ -4,6 +4,7 @@
 mod bad_input;
 mod config;
 mod game_support;
+mod limits;
 mod real_server;
 mod recovery;
 mod rest_auth;

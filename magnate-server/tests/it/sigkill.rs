@@ -33,6 +33,9 @@ impl Process {
             .env("NUM_PUBLIC_GAME_PLAYERS", "2")
             .env("SECRET_KEY", "sigkill-test-key")
             .env("LOG_LEVEL", "info")
+            // The test plays at machine speed, like the load generator.
+            .env("WS_ACTIONS_PER_SECOND", "0")
+            .env("WS_CHATS_PER_SECOND", "0")
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()

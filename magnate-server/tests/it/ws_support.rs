@@ -53,6 +53,11 @@ impl Server {
         }
     }
 
+    /// The address the server listens on.
+    pub fn address(&self) -> SocketAddr {
+        self.address
+    }
+
     /// `ws://<address><path>?token=<token>`.
     pub fn url(&self, path: &str, token: &str) -> String {
         format!("ws://{}{path}?token={token}", self.address)
