@@ -1,6 +1,6 @@
 //! Server configuration: command-line flags, environment variables and `config.json`.
 
-use std::{net::SocketAddr, path::PathBuf};
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use clap::Parser;
 use serde::Deserialize;
@@ -134,6 +134,16 @@ pub struct Args {
     /// Open WebSockets per user, queue, lobby and game sockets together; 0 means no limit.
     #[arg(long, env = "MAX_SOCKETS_PER_USER", default_value_t = 8)]
     pub max_sockets_per_user: u32,
+
+    /// Seconds a client has to send a complete request line and headers, on a new connection
+    /// and between requests of a kept-alive one; slower connections are closed.
+    #[arg(long, env = "HEADER_READ_TIMEOUT", default_value_t = 10)]
+    pub header_read_timeout: u64,
+
+    /// Seconds a client has to send a complete request body, counted from the end of its
+    /// headers; a slower request is answered with an error and its connection closed.
+    #[arg(long, env = "BODY_READ_TIMEOUT", default_value_t = 10)]
+    pub body_read_timeout: u64,
 }
 
 /// How log lines are written.
@@ -414,6 +424,11 @@ pub struct Config {
     pub max_body_bytes: usize,
     /// Rate and connection limits of the WebSocket endpoints.
     pub sockets: SocketLimits,
+    /// How long a client may take to send a complete request head (slowloris defence); also
+    /// how long a kept-alive connection may stay idle between requests.
+    pub header_read_timeout: Duration,
+    /// How long a client may take to send a request body, after its head.
+    pub body_read_timeout: Duration,
 }
 
 impl Default for Config {
@@ -431,6 +446,8 @@ impl Default for Config {
             blacklist_after_rotation: false,
             max_body_bytes: 64 * 1024,
             sockets: SocketLimits::default(),
+            header_read_timeout: Duration::from_secs(10),
+            body_read_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -471,6 +488,16 @@ impl Config {
         sockets
             .chat
             .validate("WS_CHATS_PER_SECOND", "WS_CHAT_BURST")?;
+        for (name, secs) in [
+            ("HEADER_READ_TIMEOUT", args.header_read_timeout),
+            ("BODY_READ_TIMEOUT", args.body_read_timeout),
+        ] {
+            if secs == 0 {
+                return Err(ConfigError::Invalid(format!(
+                    "{name} must be at least 1 second"
+                )));
+            }
+        }
         Ok(Self {
             sizes,
             timers: Timers {
@@ -496,6 +523,8 @@ impl Config {
             blacklist_after_rotation: args.blacklist_after_rotation,
             max_body_bytes: args.max_body_bytes,
             sockets,
+            header_read_timeout: Duration::from_secs(args.header_read_timeout),
+            body_read_timeout: Duration::from_secs(args.body_read_timeout),
         })
     }
 }

@@ -1,15 +1,53 @@
 //! Running the application on a TCP listener with graceful shutdown.
+//!
+//! Connections are served by hyper's HTTP/1 server directly rather than through `axum::serve`,
+//! which does not expose hyper's header read timeout: a client that does not send a complete
+//! request head within [`Config::header_read_timeout`](crate::config::Config) is disconnected,
+//! so slow or silent connections (slowloris) cannot hold sockets forever. The same timeout
+//! bounds how long a kept-alive connection may sit idle between requests.
+//!
+//! The header timeout stops at the end of the head, so a request body gets a deadline of its
+//! own: a body that has not arrived completely [`Config::body_read_timeout`](crate::config::Config)
+//! after its head fails to read, the request is answered with an error, and hyper closes the
+//! connection (it cannot reuse one with unread body bytes). Without it, a request announcing a
+//! `Content-Length` it never sends would hold its connection and handler forever.
+//!
+//! A WebSocket upgrade needs no timeout of its own: hyper hands the connection over as soon as
+//! the `101` is written (even if the request announced a body), and from then on the socket's
+//! pings and idle timeout apply.
 
-use std::future::Future;
+use std::{
+    future::Future,
+    pin::{pin, Pin},
+    task::{Context, Poll},
+};
 
-use axum::serve::ListenerExt;
-use tokio::net::TcpListener;
+use axum::{
+    body::Bytes,
+    extract::Request,
+    serve::{Listener, ListenerExt},
+    BoxError,
+};
+use hyper::{
+    body::{Body, Frame, Incoming, SizeHint},
+    server::conn::http1,
+    service::service_fn,
+};
+use hyper_util::{
+    rt::{TokioIo, TokioTimer},
+    service::TowerToHyperService,
+};
+use tokio::{
+    net::TcpListener,
+    sync::watch,
+    time::{Instant, Sleep},
+};
 
 use crate::{routes::app, state::AppState};
 
 /// Restores the unfinished games of the database (their actors re-arm their timers), then serves
 /// the application on `listener` until `shutdown` completes, and lets in-flight requests finish
-/// before returning.
+/// before returning. Upgraded connections (WebSockets) live on in their own tasks.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
@@ -20,16 +58,121 @@ pub async fn serve(
         .restore(&state)
         .await
         .map_err(std::io::Error::other)?;
+    let header_read_timeout = state.config.header_read_timeout;
+    let body_read_timeout = state.config.body_read_timeout;
+    let router = app(state);
     // Game sockets send small frames one at a time: without TCP_NODELAY, Nagle's algorithm and
     // delayed ACKs add about 40 ms to a round trip.
-    let listener = listener.tap_io(|stream| {
+    let mut listener = listener.tap_io(|stream| {
         if let Err(error) = stream.set_nodelay(true) {
             tracing::debug!(%error, "cannot set TCP_NODELAY");
         }
     });
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    // Dropping `signal_rx` tells every connection to finish; each connection holds a clone of
+    // `close_rx`, so `close_tx.closed()` completes when the last one is done.
+    let (signal_tx, signal_rx) = watch::channel(());
+    tokio::spawn(async move {
+        shutdown.await;
+        drop(signal_rx);
+    });
+    let (close_tx, close_rx) = watch::channel(());
+    loop {
+        let (stream, _address) = tokio::select! {
+            accepted = listener.accept() => accepted,
+            () = signal_tx.closed() => break,
+        };
+        let router = TowerToHyperService::new(router.clone());
+        // Every request body gets its deadline when its head has arrived.
+        let service = service_fn(move |request: Request<Incoming>| {
+            let request =
+                request.map(|body| DeadlineBody::new(body, Instant::now() + body_read_timeout));
+            hyper::service::Service::call(&router, request)
+        });
+        let signal_tx = signal_tx.clone();
+        let close_rx = close_rx.clone();
+        tokio::spawn(async move {
+            let mut builder = http1::Builder::new();
+            builder
+                .timer(TokioTimer::new())
+                .header_read_timeout(header_read_timeout);
+            let mut connection = pin!(builder
+                .serve_connection(TokioIo::new(stream), service)
+                .with_upgrades());
+            let mut shutting_down = false;
+            loop {
+                tokio::select! {
+                    result = connection.as_mut() => {
+                        if let Err(error) = result {
+                            tracing::debug!(%error, "connection ended with an error");
+                        }
+                        break;
+                    }
+                    () = signal_tx.closed(), if !shutting_down => {
+                        shutting_down = true;
+                        connection.as_mut().graceful_shutdown();
+                    }
+                }
+            }
+            drop(close_rx);
+        });
+    }
+    drop(close_rx);
+    drop(listener);
+    close_tx.closed().await;
+    Ok(())
+}
+
+/// A request body that fails once its deadline has passed before it was read to the end.
+struct DeadlineBody {
+    inner: Incoming,
+    deadline: Instant,
+    /// Armed on the first read that has to wait, so bodies nobody waits for cost no timer.
+    sleep: Option<Pin<Box<Sleep>>>,
+}
+
+impl DeadlineBody {
+    fn new(inner: Incoming, deadline: Instant) -> Self {
+        Self {
+            inner,
+            deadline,
+            sleep: None,
+        }
+    }
+}
+
+/// The error of a body that was not received in time.
+#[derive(Debug, thiserror::Error)]
+#[error("request body not received within the timeout")]
+struct BodyTimedOut;
+
+impl Body for DeadlineBody {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        if let Poll::Ready(frame) = Pin::new(&mut self.inner).poll_frame(cx) {
+            return Poll::Ready(frame.map(|frame| frame.map_err(BoxError::from)));
+        }
+        let deadline = self.deadline;
+        let sleep = self
+            .sleep
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
+        match sleep.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Some(Err(BodyTimedOut.into()))),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
 }
 
 /// Completes when the process receives SIGINT (Ctrl-C) or, on Unix, SIGTERM.

@@ -1,5 +1,7 @@
 //! `config.json` and flag handling.
 
+use std::time::Duration;
+
 use clap::Parser;
 use magnate_server::{
     config::{ConfigError, GameSizes, Rate, SocketLimits},
@@ -233,6 +235,8 @@ fn socket_limits_have_generous_defaults_and_can_be_disabled() {
             max_per_user: 8,
         }
     );
+    assert_eq!(config.header_read_timeout, Duration::from_secs(10));
+    assert_eq!(config.body_read_timeout, Duration::from_secs(10));
     // What a load test uses: no rate limits and no cap.
     let config = parse(&[
         "--ws-actions-per-second",
@@ -241,11 +245,14 @@ fn socket_limits_have_generous_defaults_and_can_be_disabled() {
         "0",
         "--max-sockets-per-user",
         "0",
+        "--header-read-timeout",
+        "3",
     ])
     .unwrap();
     assert!(config.sockets.actions.is_unlimited());
     assert!(config.sockets.chat.is_unlimited());
     assert_eq!(config.sockets.max_per_user, 0);
+    assert_eq!(config.header_read_timeout, Duration::from_secs(3));
     let config = parse(&["--ws-actions-per-second", "2.5", "--ws-action-burst", "4"]).unwrap();
     assert_eq!(
         config.sockets.actions,
@@ -258,6 +265,8 @@ fn socket_limits_have_generous_defaults_and_can_be_disabled() {
         &["--ws-actions-per-second=-1"][..],
         &["--ws-chats-per-second", "NaN"],
         &["--ws-chat-burst", "0"],
+        &["--header-read-timeout", "0"],
+        &["--body-read-timeout", "0"],
     ] {
         assert!(parse(bad).is_err(), "{bad:?}");
     }

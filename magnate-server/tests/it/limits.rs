@@ -1,9 +1,10 @@
-//! Issue 7, server limits: per-connection frame rates on the three sockets and the cap on sockets
-//! per user, against a real server on loopback.
+//! Issue 7, server limits: per-connection frame rates on the three sockets, the cap on sockets
+//! per user, and the handshake timeouts, against a real server on loopback.
 //!
 //! Rates are configured so that a test's flood cannot earn a new token while it runs (one token
 //! every 100 s), which makes the accepted counts exact. Rate-limit notices are sent at most once
-//! a second, so a test allows one more notice per second its flood took.
+//! a second, so a test allows one more notice per second its flood took. The timeout tests use
+//! timeouts of a few hundred milliseconds and only wait for the server to act.
 
 use std::time::{Duration, Instant};
 
@@ -15,11 +16,14 @@ use magnate_server::{
     Config,
 };
 use serde_json::{json, Value};
-use tokio::{io::AsyncWriteExt, net::TcpStream};
+use tokio::{
+    io::{AsyncReadExt, AsyncWriteExt},
+    net::TcpStream,
+};
 
 use crate::{
     support::TestUser,
-    ws_support::{eventually, Client, Ending, Server},
+    ws_support::{eventually, within, Client, Ending, Server, WAIT},
 };
 
 /// A rate that allows `burst` frames and then, for the length of a test, nothing more.
@@ -114,6 +118,22 @@ async fn frames_until(client: &mut Client, last: impl Fn(&Value) -> bool) -> Vec
 
 fn count(frames: &[Value], wanted: &Value) -> usize {
     frames.iter().filter(|frame| *frame == wanted).count()
+}
+
+/// Reads from a raw connection until the server closes it; returns how long that took.
+async fn time_until_closed(stream: &mut TcpStream) -> Duration {
+    let started = Instant::now();
+    let mut buffer = [0u8; 1024];
+    within(async {
+        loop {
+            match stream.read(&mut buffer).await {
+                Ok(0) | Err(_) => return,
+                Ok(_) => continue,
+            }
+        }
+    })
+    .await;
+    started.elapsed()
 }
 
 #[tokio::test]
@@ -415,4 +435,90 @@ fn upgrade_request(path: &str, token: &str, extra: &str) -> String {
          Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
          Sec-WebSocket-Version: 13\r\n{extra}\r\n"
     )
+}
+
+fn with_timeouts(header_read: Duration, body_read: Duration) -> Config {
+    Config {
+        header_read_timeout: header_read,
+        body_read_timeout: body_read,
+        ..Config::default()
+    }
+}
+
+#[tokio::test]
+async fn a_connection_that_never_finishes_its_request_head_is_closed() {
+    let timeout = Duration::from_millis(300);
+    let server = Server::with_config(with_timeouts(timeout, WAIT)).await;
+    let alice = server.app.register("alice").await;
+    // An open WebSocket is not subject to the header timeout.
+    let mut socket = server.connect(QUEUE_PATH, &alice).await;
+    // Half a request line, then nothing.
+    let mut slow = TcpStream::connect(server.address()).await.unwrap();
+    slow.write_all(b"GET /ws/queue/pub").await.unwrap();
+    // A connection that sends nothing at all.
+    let mut silent = TcpStream::connect(server.address()).await.unwrap();
+    let waited = time_until_closed(&mut slow).await;
+    assert!(waited >= timeout - Duration::from_millis(50), "{waited:?}");
+    time_until_closed(&mut silent).await;
+    // A complete request within the timeout is served, and an idle kept-alive connection is
+    // closed afterwards.
+    let mut quick = TcpStream::connect(server.address()).await.unwrap();
+    quick
+        .write_all(b"GET /lobby/check-code/ABC/ HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .await
+        .unwrap();
+    let mut head = [0u8; 12];
+    within(quick.read_exact(&mut head)).await.unwrap();
+    assert_eq!(&head, b"HTTP/1.1 401");
+    time_until_closed(&mut quick).await;
+    // The WebSocket outlived all of that.
+    socket.send_text("{oops").await;
+    assert_eq!(socket.recv().await, lobby_error("Datos invalidos."));
+    socket.close().await;
+    server.shut_down().await;
+}
+
+#[tokio::test]
+async fn a_request_body_that_never_arrives_is_refused_and_its_connection_closed() {
+    let timeout = Duration::from_millis(300);
+    let server = Server::with_config(with_timeouts(WAIT, timeout)).await;
+    let mut stream = TcpStream::connect(server.address()).await.unwrap();
+    stream
+        .write_all(
+            b"POST /auth/login/ HTTP/1.1\r\nHost: localhost\r\n\
+              Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"username\":",
+        )
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let mut response = Vec::new();
+    within(stream.read_to_end(&mut response)).await.unwrap();
+    let waited = started.elapsed();
+    let response = String::from_utf8_lossy(&response);
+    // The body extractor answers every failure to read a body with 413; any 4xx will do.
+    assert!(response.starts_with("HTTP/1.1 4"), "{response}");
+    assert!(waited >= timeout - Duration::from_millis(50), "{waited:?}");
+    // A WebSocket handshake that announces a body is not a pending request: it is upgraded at
+    // once, and the socket's own rules (pings, idle timeout) apply from then on.
+    let alice = server.app.register("alice").await;
+    let mut stream = TcpStream::connect(server.address()).await.unwrap();
+    stream
+        .write_all(upgrade_request(QUEUE_PATH, &alice.access, "Content-Length: 10\r\n").as_bytes())
+        .await
+        .unwrap();
+    let mut head = [0u8; 12];
+    within(stream.read_exact(&mut head)).await.unwrap();
+    assert_eq!(&head, b"HTTP/1.1 101");
+    eventually("the upgraded socket is queued", || async {
+        server.app.state.matchmaker.status(alice.id).await.unwrap()
+            == QueueStatus::Queued { position: 1 }
+    })
+    .await;
+    drop(stream);
+    eventually("the socket's slot and queue entry are gone", || async {
+        server.app.state.sockets.open(alice.id) == 0
+            && server.app.state.matchmaker.status(alice.id).await.unwrap() == QueueStatus::Idle
+    })
+    .await;
+    server.shut_down().await;
 }
