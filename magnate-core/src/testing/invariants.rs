@@ -179,7 +179,8 @@ mod tests {
     #[test]
     fn each_violation_is_named() {
         let group_square = SquareId(1);
-        let cases: [(fn(&mut Game), &str); 4] = [
+        type Case = (fn(&mut Game), &'static str);
+        let cases: [Case; 4] = [
             (
                 |g| {
                     g.edit().own(SquareId(1), PlayerId(1), 1, false);
