@@ -7,10 +7,11 @@
 
 use arbitrary::{Arbitrary, Unstructured};
 use axum::extract::ws::{Message, Utf8Bytes};
+use magnate_core::testing::money_total;
 use magnate_core::{
-    record::replay_entries, replay, Action, BonusCategory, Game, GameRecord, Holding, Input,
-    LegalAction, Millis, Phase, PlayerId, PlayerSpec, RecordHeader, Recorder, Seed, Setup,
-    SquareId, StatField, TimerSettings, Timestamp,
+    record::replay_entries, replay, Action, BonusCategory, Game, GameRecord, Input, LegalAction,
+    Millis, PlayerId, PlayerSpec, RecordHeader, Recorder, Seed, Setup, SquareId, StatField,
+    TimerSettings, Timestamp,
 };
 use magnate_server::config::GameSizes;
 use magnate_server::games::wire::{
@@ -104,101 +105,11 @@ fn arbitrary_setup(u: &mut Unstructured<'_>) -> arbitrary::Result<Setup> {
     Ok(setup)
 }
 
-/// `sum(money of players in game) + parking + bank`, which no input may change.
-fn money_total(game: &Game) -> i128 {
-    let money: i128 = game
-        .participants()
-        .iter()
-        .filter(|p| p.in_game)
-        .map(|p| i128::from(p.money))
-        .sum();
-    money + i128::from(game.parking_money()) + i128::from(game.bank_balance())
-}
-
-/// The core's invariants (rules §3.7, money conservation, deadline sanity), as in the property
-/// tests of `magnate-core`. Panics with the first violation.
+/// The core's invariants (rules §3.7, money conservation, deadline sanity), shared with the
+/// property tests of `magnate-core`. Panics with the first violation.
 pub fn assert_invariants(game: &Game, initial_total: i128) {
-    assert_eq!(money_total(game), initial_total, "money is conserved");
-    let in_game: Vec<PlayerId> = game.ordered_players().collect();
-    for p in game.participants() {
-        if !p.in_game {
-            assert_eq!(p.money, 0, "an eliminated player holds no money");
-        }
-        if p.jail_turns > 0 {
-            assert_eq!(
-                p.position,
-                game.board().jail(),
-                "a jailed player stands on the jail square"
-            );
-        }
-    }
-    let holdings: Vec<(SquareId, Holding)> = game.holdings().collect();
-    for (square, holding) in &holdings {
-        assert!(
-            in_game.contains(&holding.owner),
-            "square {square} belongs to a player still in the game"
-        );
-        let info = game
-            .board()
-            .square(*square)
-            .expect("holdings are on the board");
-        assert!(info.is_ownable(), "square {square} is ownable");
-        assert!(
-            !(holding.houses > 0 && holding.mortgaged),
-            "square {square} is built and mortgaged"
-        );
-        match info.group() {
-            None => assert_eq!(holding.houses, -1, "no buildings outside colour groups"),
-            Some(group) => {
-                let members = game.board().group_squares(group);
-                let owns_all = members
-                    .iter()
-                    .all(|m| game.holding(*m).is_some_and(|h| h.owner == holding.owner));
-                assert_eq!(
-                    holding.houses >= 0,
-                    owns_all,
-                    "full-set normalization of square {square}"
-                );
-                if owns_all {
-                    let levels: Vec<i8> = members
-                        .iter()
-                        .filter_map(|m| game.holding(*m).map(|h| h.houses))
-                        .collect();
-                    let spread =
-                        levels.iter().max().unwrap_or(&0) - levels.iter().min().unwrap_or(&0);
-                    assert!(spread <= 1, "build evenly: {levels:?}");
-                    if levels.iter().any(|l| *l > 0) {
-                        assert!(
-                            members
-                                .iter()
-                                .all(|m| game.holding(*m).is_some_and(|h| !h.mortgaged)),
-                            "no mortgage in a built group"
-                        );
-                    }
-                }
-            }
-        }
-    }
-    if game.is_finished() {
-        assert!(game.winner().is_some(), "a finished game has a winner");
-        assert!(
-            game.next_deadline().is_none(),
-            "a finished game has no deadline"
-        );
-    } else {
-        assert!(in_game.len() >= 2, "a running game has two players");
-        assert!(in_game.contains(&game.active_turn_player()));
-        assert!(in_game.contains(&game.active_phase_player()));
-        if let Phase::ProposalAcceptance(proposal) = game.phase() {
-            assert_eq!(proposal.destination_user, game.active_phase_player());
-        }
-    }
-    for deadline in game.deadlines() {
-        assert!(
-            deadline.at >= game.now(),
-            "deadline {deadline:?} before now {:?}",
-            game.now()
-        );
+    if let Err(violation) = magnate_core::testing::check_invariants(game, initial_total) {
+        panic!("invariant violated: {violation}");
     }
 }
 

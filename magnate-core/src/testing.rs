@@ -1,6 +1,10 @@
 //! Scenario set-up for tests (feature `testing`): edit a game into any state and script the
 //! random draws. Not for production use: edits bypass the rules.
 
+mod invariants;
+
+pub use invariants::{check_invariants, money_total};
+
 use crate::game::{Game, Holding};
 use crate::ids::{PlayerId, SquareId};
 use crate::phase::Phase;

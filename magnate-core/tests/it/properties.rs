@@ -3,8 +3,8 @@
 use proptest::prelude::*;
 
 use magnate_core::{
-    Action, Event, Game, Holding, Input, LegalAction, Millis, Phase, PlayerId, PlayerSpec, Seed,
-    Setup, SquareId, TimerSettings, Timestamp,
+    Action, Event, Game, Input, LegalAction, Millis, PlayerId, PlayerSpec, Seed, Setup, SquareId,
+    TimerSettings, Timestamp,
 };
 
 /// One scripted step.
@@ -125,92 +125,11 @@ fn plain_game(seed: u64, players: usize, bots: u8) -> Game {
     Game::new(setup, Seed(seed), Timestamp(1_000)).unwrap()
 }
 
-/// The rules spec's invariants (§3.7) plus money conservation and deadline sanity.
+/// The rules spec's invariants (§3.7) plus money conservation and deadline sanity, as the fuzz
+/// targets check them.
 fn check_invariants(game: &Game, initial_total: i64) -> Result<(), TestCaseError> {
-    let in_game: Vec<PlayerId> = game.ordered_players().collect();
-    let money: i64 = game
-        .participants()
-        .iter()
-        .filter(|p| p.in_game)
-        .map(|p| p.money)
-        .sum();
-    prop_assert_eq!(
-        money + game.parking_money() + game.bank_balance(),
-        initial_total,
-        "money is conserved"
-    );
-    for p in game.participants() {
-        if !p.in_game {
-            prop_assert_eq!(p.money, 0);
-        }
-        if p.jail_turns > 0 {
-            prop_assert_eq!(
-                p.position,
-                game.board().jail(),
-                "a jailed player stands on the jail cell"
-            );
-        }
-    }
-    let holdings: Vec<(SquareId, Holding)> = game.holdings().collect();
-    for (square, holding) in &holdings {
-        prop_assert!(
-            in_game.contains(&holding.owner),
-            "squares belong to players still in the game"
-        );
-        let info = game.board().square(*square).unwrap();
-        prop_assert!(info.is_ownable());
-        prop_assert!(!(holding.houses > 0 && holding.mortgaged));
-        match info.group() {
-            None => prop_assert_eq!(holding.houses, -1),
-            Some(group) => {
-                let members = game.board().group_squares(group);
-                let owns_all = members
-                    .iter()
-                    .all(|m| game.holding(*m).is_some_and(|h| h.owner == holding.owner));
-                prop_assert_eq!(
-                    holding.houses >= 0,
-                    owns_all,
-                    "full-set normalization of square {}",
-                    square
-                );
-                if owns_all {
-                    let levels: Vec<i8> = members
-                        .iter()
-                        .map(|m| game.holding(*m).unwrap().houses)
-                        .collect();
-                    let spread = levels.iter().max().unwrap() - levels.iter().min().unwrap();
-                    prop_assert!(
-                        spread <= 1 || game.player(holding.owner).is_none(),
-                        "build evenly: {:?}",
-                        levels
-                    );
-                    if levels.iter().any(|l| *l > 0) {
-                        prop_assert!(members.iter().all(|m| !game.holding(*m).unwrap().mortgaged));
-                    }
-                }
-            }
-        }
-    }
-    if !game.is_finished() {
-        prop_assert!(in_game.len() >= 2);
-        prop_assert!(in_game.contains(&game.active_turn_player()));
-        prop_assert!(in_game.contains(&game.active_phase_player()));
-        if let Phase::ProposalAcceptance(proposal) = game.phase() {
-            prop_assert_eq!(proposal.destination_user, game.active_phase_player());
-        }
-    } else {
-        prop_assert!(game.winner().is_some());
-        prop_assert!(game.next_deadline().is_none());
-    }
-    for deadline in game.deadlines() {
-        prop_assert!(
-            deadline.at >= game.now(),
-            "no deadline in the past: {:?} < {:?}",
-            deadline.at,
-            game.now()
-        );
-    }
-    Ok(())
+    magnate_core::testing::check_invariants(game, i128::from(initial_total))
+        .map_err(TestCaseError::fail)
 }
 
 /// The final game, the hash after each step and the events of each step.

@@ -1,0 +1,336 @@
+//! Server frames out: `game_response` from the core's events, `game_action` echoes, errors,
+//! chat and the `game_state` snapshot, with integers for every square reference.
+
+use std::collections::BTreeMap;
+
+use magnate_core::{
+    Action, AuctionOutcome, Event, EventKind, Game, Phase, PlayerId, RuleError, SquareId, Timer,
+    View,
+};
+use serde_json::{json, Map, Value};
+
+use super::{relationship_id, square_db_id};
+
+/// The error text sent for an engine refusal (spec §4.4.9). `action_id` is the id the action
+/// would have had in the log.
+pub fn rule_error_message(error: &RuleError, player: PlayerId, action_id: u64) -> String {
+    let malicious = |detail: &dyn std::fmt::Display| {
+        format!("[{player}] Potentially malicious input: {detail}")
+    };
+    match error {
+        RuleError::GameFinished => "Internal logic error: game was already ended".to_owned(),
+        RuleError::NotInGame { .. } => malicious(&"is not in the game"),
+        RuleError::NotActivePlayer { .. } => malicious(&"is not the active player"),
+        RuleError::WrongPhase { action, phase } => malicious(&format!(
+            "cannot perform action {} object ({action_id}) in phase {}",
+            action.wire_name(),
+            phase.as_str()
+        )),
+        RuleError::Invalid(reason) => malicious(reason),
+        RuleError::InsufficientFunds { .. } => malicious(&"does not have enough money"),
+        RuleError::Logic(reason) => format!("Internal logic error: {reason}"),
+    }
+}
+
+/// `{"event_type":"error","message":...}`.
+pub fn error_frame(message: &str) -> String {
+    json!({"event_type": "error", "message": message}).to_string()
+}
+
+/// `{"event_type":"chat_message","game":G,"user":name,"msg":...}`.
+pub fn chat_frame(game_id: i64, username: &str, msg: &str) -> String {
+    json!({"event_type": "chat_message", "game": game_id, "user": username, "msg": msg}).to_string()
+}
+
+/// `{"event_type":"game_action","data":<echo with game and player set>}`.
+pub fn action_echo_frame(mut echo: Map<String, Value>, game_id: i64, player: PlayerId) -> String {
+    echo.insert("game".into(), json!(game_id));
+    echo.insert("player".into(), json!(player.0));
+    json!({"event_type": "game_action", "data": echo}).to_string()
+}
+
+/// The echo of a bot's action: only the schema fields, squares in trades as relationship ids.
+pub fn bot_action_object(action: &Action, game_id: i64) -> Map<String, Value> {
+    let mut object = match serde_json::to_value(action) {
+        Ok(Value::Object(object)) => object,
+        _ => Map::new(),
+    };
+    if let Action::TradeProposal {
+        offered_properties,
+        asked_properties,
+        ..
+    } = action
+    {
+        let ids = |squares: &[SquareId]| -> Value {
+            squares
+                .iter()
+                .map(|square| json!(relationship_id(game_id, *square)))
+                .collect()
+        };
+        object.insert("offered_properties".into(), ids(offered_properties));
+        object.insert("asked_properties".into(), ids(asked_properties));
+    }
+    object
+}
+
+/// The `game_response` frame of an event, or `None` for driver-only events.
+pub fn response_frame(event: &Event) -> Option<String> {
+    let wire_type = event.kind.wire_type()?;
+    let mut data = base(wire_type, &event.view);
+    match &event.kind {
+        EventKind::DiceThrown {
+            dice1,
+            dice2,
+            dice_bus,
+            triple,
+            streak,
+            destinations,
+            path,
+            fantasy_event,
+            ..
+        } => {
+            data.insert("dice1".into(), json!(dice1));
+            data.insert("dice2".into(), json!(dice2));
+            data.insert("dice_bus".into(), json!(dice_bus));
+            data.insert("triple".into(), json!(triple));
+            data.insert("streak".into(), json!(streak));
+            data.insert("destinations".into(), json!(destinations));
+            data.insert("path".into(), json!(path));
+            data.insert("fantasy_event".into(), json!(fantasy_event));
+        }
+        EventKind::SquareChosen {
+            path,
+            fantasy_event,
+            ..
+        } => {
+            data.insert("path".into(), json!(path));
+            data.insert("fantasy_event".into(), json!(fantasy_event));
+        }
+        EventKind::FantasyApplied { fantasy_result, .. } => {
+            data.insert("fantasy_result".into(), json!(fantasy_result));
+        }
+        EventKind::AuctionClosed { auction } => add_auction(&mut data, auction),
+        EventKind::GameEnded { bonuses, .. } => {
+            let bonuses: Map<String, Value> = bonuses
+                .iter()
+                .map(|award| {
+                    (
+                        award.stat_field.as_str().to_owned(),
+                        json!({"bonus_amount": award.bonus_amount, "winners": award.winners}),
+                    )
+                })
+                .collect();
+            data.insert("bonuses".into(), Value::Object(bonuses));
+        }
+        EventKind::Updated
+        | EventKind::PhaseTimedOut
+        | EventKind::PlayerEliminated { .. }
+        | EventKind::BotWoken { .. } => {}
+    }
+    Some(json!({"event_type": "game_response", "data": data}).to_string())
+}
+
+fn base(wire_type: &str, view: &View) -> Map<String, Value> {
+    let mut data = Map::new();
+    data.insert("type".into(), json!(wire_type));
+    data.insert("money".into(), json!(view.money));
+    data.insert("positions".into(), json!(view.positions));
+    data.insert("phase".into(), json!(view.phase.as_str()));
+    data.insert(
+        "active_phase_player".into(),
+        json!(view.active_phase_player),
+    );
+    data.insert("active_turn_player".into(), json!(view.active_turn_player));
+    data
+}
+
+fn add_auction(data: &mut Map<String, Value>, auction: &AuctionOutcome) {
+    let bids: BTreeMap<String, i64> = auction
+        .bids
+        .iter()
+        .map(|(player, amount)| (player.to_string(), *amount))
+        .collect();
+    data.insert(
+        "auction".into(),
+        json!({
+            "id": auction.id,
+            "square": auction.square,
+            "winner": auction.winner,
+            "final_amount": auction.final_amount,
+            "is_active": false,
+            "is_tie": auction.is_tie,
+            "bids": bids,
+        }),
+    );
+    data.insert("winner".into(), json!(auction.winner));
+    data.insert("final_amount".into(), json!(auction.final_amount));
+    data.insert("is_tie".into(), json!(auction.is_tie));
+    data.insert("bids".into(), json!(bids));
+}
+
+/// What the snapshot needs besides the game.
+#[derive(Debug, Clone)]
+pub struct SnapshotContext<'a> {
+    /// The game id.
+    pub game_id: i64,
+    /// Creation time, formatted.
+    pub datetime: &'a str,
+    /// Whether any throw has happened yet (`possible_destinations` is `[]` before).
+    pub thrown: bool,
+}
+
+/// The `game_state` frame (spec §4.4.6) with the additive keys `proposal`, `fantasy_event`,
+/// `current_auction` and an `id` in each property relationship.
+pub fn snapshot_frame(game: &Game, context: &SnapshotContext<'_>) -> String {
+    let game_id = context.game_id;
+    let mut relationships: Vec<(i64, Value)> = game
+        .holdings()
+        .map(|(square, holding)| {
+            let id = relationship_id(game_id, square);
+            (
+                id,
+                json!({
+                    "id": id,
+                    "owner": holding.owner,
+                    "square": square_db_id(square),
+                    "houses": holding.houses,
+                    "mortgage": holding.mortgaged,
+                }),
+            )
+        })
+        .collect();
+    relationships.sort_by_key(|(id, _)| *id);
+    let view = game.view();
+    let possible_destinations = match (game.phase(), context.thrown) {
+        (_, false) => json!([]),
+        (Phase::ChooseSquare { destinations }, true) => {
+            let object: Map<String, Value> = destinations
+                .iter()
+                .map(|(square, steps)| (square.to_string(), json!(steps)))
+                .collect();
+            Value::Object(object)
+        }
+        _ => json!({}),
+    };
+    let jail: Map<String, Value> = game
+        .participants()
+        .iter()
+        .filter(|p| p.in_game && p.jail_turns > 0)
+        .map(|p| (p.id.to_string(), json!(p.jail_turns)))
+        .collect();
+    let auction_task_id = game
+        .deadlines()
+        .iter()
+        .find_map(|deadline| match deadline.timer {
+            Timer::AuctionClose { auction } => Some(
+                uuid::Uuid::from_u64_pair(game_id as u64, u64::from(auction))
+                    .hyphenated()
+                    .to_string(),
+            ),
+            _ => None,
+        });
+    let mut players: Vec<u64> = game.ordered_players().map(|p| p.0).collect();
+    players.sort_unstable();
+    let ordered: Vec<u64> = game.ordered_players().map(|p| p.0).collect();
+    let proposal = match game.phase() {
+        Phase::ProposalAcceptance(proposal) => {
+            let ids = |squares: &[SquareId]| -> Vec<i64> {
+                squares
+                    .iter()
+                    .map(|square| relationship_id(game_id, *square))
+                    .collect()
+            };
+            json!({
+                "id": proposal.id,
+                "player": proposal.player,
+                "destination_user": proposal.destination_user,
+                "offered_money": proposal.offered_money,
+                "asked_money": proposal.asked_money,
+                "offered_properties": ids(&proposal.offered_properties),
+                "asked_properties": ids(&proposal.asked_properties),
+            })
+        }
+        _ => Value::Null,
+    };
+    let fantasy_event = match game.phase() {
+        Phase::ChooseFantasy { card } => json!(card),
+        _ => Value::Null,
+    };
+    let current_auction = match game.phase() {
+        Phase::Auction(auction) => json!({"id": auction.id, "square": auction.square}),
+        _ => Value::Null,
+    };
+    let state = json!({
+        "id": game_id,
+        "property_relationships": relationships.into_iter().map(|(_, v)| v).collect::<Vec<_>>(),
+        "datetime": context.datetime,
+        "positions": view.positions,
+        "money": view.money,
+        "phase": view.phase.as_str(),
+        "ordered_players": ordered,
+        "streak": game.streak(),
+        "possible_destinations": possible_destinations,
+        "parking_money": game.parking_money(),
+        "jail_remaining_turns": jail,
+        "finished": game.is_finished(),
+        "auction_task_id": auction_task_id,
+        "current_turn": game.current_turn(),
+        "active_phase_player": view.active_phase_player,
+        "active_turn_player": view.active_turn_player,
+        "players": players,
+        "proposal": proposal,
+        "fantasy_event": fantasy_event,
+        "current_auction": current_auction,
+    });
+    json!({"event_type": "game_state", "game_state": state}).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use magnate_core::ActionKind;
+
+    #[test]
+    fn rule_errors_use_the_catalogue() {
+        let player = PlayerId(7);
+        let cases = [
+            (
+                RuleError::NotActivePlayer { player },
+                "[7] Potentially malicious input: is not the active player",
+            ),
+            (
+                RuleError::WrongPhase {
+                    action: ActionKind::BuySquare,
+                    phase: magnate_core::PhaseName::RollTheDices,
+                },
+                "[7] Potentially malicious input: cannot perform action ActionBuySquare object (9) in phase roll_the_dices",
+            ),
+            (
+                RuleError::Invalid(magnate_core::Invalid::SelfTrade),
+                "[7] Potentially malicious input: cannot trade with themselves",
+            ),
+            (
+                RuleError::InsufficientFunds {
+                    needed: 10,
+                    available: 5,
+                },
+                "[7] Potentially malicious input: does not have enough money",
+            ),
+            (
+                RuleError::NotInGame { player },
+                "[7] Potentially malicious input: is not in the game",
+            ),
+            (
+                RuleError::Logic(magnate_core::LogicError::NoAuction),
+                "Internal logic error: No active auction",
+            ),
+            (
+                RuleError::GameFinished,
+                "Internal logic error: game was already ended",
+            ),
+        ];
+        for (error, expected) in cases {
+            assert_eq!(rule_error_message(&error, player, 9), expected);
+        }
+    }
+}
