@@ -119,6 +119,13 @@ pub enum ApiError {
     /// The body is larger than the configured limit (413).
     #[error("request body too large")]
     PayloadTooLarge,
+    /// The body did not arrive within the body read timeout (408).
+    #[error("request body not received in time")]
+    BodyTimeout,
+    /// The body could not be read: the client closed the connection or sent a malformed chunked
+    /// body (400).
+    #[error("request body could not be read")]
+    BodyUnreadable,
     /// Login failed: unknown user, wrong password, inactive or bot account (401, no challenge).
     #[error("bad credentials")]
     BadCredentials,
@@ -173,7 +180,9 @@ impl ApiError {
             Self::Validation(_)
             | Self::MalformedJson(_)
             | Self::MalformedMultipart(_)
-            | Self::NotAnObject(_) => StatusCode::BAD_REQUEST,
+            | Self::NotAnObject(_)
+            | Self::BodyUnreadable => StatusCode::BAD_REQUEST,
+            Self::BodyTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::BadCredentials
@@ -209,6 +218,12 @@ impl ApiError {
             }),
             Self::PayloadTooLarge => {
                 json!({"detail": "El cuerpo de la solicitud es demasiado grande."})
+            }
+            Self::BodyTimeout => {
+                json!({"detail": "El cuerpo de la solicitud no llegó a tiempo."})
+            }
+            Self::BodyUnreadable => {
+                json!({"detail": "No se pudo leer el cuerpo de la solicitud."})
             }
             Self::BadCredentials => json!({"error": "bad credentials"}),
             Self::NotAuthenticated => {

@@ -42,11 +42,27 @@ impl FromRequest<AppState> for FormBody {
         let limit = state.config.max_body_bytes;
         let bytes: Bytes = axum::body::to_bytes(request.into_body(), limit)
             .await
-            .map_err(|_| ApiError::PayloadTooLarge)?;
+            .map_err(|error| body_error(&error))?;
         parse_body(content_type.as_deref(), &bytes)
             .await
             .map(FormBody)
     }
+}
+
+/// Why a body could not be read: over the size limit (413), not received within the body read
+/// timeout (408), or anything else, such as a client that hung up mid-body (400).
+fn body_error(error: &axum::Error) -> ApiError {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(current) = cause {
+        if current.is::<http_body_util::LengthLimitError>() {
+            return ApiError::PayloadTooLarge;
+        }
+        if current.is::<crate::serve::BodyTimedOut>() {
+            return ApiError::BodyTimeout;
+        }
+        cause = current.source();
+    }
+    ApiError::BodyUnreadable
 }
 
 /// Parses a body according to its content type.

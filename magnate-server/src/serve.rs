@@ -143,7 +143,7 @@ impl DeadlineBody {
 /// The error of a body that was not received in time.
 #[derive(Debug, thiserror::Error)]
 #[error("request body not received within the timeout")]
-struct BodyTimedOut;
+pub(crate) struct BodyTimedOut;
 
 impl Body for DeadlineBody {
     type Data = Bytes;

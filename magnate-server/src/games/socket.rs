@@ -26,7 +26,6 @@ use tokio::time::Instant;
 
 use super::actor::{Command, ConnId, OUTBOUND_CAPACITY};
 use super::wire::{self, ClientFrame};
-use crate::auth::{TokenKind, UserClaim};
 use crate::config::SocketLimits;
 use crate::limits::{Admission, FrameKind, FrameLimiter, SocketSlot};
 use crate::state::AppState;
@@ -51,32 +50,15 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/ws/game/{game_id}/", get(game_socket))
 }
 
-/// Authenticates a WebSocket query string (spec §2.4): the first `token` parameter must be a
-/// valid access token of an existing, active user.
-pub async fn authenticate_query(state: &AppState, query: Option<&str>) -> Option<User> {
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query?).ok()?;
-    let token = pairs
-        .into_iter()
-        .find_map(|(key, value)| (key == "token").then_some(value))?;
-    let valid = state
-        .jwt
-        .verify(&token, TokenKind::Access, state.clock.now())
-        .ok()?;
-    let UserClaim::Id(user_id) = valid.user else {
-        return None;
-    };
-    let user = state.store.user(user_id).await.ok()??;
-    user.is_active.then_some(user)
-}
-
 async fn game_socket(
     State(state): State<AppState>,
     Path(game_id): Path<String>,
     RawQuery(query): RawQuery,
     upgrade: WebSocketUpgrade,
 ) -> Response {
-    let Some(user) = authenticate_query(&state, query.as_deref()).await else {
-        return StatusCode::FORBIDDEN.into_response();
+    let user = match crate::ws::authenticate_socket(&state, query.as_deref()).await {
+        Ok(user) => user,
+        Err(refusal) => return refusal,
     };
     let Some(game_id) = parse_game_id(&game_id) else {
         return StatusCode::FORBIDDEN.into_response();
