@@ -4,8 +4,8 @@
 //! (§4.4.9); the actor only translates property-relationship ids and applies the action. Server
 //! frames are built from the core's events and views, with integers for every square reference.
 //!
-//! - [`parse`]: client frames in ([`parse_frame`], [`WireAction`]);
-//! - [`frames`]: server frames out (responses, echoes, errors, chat, the `game_state` snapshot);
+//! - `parse.rs`: client frames in ([`parse_frame`], [`WireAction`]);
+//! - `frames.rs`: server frames out (responses, echoes, errors, chat, the `game_state` snapshot);
 //! - here: the limits, messages and the square and property-relationship ids both sides use.
 
 mod frames;
