@@ -26,6 +26,8 @@ use crate::{
     ws::ConnId,
 };
 
+/// Fewest seats of a game (rules: 2–4 players); bots make up the difference at start.
+const MIN_GAME_SEATS: u32 = 2;
 /// Rejection: the room is gone (also for a malformed code).
 pub const ROOM_NOT_FOUND: &str = "Sala no encontrada.";
 /// Rejection: the room has `MAX_PRIVATE_GAME_PLAYERS` members.
@@ -570,7 +572,12 @@ impl Room {
 
     async fn create_game(&self, state: &AppState) -> Result<GameId, ApiError> {
         let humans = self.members.len() as u32;
-        let bot_count = self.target_players.saturating_sub(humans);
+        // A game needs two players: with MIN_PRIVATE_GAME_PLAYERS = 1, a host alone in a room
+        // whose target is 1 plays against one bot rather than getting "game not created".
+        let bot_count = self
+            .target_players
+            .max(MIN_GAME_SEATS)
+            .saturating_sub(humans);
         let mut seats: Vec<Seat> = self
             .members
             .iter()

@@ -522,6 +522,34 @@ async fn c54_c57_start_fills_seats_with_bots_and_deletes_the_room() {
     server.shut_down().await;
 }
 
+/// With MIN_PRIVATE_GAME_PLAYERS = 1 a host alone in a room (target 1) plays against one bot:
+/// a game always has at least two seats.
+#[tokio::test]
+async fn a_host_alone_plays_against_one_bot_when_the_minimum_is_one() {
+    let mut config = Config::default();
+    config.sizes.min_private_game_players = 1;
+    let server = Server::with_config(config).await;
+    let alice = server.app.register("alice").await;
+    let mut socket = create_room(&server, "SOLO", &alice, "alice").await;
+    socket
+        .send_json(json!({"command": "ready_status", "is_ready": true}))
+        .await;
+    socket.recv().await;
+    socket.send_json(json!({"command": "start_game"})).await;
+    let frame = socket.recv().await;
+    assert_eq!(frame["action"], "game_start", "{frame}");
+    let game_id = frame["game_id"].as_i64().unwrap();
+    assert_eq!(
+        game_seats(&server, game_id).await,
+        vec![
+            ("alice".to_owned(), None),
+            ("Bot_SOLO_1".to_owned(), Some("medium".to_owned())),
+        ]
+    );
+    socket.close().await;
+    server.shut_down().await;
+}
+
 #[tokio::test]
 async fn c54_a_taken_bot_name_gets_a_suffix() {
     let server = Server::start().await;
