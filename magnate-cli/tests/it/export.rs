@@ -206,12 +206,14 @@ fn an_exported_server_game_replays_to_the_state_the_server_reports() {
     }
 
     let missing = magnate(&["export", "--db", db.to_str().unwrap(), "--game", "999"]);
-    assert!(!missing.status.success());
-    assert!(
-        stderr(&missing).contains("no record for game 999"),
-        "{}",
-        stderr(&missing)
-    );
+    assert_fails_with(&missing, "no record for game 999");
+}
+
+/// The command failed and said `text` on stderr.
+#[track_caller]
+fn assert_fails_with(output: &std::process::Output, text: &str) {
+    assert!(!output.status.success(), "{}", stdout(output));
+    assert!(stderr(output).contains(text), "{}", stderr(output));
 }
 
 /// Writes an acknowledgement log as the load generator does.
@@ -247,14 +249,17 @@ fn verify_db_checks_records_and_acknowledged_actions() {
 
     // Everything the human's socket was acknowledged is found, in order.
     let acks = dir.join("acks.jsonl");
+    let verify_acks = || {
+        magnate(&[
+            "verify-db",
+            "--db",
+            db_arg,
+            "--acks",
+            acks.to_str().unwrap(),
+        ])
+    };
     write_acks(&acks, played.game, played.human, seen);
-    let checked = magnate(&[
-        "verify-db",
-        "--db",
-        db_arg,
-        "--acks",
-        acks.to_str().unwrap(),
-    ]);
+    let checked = verify_acks();
     assert!(checked.status.success(), "{}", stderr(&checked));
     assert!(
         stdout(&checked).contains(&format!(
@@ -268,13 +273,7 @@ fn verify_db_checks_records_and_acknowledged_actions() {
     // A gap (an observer that missed frames while disconnected) is fine.
     let gapped: Vec<Value> = seen.iter().step_by(3).cloned().collect();
     write_acks(&acks, played.game, played.human, &gapped);
-    let checked = magnate(&[
-        "verify-db",
-        "--db",
-        db_arg,
-        "--acks",
-        acks.to_str().unwrap(),
-    ]);
+    let checked = verify_acks();
     assert!(checked.status.success(), "{}", stderr(&checked));
 
     // An acknowledged action that is not in the record is reported with its log line.
@@ -283,13 +282,7 @@ fn verify_db_checks_records_and_acknowledged_actions() {
     extra["type"] = json!("ActionThrowDices");
     invented.insert(1, extra);
     write_acks(&acks, played.game, played.human, &invented);
-    let missing = magnate(&[
-        "verify-db",
-        "--db",
-        db_arg,
-        "--acks",
-        acks.to_str().unwrap(),
-    ]);
+    let missing = verify_acks();
     assert!(!missing.status.success());
     assert!(
         stderr(&missing).contains("acknowledged action not in the record")
@@ -303,56 +296,26 @@ fn verify_db_checks_records_and_acknowledged_actions() {
     let last = reordered.pop().unwrap();
     reordered.insert(0, last);
     write_acks(&acks, played.game, played.human, &reordered);
-    let out_of_order = magnate(&[
-        "verify-db",
-        "--db",
-        db_arg,
-        "--acks",
-        acks.to_str().unwrap(),
-    ]);
+    let out_of_order = verify_acks();
     assert!(!out_of_order.status.success());
 
     // Acknowledged actions of a game the database does not have.
     write_acks(&acks, played.game + 1, played.human, &seen[..1]);
-    let unknown = magnate(&[
-        "verify-db",
-        "--db",
-        db_arg,
-        "--acks",
-        acks.to_str().unwrap(),
-    ]);
-    assert!(!unknown.status.success());
-    assert!(
-        stderr(&unknown).contains("but the database has no record of it"),
-        "{}",
-        stderr(&unknown)
-    );
+    let unknown = verify_acks();
+    assert_fails_with(&unknown, "but the database has no record of it");
 
     // A malformed log line is an error naming the line.
     std::fs::write(&acks, "{\"game_id\": 1}\n").unwrap();
-    let malformed = magnate(&[
-        "verify-db",
-        "--db",
-        db_arg,
-        "--acks",
-        acks.to_str().unwrap(),
-    ]);
-    assert!(!malformed.status.success());
-    assert!(
-        stderr(&malformed).contains("acks.jsonl:1: expected"),
-        "{}",
-        stderr(&malformed)
-    );
+    let malformed = verify_acks();
+    assert_fails_with(&malformed, "acks.jsonl:1: expected");
 
     // A file that is not a server database is refused, and not turned into one.
     let empty = dir.join("empty.db");
     std::fs::write(&empty, "").unwrap();
     let foreign = magnate(&["verify-db", "--db", empty.to_str().unwrap()]);
-    assert!(!foreign.status.success());
-    assert!(
-        stderr(&foreign).contains("database schema version 0, this build reads version"),
-        "{}",
-        stderr(&foreign)
+    assert_fails_with(
+        &foreign,
+        "database schema version 0, this build reads version",
     );
     assert_eq!(std::fs::metadata(&empty).unwrap().len(), 0);
 
@@ -380,10 +343,5 @@ fn verify_db_checks_records_and_acknowledged_actions() {
         .unwrap();
     drop(store);
     let diverged = magnate(&["verify-db", "--db", db_arg]);
-    assert!(!diverged.status.success());
-    assert!(
-        stderr(&diverged).contains("the record does not verify"),
-        "{}",
-        stderr(&diverged)
-    );
+    assert_fails_with(&diverged, "the record does not verify");
 }
