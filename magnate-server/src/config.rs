@@ -381,6 +381,9 @@ pub struct SocketLimits {
     pub chat: Rate,
     /// Open sockets per user, the three kinds together; 0 means no limit.
     pub max_per_user: u32,
+    /// How long a queue or lobby socket stays open after `match_found` or `game_start` before
+    /// the server closes it with 4001 (§4.1; [`crate::ws::MOVED_GRACE`], shorter in tests).
+    pub moved_grace: std::time::Duration,
 }
 
 impl Default for SocketLimits {
@@ -399,6 +402,7 @@ impl Default for SocketLimits {
                 per_second: 1.0,
             },
             max_per_user: 8,
+            moved_grace: crate::ws::MOVED_GRACE,
         }
     }
 }
@@ -481,6 +485,7 @@ impl Config {
                 per_second: args.ws_chats_per_second,
             },
             max_per_user: args.max_sockets_per_user,
+            moved_grace: crate::ws::MOVED_GRACE,
         };
         sockets
             .actions

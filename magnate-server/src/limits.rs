@@ -238,6 +238,7 @@ mod tests {
             actions: rate(3, 1.0),
             chat: rate(2, 1.0),
             max_per_user: 8,
+            ..SocketLimits::default()
         };
         let mut limiter = FrameLimiter::new(&limits, start);
         let verdicts: Vec<Admission> = (0..6)
@@ -283,6 +284,7 @@ mod tests {
             actions: Rate::UNLIMITED,
             chat: rate(1, 1.0),
             max_per_user: 0,
+            ..SocketLimits::default()
         };
         let mut limiter = FrameLimiter::new(&limits, start);
         for _ in 0..10_000 {

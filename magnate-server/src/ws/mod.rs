@@ -41,6 +41,20 @@ pub const CLOSE_REJECTED: u16 = 4003;
 pub const CLOSE_TOO_BIG: u16 = 1009;
 /// Close code of a normal close.
 pub const CLOSE_NORMAL: u16 = 1000;
+/// Close code for a queue or lobby socket left open [`MOVED_GRACE`] after its `match_found` or
+/// `game_start` (§4.1: "moved to a game").
+pub const CLOSE_MOVED: u16 = 4001;
+/// How long a queue or lobby socket stays open after sending the client to its game (§4.1: the
+/// client is expected to close it; the server MAY close it after 60 s).
+pub const MOVED_GRACE: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Completes at `deadline`, or never without one: a `select!` branch for an optional timer.
+pub async fn until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
+    }
+}
 
 /// How often the server pings an idle peer (§4.1).
 pub const PING_INTERVAL: std::time::Duration = std::time::Duration::from_secs(30);

@@ -25,8 +25,9 @@ use crate::{
     state::AppState,
     store::UserId,
     ws::{
-        authenticate_socket, close, ping, receive, reserve_socket, send_json, ClientFrame, ConnId,
-        Liveness, Socket, CLOSE_CANCELLED, CLOSE_TOO_BIG, PROTOCOL_MAX_MESSAGE_BYTES,
+        authenticate_socket, close, ping, receive, reserve_socket, send_json, until, ClientFrame,
+        ConnId, Liveness, Socket, CLOSE_CANCELLED, CLOSE_MOVED, CLOSE_TOO_BIG,
+        PROTOCOL_MAX_MESSAGE_BYTES,
     },
 };
 
@@ -101,6 +102,8 @@ pub async fn run_queue_socket<S: Socket>(
     let mut liveness = Liveness::new();
     let mut limiter = FrameLimiter::new(&limits, Instant::now());
     let mut inbox_open = true;
+    // Set once the client has been sent to its game (§4.1).
+    let mut moved_at: Option<Instant> = None;
     let close_code = loop {
         tokio::select! {
             event = inbox.recv(), if inbox_open => match event {
@@ -109,6 +112,7 @@ pub async fn run_queue_socket<S: Socket>(
                     if !send_json(&mut socket, &frame).await {
                         break None;
                     }
+                    moved_at = Some(Instant::now() + limits.moved_grace);
                 }
                 Some(QueueEvent::Released) => break Some(CLOSE_CANCELLED),
                 // Matched or removed: the matchmaker has nothing more to say.
@@ -171,6 +175,7 @@ pub async fn run_queue_socket<S: Socket>(
                     break None;
                 }
             }
+            () = until(moved_at) => break Some(CLOSE_MOVED),
         }
     };
     // Leave before the closing handshake, so that a closing socket is never matched.

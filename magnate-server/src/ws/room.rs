@@ -26,8 +26,9 @@ use crate::{
     state::AppState,
     store::User,
     ws::{
-        authenticate_socket, close, ping, receive, reserve_socket, send_json, ClientFrame, ConnId,
-        Liveness, Socket, CLOSE_NORMAL, CLOSE_REJECTED, CLOSE_TOO_BIG, PROTOCOL_MAX_MESSAGE_BYTES,
+        authenticate_socket, close, ping, receive, reserve_socket, send_json, until, ClientFrame,
+        ConnId, Liveness, Socket, CLOSE_MOVED, CLOSE_NORMAL, CLOSE_REJECTED, CLOSE_TOO_BIG,
+        PROTOCOL_MAX_MESSAGE_BYTES,
     },
 };
 
@@ -122,6 +123,8 @@ pub async fn run_room_socket<S: Socket>(mut socket: S, state: AppState, user: Us
     }
     let mut room = Some(entry.room);
     let mut events_open = true;
+    // Set once the game started (§4.1).
+    let mut moved_at: Option<Instant> = None;
     let mut liveness = Liveness::new();
     let mut limiter = FrameLimiter::new(&state.config.sockets, Instant::now());
     let close_code = loop {
@@ -138,10 +141,12 @@ pub async fn run_room_socket<S: Socket>(mut socket: S, state: AppState, user: Us
                     room = None;
                     break Some(CLOSE_NORMAL);
                 }
-                // The game started and the room is gone; the socket stays open (§4.1).
+                // The game started and the room is gone; the socket stays open for a while
+                // (§4.1).
                 None => {
                     events_open = false;
                     room = None;
+                    moved_at = Some(Instant::now() + state.config.sockets.moved_grace);
                 }
             },
             frame = receive(&mut socket) => {
@@ -186,6 +191,7 @@ pub async fn run_room_socket<S: Socket>(mut socket: S, state: AppState, user: Us
                     break None;
                 }
             }
+            () = until(moved_at) => break Some(CLOSE_MOVED),
         }
     };
     if let Some(room) = room {

@@ -233,6 +233,7 @@ fn socket_limits_have_generous_defaults_and_can_be_disabled() {
                 per_second: 1.0
             },
             max_per_user: 8,
+            moved_grace: std::time::Duration::from_secs(60),
         }
     );
     assert_eq!(config.header_read_timeout, Duration::from_secs(10));

@@ -40,6 +40,7 @@ fn limited(actions: Rate, chat: Rate, max_per_user: u32) -> Config {
             actions,
             chat,
             max_per_user,
+            ..SocketLimits::default()
         },
         ..Config::default()
     }

@@ -180,6 +180,29 @@ async fn c37_two_users_get_the_same_game_and_keep_their_sockets() {
     server.shut_down().await;
 }
 
+/// §4.1: a queue socket still open a while after `match_found` is closed with 4001 ("moved to a
+/// game"); the grace is 60 s, shortened here.
+#[tokio::test]
+async fn a_socket_left_open_after_match_found_is_closed_with_4001() {
+    let mut config = Config::default();
+    config.sockets.moved_grace = std::time::Duration::from_millis(300);
+    let server = Server::with_config(config).await;
+    let alice = server.app.register("alice").await;
+    let bob = server.app.register("bob").await;
+    let mut alice_socket = server.connect(QUEUE, &alice).await;
+    // Queued sockets are not closed, however long they wait.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_open_and_quiet(&mut alice_socket).await;
+    let mut bob_socket = server.connect(QUEUE, &bob).await;
+    let started = std::time::Instant::now();
+    let game_id = match_found_id(&alice_socket.recv().await);
+    assert_eq!(match_found_id(&bob_socket.recv().await), game_id);
+    assert_eq!(alice_socket.ending().await, Ending::Closed(4001));
+    assert_eq!(bob_socket.ending().await, Ending::Closed(4001));
+    assert!(started.elapsed() >= std::time::Duration::from_millis(250));
+    server.shut_down().await;
+}
+
 #[tokio::test]
 async fn c38_cancel_closes_with_4000_and_the_cancelled_user_is_never_matched() {
     let server = Server::start().await;

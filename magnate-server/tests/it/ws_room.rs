@@ -550,6 +550,20 @@ async fn a_host_alone_plays_against_one_bot_when_the_minimum_is_one() {
     server.shut_down().await;
 }
 
+/// §4.1: lobby sockets still open a while after `game_start` are closed with 4001 ("moved to a
+/// game"); the grace is 60 s, shortened here.
+#[tokio::test]
+async fn sockets_left_open_after_game_start_are_closed_with_4001() {
+    let mut config = Config::default();
+    config.sockets.moved_grace = std::time::Duration::from_millis(300);
+    let server = Server::with_config(config).await;
+    let (_alice, mut alice_socket, _bob, mut bob_socket) = alice_and_bob(&server, "BYE").await;
+    start(&mut alice_socket, &mut bob_socket).await;
+    assert_eq!(alice_socket.ending().await, Ending::Closed(4001));
+    assert_eq!(bob_socket.ending().await, Ending::Closed(4001));
+    server.shut_down().await;
+}
+
 #[tokio::test]
 async fn c54_a_taken_bot_name_gets_a_suffix() {
     let server = Server::start().await;
