@@ -139,13 +139,18 @@ pub(crate) fn build(
     if !game.is_pending_actor(me) {
         return Vec::new();
     }
+    // The legal moves, split without cloning: the exact actions but surrender, and the ranged
+    // entries (a bid range, trade proposals).
     let legal = game.legal_actions(me);
     let mut exact: Vec<Action> = Vec::with_capacity(legal.len());
-    exact.extend(legal.iter().filter_map(|l| match l {
-        LegalAction::Exact(action) if *action != Action::Surrender => Some(action.clone()),
-        _ => None,
-    }));
-    let has = |action: &Action| exact.contains(action);
+    let mut ranged: Vec<LegalAction> = Vec::new();
+    for entry in legal {
+        match entry {
+            LegalAction::Exact(Action::Surrender) => {}
+            LegalAction::Exact(action) => exact.push(action),
+            other => ranged.push(other),
+        }
+    }
     let valuer = Valuer::new(game, me, tuning);
     let money = game.player(me).map_or(0, |p| p.money);
     // The reserve only when needed (it is cached, so this changes no result).
@@ -163,7 +168,7 @@ pub(crate) fn build(
             actions.extend(exact.iter().filter(|a| **a == Action::PayBail).cloned());
             actions.push(Action::ThrowDice);
         }
-        Phase::ChooseSquare { .. } | Phase::ChooseFantasy { .. } => actions = exact.clone(),
+        Phase::ChooseSquare { .. } | Phase::ChooseFantasy { .. } => actions = exact,
         Phase::Management => {
             let here = game.player(me).map(|p| p.position);
             let square = here.and_then(|h| game.board().square(h));
@@ -180,11 +185,11 @@ pub(crate) fn build(
                 }
                 Some(s) if s.is_ownable() && game.holding(s.id).is_none() => {
                     let buy = Action::BuySquare { square: s.id };
-                    if has(&buy) && affordable(valuer.price(s.id)) {
+                    if exact.contains(&buy) && affordable(valuer.price(s.id)) {
                         actions.push(buy);
                     }
                     let decline = Action::DropPurchase { square: s.id };
-                    if has(&decline) {
+                    if exact.contains(&decline) {
                         actions.push(decline);
                     }
                 }
@@ -194,10 +199,10 @@ pub(crate) fn build(
                 actions.push(Action::NextPhase);
             }
         }
-        Phase::Business => business(game, me, tuning, &valuer, &legal, &exact, rng, &mut actions),
+        Phase::Business => business(game, me, tuning, &valuer, &ranged, exact, rng, &mut actions),
         Phase::Liquidation => liquidation(game, me, tuning, &exact, &mut actions),
         Phase::Auction(auction) => {
-            if let Some(max) = legal.iter().find_map(|l| match l {
+            if let Some(max) = ranged.iter().find_map(|l| match l {
                 LegalAction::Bid { max } => Some(*max),
                 _ => None,
             }) {
@@ -212,7 +217,7 @@ pub(crate) fn build(
         }
         Phase::ProposalAcceptance(_) => {
             let accept = Action::TradeAnswer { choose: true };
-            if has(&accept) {
+            if exact.contains(&accept) {
                 actions.push(accept);
             }
             actions.push(Action::TradeAnswer { choose: false });
@@ -284,8 +289,8 @@ fn business(
     me: PlayerId,
     tuning: &BotTuning,
     valuer: &Valuer<'_>,
-    legal: &[LegalAction],
-    exact: &[Action],
+    ranged: &[LegalAction],
+    exact: Vec<Action>,
     rng: &mut GameRng,
     actions: &mut Vec<Action>,
 ) {
@@ -297,7 +302,7 @@ fn business(
             0
         };
         for action in exact {
-            let cost = match action {
+            let cost = match &action {
                 Action::Build { square, .. } => game
                     .board()
                     .square(*square)
@@ -312,12 +317,12 @@ fn business(
             if cost > 0 && (cost > money || money - cost < reserve) {
                 continue;
             }
-            if !undoes_earlier(game, action) {
-                actions.push(action.clone());
+            if !undoes_earlier(game, &action) {
+                actions.push(action);
             }
         }
         if !game.trade_proposed_this_turn() {
-            if let Some(proposal) = super::trade::propose(game, me, tuning, valuer, legal, rng) {
+            if let Some(proposal) = super::trade::propose(game, me, tuning, valuer, ranged, rng) {
                 actions.push(proposal);
             }
         }

@@ -50,6 +50,8 @@ pub(crate) struct Valuer<'a> {
     reserve: OnceCell<i64>,
     /// The mean value of a blind card draw, computed on first use.
     mean_card: OnceCell<f64>,
+    /// What the house cards are worth, computed on first use.
+    house_cards: OnceCell<cards::HouseCards>,
 }
 
 impl<'a> Valuer<'a> {
@@ -67,6 +69,7 @@ impl<'a> Valuer<'a> {
             exit: OnceCell::new(),
             reserve: OnceCell::new(),
             mean_card: OnceCell::new(),
+            house_cards: OnceCell::new(),
         };
         valuer.v = valuer.visits();
         valuer
@@ -424,6 +427,13 @@ impl<'a> Valuer<'a> {
             Some(index) => self.land_at(index),
             None => self.land(walk(board, from, steps).last),
         };
+        // A throw that is not a triple walks 1 to 18 squares (`throw_options`): look each of
+        // those landings up once instead of once per throw. The same values are summed in the
+        // same order below, so the result is bit-identical.
+        let mut after = [0.0; MAX_THROW_STEPS + 1];
+        for (steps, value) in (0u32..).zip(after.iter_mut()).skip(1) {
+            *value = land_after(steps);
+        }
         let mut total = 0.0;
         for d1 in 1..=6u8 {
             for d2 in 1..=6u8 {
@@ -435,7 +445,7 @@ impl<'a> Valuer<'a> {
                     let (options, count) = throw_options(d1, d2, bus);
                     total += options[..count]
                         .iter()
-                        .map(|&steps| land_after(steps))
+                        .map(|&steps| after[steps as usize])
                         .fold(f64::NEG_INFINITY, f64::max);
                 }
             }
@@ -637,6 +647,9 @@ impl<'a> Valuer<'a> {
     }
 }
 
+/// The longest walk of one throw: all three dice on six.
+const MAX_THROW_STEPS: usize = 18;
+
 /// The step options of a throw that is not a triple, ascending, as the first `count` entries of
 /// the array: [`crate::rules::step_options`] without the allocation.
 fn throw_options(d1: u8, d2: u8, bus: u8) -> ([u32; 3], usize) {
@@ -686,6 +699,9 @@ mod tests {
                 for bus in 1..=6u8 {
                     let (options, count) = throw_options(d1, d2, bus);
                     assert_eq!(options[..count], step_options(d1, d2, bus)[..]);
+                    assert!(options[..count]
+                        .iter()
+                        .all(|&steps| (1..=MAX_THROW_STEPS as u32).contains(&steps)));
                 }
             }
         }

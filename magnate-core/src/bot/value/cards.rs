@@ -16,15 +16,6 @@ impl Valuer<'_> {
         let m = self.money(self.me).max(0) as f64;
         let others = self.k.min((self.n.saturating_sub(1)) as f64);
         let bail = self.game.board().bail() as f64;
-        let mine = || self.game.holdings().filter(|(_, h)| h.owner == self.me);
-        let build = |s: SquareId| self.square(s).and_then(Square::build_price).unwrap_or(0) as f64;
-        let mean = |values: Vec<f64>| {
-            if values.is_empty() {
-                0.0
-            } else {
-                values.iter().sum::<f64>() / values.len() as f64
-            }
-        };
         match card.fantasy_type {
             WinPlainMoney => value,
             LosePlainMoney => -value,
@@ -35,28 +26,10 @@ impl Valuer<'_> {
             GetParkingMoney => self.game.parking_money() as f64,
             GoToJail | EverybodyToJail => -bail,
             GoToStart => self.game.board().salary() as f64,
-            BreakOwnHouse => -mean(
-                mine()
-                    .filter(|(_, h)| h.houses >= 1)
-                    .map(|(s, _)| build(s))
-                    .collect(),
-            ),
-            Earthquake => -mine()
-                .filter(|(_, h)| h.houses >= 1)
-                .map(|(s, _)| build(s))
-                .sum::<f64>(),
-            FreeHouse => mean(
-                mine()
-                    .filter(|(_, h)| (0..5).contains(&h.houses))
-                    .map(|(s, _)| build(s))
-                    .collect(),
-            ),
-            ReviveProperty => mean(
-                mine()
-                    .filter(|(_, h)| h.mortgaged)
-                    .map(|(s, _)| (self.price(s) / 2) as f64)
-                    .collect(),
-            ),
+            BreakOwnHouse => -self.house_cards().built.mean(),
+            Earthquake => -self.house_cards().built.sum,
+            FreeHouse => self.house_cards().buildable.mean(),
+            ReviveProperty => self.house_cards().mortgaged.mean(),
             BreakOpponentHouse
             | ShufflePositions
             | MoveAnywhereRandom
@@ -65,6 +38,27 @@ impl Valuer<'_> {
             | DoubleOrNothing
             | Magnetism => 0.0,
         }
+    }
+
+    /// The bot's holdings as the house cards see them, gathered in one pass on first use.
+    fn house_cards(&self) -> &HouseCards {
+        self.house_cards.get_or_init(|| {
+            let build =
+                |s: SquareId| self.square(s).and_then(Square::build_price).unwrap_or(0) as f64;
+            let mut cards = HouseCards::default();
+            for (s, h) in self.game.holdings().filter(|(_, h)| h.owner == self.me) {
+                if h.houses >= 1 {
+                    cards.built.add(build(s));
+                }
+                if (0..5).contains(&h.houses) {
+                    cards.buildable.add(build(s));
+                }
+                if h.mortgaged {
+                    cards.mortgaged.add((self.price(s) / 2) as f64);
+                }
+            }
+            cards
+        })
     }
 
     /// The mean value of a blind draw: every type equally likely, then every value (D12).
@@ -89,5 +83,50 @@ impl Valuer<'_> {
             };
         }
         total / FantasyType::ALL.len() as f64
+    }
+}
+
+/// The amounts the house cards average or add up, over the bot's squares in ascending order.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct HouseCards {
+    /// Build prices of the squares with at least one house (break-own-house, earthquake).
+    built: Amounts,
+    /// Build prices of the squares with 0 to 4 houses (free house).
+    buildable: Amounts,
+    /// Half prices of the mortgaged squares (revive property).
+    mortgaged: Amounts,
+}
+
+/// A running sum of amounts, added in order, and their count.
+#[derive(Clone, Copy, Debug)]
+struct Amounts {
+    /// The sum, started at −0.0 as `Iterator::sum` of `f64` starts (so even an empty sum is
+    /// the same value, sign included).
+    sum: f64,
+    count: usize,
+}
+
+impl Default for Amounts {
+    fn default() -> Amounts {
+        Amounts {
+            sum: -0.0,
+            count: 0,
+        }
+    }
+}
+
+impl Amounts {
+    fn add(&mut self, amount: f64) {
+        self.sum += amount;
+        self.count += 1;
+    }
+
+    /// The mean, 0 when there is none.
+    fn mean(&self) -> f64 {
+        if self.count == 0 {
+            0.0
+        } else {
+            self.sum / self.count as f64
+        }
     }
 }

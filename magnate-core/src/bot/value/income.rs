@@ -29,7 +29,9 @@ impl Valuer<'_> {
     /// What `player` earns from one landing on the square at `index`, reading the ownership
     /// table through `holding`: the engine's rent if `player` holds the square unmortgaged, else
     /// 0. A street counts its houses (at least 0) only when its owner holds the whole group;
-    /// bridges and servers charge by how many of their kind the owner holds.
+    /// bridges and servers charge by how many of their kind the owner holds. The reference
+    /// that [`Valuer::income_change`] is tested against.
+    #[cfg(test)]
     fn rent_term(
         &self,
         index: usize,
@@ -70,31 +72,63 @@ impl Valuer<'_> {
     /// How much the rent income of `player` changes when `changes` are applied in order to the
     /// current table: the income after minus the income now, summed over the peer classes of
     /// the changed squares only (every other square's rent is the same on both sides).
+    ///
+    /// Peer classes partition the board (a square's peers are its colour group, or every square
+    /// of its kind, itself included), so each class is summed once, by [`Valuer::class_income`].
+    /// Squares without peers charge no rent and are skipped. Integer sums: the grouping changes
+    /// no result (the test below checks it against whole incomes).
     pub(crate) fn income_change(&self, player: PlayerId, changes: &[Change]) -> i64 {
         let board = self.game.board();
-        // A bit per square index; validated boards have at most 250 squares.
-        let mut affected = [0u64; 4];
-        for (index, _) in changes {
-            let peers = board.peers(*index);
-            let class = if peers.is_empty() {
-                std::slice::from_ref(index)
-            } else {
-                peers
-            };
-            for &i in class {
-                affected[i / 64] |= 1 << (i % 64);
-            }
-        }
         let mut delta = 0;
-        for (word_index, mut word) in affected.into_iter().enumerate() {
-            while word != 0 {
-                let index = word_index * 64 + word.trailing_zeros() as usize;
-                word &= word - 1;
-                delta += self.rent_term(index, player, |i| self.holding_after(changes, i))
-                    - self.rent_term(index, player, |i| self.held(i));
+        for (n, (index, _)) in changes.iter().enumerate() {
+            let class = board.peers(*index);
+            // A class changed twice is summed at its first change.
+            if class.is_empty() || changes[..n].iter().any(|(i, _)| class.contains(i)) {
+                continue;
             }
+            delta += self.class_income(class, player, |i| self.holding_after(changes, i))
+                - self.class_income(class, player, |i| self.held(i));
         }
         delta
+    }
+
+    /// What `player` earns from one landing on each square of the peer class `class`, summed,
+    /// reading the ownership table through `holding`: [`Valuer::rent_term`] of every member,
+    /// with the class's ownership count taken once.
+    fn class_income(
+        &self,
+        class: &[usize],
+        player: PlayerId,
+        holding: impl Fn(usize) -> Option<Holding>,
+    ) -> i64 {
+        let squares = self.game.board().squares();
+        let owned = class
+            .iter()
+            .filter(|&&i| holding(i).is_some_and(|h| h.owner == player))
+            .count();
+        let mut total = 0;
+        for &index in class {
+            let Some(held) = holding(index) else {
+                continue;
+            };
+            if held.owner != player || held.mortgaged {
+                continue;
+            }
+            let kind = &squares[index].kind;
+            total += match kind {
+                SquareKind::Property { .. } => {
+                    let level = if owned == class.len() {
+                        held.houses.max(0)
+                    } else {
+                        -1
+                    };
+                    rent_for(kind, level, 0)
+                }
+                SquareKind::Bridge { .. } | SquareKind::Server { .. } => rent_for(kind, -1, owned),
+                _ => 0,
+            };
+        }
+        total
     }
 }
 
