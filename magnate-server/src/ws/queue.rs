@@ -276,4 +276,48 @@ mod tests {
         task.await.unwrap();
         assert_eq!(matchmaker.status(1).await.unwrap(), QueueStatus::Idle);
     }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_matched_socket_is_closed_with_4001_after_60_seconds() {
+        let matchmaker = start_matchmaker();
+        let (socket, mut peer) = pair();
+        let (events, inbox) = mpsc::channel(4);
+        let task = tokio::spawn(run_queue_socket(
+            socket,
+            matchmaker,
+            1,
+            ConnId::next(),
+            inbox,
+            SocketLimits::default(),
+        ));
+        // Queued for a long while (answering pings): never closed.
+        for _ in 0..4 {
+            let message = peer.from_server.recv().await.expect("a ping");
+            assert!(matches!(message, Message::Ping(_)), "{message:?}");
+            peer.to_server
+                .send(Message::Pong(Default::default()))
+                .unwrap();
+        }
+        events.send(QueueEvent::MatchFound(7)).await.unwrap();
+        let matched = Instant::now();
+        loop {
+            match peer.from_server.recv().await.expect("a frame") {
+                Message::Ping(_) => peer
+                    .to_server
+                    .send(Message::Pong(Default::default()))
+                    .unwrap(),
+                Message::Text(text) => {
+                    assert_eq!(text.as_str(), r#"{"action":"match_found","game_id":7}"#);
+                }
+                Message::Close(Some(frame)) => {
+                    assert_eq!(frame.code, CLOSE_MOVED);
+                    break;
+                }
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        assert_eq!(matched.elapsed(), Duration::from_secs(60));
+        drop(peer);
+        task.await.unwrap();
+    }
 }
