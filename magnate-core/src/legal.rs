@@ -137,17 +137,41 @@ impl Game {
                     if matches!(self.phase, Phase::Business) || self.money(player) >= 0 {
                         exact(&mut legal, Action::NextPhase);
                     }
-                    // Every holding once, with its owner, in ascending square order.
-                    let mut held: Vec<(PlayerId, SquareId)> = Vec::with_capacity(self.board.len());
-                    held.extend(self.holdings().map(|(square, h)| (h.owner, square)));
+                    // Every holding once, with its owner, in ascending square order, and
+                    // whether it may be traded: `group_has_houses` of every square at once,
+                    // from the built squares' colour groups (their peers).
+                    let squares = self.board.squares();
+                    let mut built_groups = [0u64; 4]; // a bit per square index (≤ 250)
+                    for (index, state) in self.squares.iter().enumerate() {
+                        if state.holding.is_some_and(|h| h.houses > 0)
+                            && squares[index].group().is_some()
+                        {
+                            for &peer in self.board.peers(index) {
+                                built_groups[peer / 64] |= 1 << (peer % 64);
+                            }
+                        }
+                    }
+                    let mut held: Vec<(PlayerId, SquareId, bool)> =
+                        Vec::with_capacity(self.board.len());
+                    for (index, (square, state)) in squares.iter().zip(&self.squares).enumerate() {
+                        if let Some(h) = state.holding {
+                            let tradable = built_groups[index / 64] & 1 << (index % 64) == 0;
+                            held.push((h.owner, square.id, tradable));
+                        }
+                    }
                     let squares_of = |id: PlayerId| {
                         held.iter()
-                            .filter(move |(owner, _)| *owner == id)
-                            .map(|(_, square)| *square)
+                            .filter(move |(owner, _, _)| *owner == id)
+                            .map(|(_, square, _)| *square)
                     };
                     let tradable = |id: PlayerId| -> Vec<SquareId> {
-                        let mut list = Vec::with_capacity(squares_of(id).count());
-                        list.extend(squares_of(id).filter(|&s| !self.group_has_houses(s)));
+                        let tradable_of = || {
+                            held.iter()
+                                .filter(move |(owner, _, tradable)| *owner == id && *tradable)
+                                .map(|(_, square, _)| *square)
+                        };
+                        let mut list = Vec::with_capacity(tradable_of().count());
+                        list.extend(tradable_of());
                         list
                     };
                     legal.reserve(4 * squares_of(player).count() + self.players.len());

@@ -9,11 +9,11 @@ use crate::rng::GameRng;
 use super::ev::BotTuning;
 use super::value::Valuer;
 
-/// One trade idea, from the bot's side.
+/// One trade idea, from the bot's side. The squares asked are kept apart, in a buffer the
+/// attempts share (only the best idea's are copied out).
 struct Idea {
     recipient: PlayerId,
-    asked: Vec<SquareId>,
-    offered: Vec<SquareId>,
+    offered: Option<SquareId>,
     asked_money: i64,
     offered_money: i64,
 }
@@ -58,7 +58,8 @@ pub(crate) fn propose(
         0
     };
     let budget = money - reserve;
-    let mut best: Option<(f64, Idea)> = None;
+    let mut best: Option<(f64, Idea, Vec<SquareId>)> = None;
+    let mut asked: Vec<SquareId> = Vec::new();
     for _ in 0..tuning.trade_samples {
         let (recipient, mine, theirs) = options[draw_index(rng, options.len())];
         if theirs.is_empty() {
@@ -66,12 +67,11 @@ pub(crate) fn propose(
         }
         let wanted = theirs[draw_index(rng, theirs.len())];
         let mode = if mine.is_empty() { 1 } else { rng.below(3) };
-        let asked = bundle(game, me, recipient, wanted, theirs);
+        bundle(game, me, recipient, wanted, theirs, &mut asked);
         let idea = match mode {
             0 => Idea {
                 recipient,
-                asked,
-                offered: vec![mine[draw_index(rng, mine.len())]],
+                offered: Some(mine[draw_index(rng, mine.len())]),
                 asked_money: 0,
                 offered_money: 0,
             },
@@ -84,8 +84,7 @@ pub(crate) fn propose(
                 let limit = cap.min(budget);
                 Idea {
                     recipient,
-                    asked,
-                    offered: Vec::new(),
+                    offered: None,
                     asked_money: 0,
                     offered_money: draw_amount(rng, limit),
                 }
@@ -96,43 +95,43 @@ pub(crate) fn propose(
                     valuer.gain(sold, recipient) * valuer.v + (valuer.price(sold) / 2) as f64;
                 let cap = (tuning.trade_money_factor * their_worth).trunc() as i64;
                 let limit = cap.min(game.player(recipient).map_or(0, |p| p.money));
+                // Selling a square asks for no square.
+                asked.clear();
                 Idea {
                     recipient,
-                    asked: Vec::new(),
-                    offered: vec![sold],
+                    offered: Some(sold),
                     asked_money: draw_amount(rng, limit),
                     offered_money: 0,
                 }
             }
         };
-        let gives_something = !idea.offered.is_empty() || idea.offered_money > 0;
-        let asks_something = !idea.asked.is_empty() || idea.asked_money > 0;
+        let gives_something = idea.offered.is_some() || idea.offered_money > 0;
+        let asks_something = !asked.is_empty() || idea.asked_money > 0;
         if !gives_something || !asks_something {
             continue;
         }
         let score = valuer.trade_ev(
             me,
             idea.recipient,
-            &idea.asked,
-            &idea.offered,
+            &asked,
+            idea.offered.as_slice(),
             idea.asked_money,
             idea.offered_money,
         );
-        if best.as_ref().is_none_or(|(top, _)| score > *top) {
-            best = Some((score, idea));
+        if best.as_ref().is_none_or(|(top, _, _)| score > *top) {
+            best = Some((score, idea, asked.clone()));
         }
     }
-    let (score, idea) = best?;
+    let (score, idea, mut asked_properties) = best?;
     if score <= 0.0 {
         return None;
     }
-    let mut asked_properties = idea.asked;
     asked_properties.sort();
     Some(Action::TradeProposal {
         destination_user: idea.recipient,
         offered_money: idea.offered_money,
         asked_money: idea.asked_money,
-        offered_properties: idea.offered,
+        offered_properties: idea.offered.into_iter().collect(),
         asked_properties,
     })
 }
@@ -151,26 +150,30 @@ fn draw_amount(rng: &mut GameRng, limit: i64) -> i64 {
     low + i64::from(rng.below(span))
 }
 
-/// The wanted street plus the owner's other tradable streets of its group, when the bot owns
-/// every remaining street of the group; otherwise just the wanted square.
+/// Fills `asked` with the wanted street plus the owner's other tradable streets of its group,
+/// when the bot owns every remaining street of the group; otherwise just the wanted square.
 fn bundle(
     game: &Game,
     me: PlayerId,
     owner: PlayerId,
     wanted: SquareId,
     theirs: &[SquareId],
-) -> Vec<SquareId> {
+    asked: &mut Vec<SquareId>,
+) {
+    asked.clear();
     let Some(group) = game.board().square(wanted).and_then(|s| s.group()) else {
-        return vec![wanted];
+        asked.push(wanted);
+        return;
     };
-    let members = game.board().group_squares(group);
-    let mut asked = Vec::new();
-    for &member in members {
+    for &member in game.board().group_squares(group) {
         match game.holding(member) {
             Some(h) if h.owner == me => {}
             Some(h) if h.owner == owner && theirs.contains(&member) => asked.push(member),
-            _ => return vec![wanted],
+            _ => {
+                asked.clear();
+                asked.push(wanted);
+                return;
+            }
         }
     }
-    asked
 }

@@ -11,12 +11,29 @@ impl Valuer<'_> {
     /// house cards by the build price they move; moves are valued 0. Cards are free (rules
     /// D-34), so no cost is subtracted.
     pub(crate) fn card_value(&self, card: FantasyCard) -> f64 {
+        self.card_value_in(&self.card_context(), card.fantasy_type, card.value)
+    }
+
+    /// What every card value reads from the game, read once for a whole card table.
+    fn card_context(&self) -> CardContext {
+        CardContext {
+            m: self.money(self.me).max(0) as f64,
+            others: self.k.min((self.n.saturating_sub(1)) as f64),
+            bail: self.game.board().bail() as f64,
+        }
+    }
+
+    /// [`Valuer::card_value`] of a card of `fantasy_type` and `value`, in `context`.
+    fn card_value_in(
+        &self,
+        context: &CardContext,
+        fantasy_type: FantasyType,
+        value: Option<i64>,
+    ) -> f64 {
         use FantasyType::*;
-        let value = card.value.unwrap_or(0) as f64;
-        let m = self.money(self.me).max(0) as f64;
-        let others = self.k.min((self.n.saturating_sub(1)) as f64);
-        let bail = self.game.board().bail() as f64;
-        match card.fantasy_type {
+        let value = value.unwrap_or(0) as f64;
+        let CardContext { m, others, bail } = *context;
+        match fantasy_type {
             WinPlainMoney => value,
             LosePlainMoney => -value,
             WinRatioMoney => m * value / 100.0,
@@ -69,21 +86,33 @@ impl Valuer<'_> {
     }
 
     fn mean_card_value_uncached(&self) -> f64 {
+        let context = self.card_context();
         let mut total = 0.0;
         for fantasy_type in FantasyType::ALL {
             let options = fantasy_type.value_options();
             total += if options.is_empty() {
-                self.card_value(FantasyCard::new(fantasy_type, None))
+                self.card_value_in(&context, fantasy_type, None)
             } else {
                 options
                     .iter()
-                    .map(|v| self.card_value(FantasyCard::new(fantasy_type, Some(*v))))
+                    .map(|v| self.card_value_in(&context, fantasy_type, Some(*v)))
                     .sum::<f64>()
                     / options.len() as f64
             };
         }
         total / FantasyType::ALL.len() as f64
     }
+}
+
+/// The money, opponent count and bail that card values use.
+#[derive(Clone, Copy, Debug)]
+struct CardContext {
+    /// The bot's money, at least 0.
+    m: f64,
+    /// How many opponents pay or are paid.
+    others: f64,
+    /// The bail.
+    bail: f64,
 }
 
 /// The amounts the house cards average or add up, over the bot's squares in ascending order.
