@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::action::Action;
 use crate::board::SquareKind;
-use crate::game::Game;
+use crate::game::{Game, Holding};
 use crate::ids::{PlayerId, SquareId};
 use crate::phase::Phase;
 
@@ -151,41 +151,49 @@ impl Game {
                             }
                         }
                     }
-                    let mut held: Vec<(PlayerId, SquareId, bool)> =
+                    let mut held: Vec<(SquareId, Holding, bool)> =
                         Vec::with_capacity(self.board.len());
                     for (index, (square, state)) in squares.iter().zip(&self.squares).enumerate() {
                         if let Some(h) = state.holding {
                             let tradable = built_groups[index / 64] & 1 << (index % 64) == 0;
-                            held.push((h.owner, square.id, tradable));
+                            held.push((square.id, h, tradable));
                         }
                     }
-                    let squares_of = |id: PlayerId| {
+                    let holdings_of = |id: PlayerId| {
                         held.iter()
-                            .filter(move |(owner, _, _)| *owner == id)
-                            .map(|(_, square, _)| *square)
+                            .filter(move |(_, h, _)| h.owner == id)
+                            .map(|(square, h, _)| (*square, *h))
                     };
                     let tradable = |id: PlayerId| -> Vec<SquareId> {
                         let tradable_of = || {
                             held.iter()
-                                .filter(move |(owner, _, tradable)| *owner == id && *tradable)
-                                .map(|(_, square, _)| *square)
+                                .filter(move |(_, h, tradable)| h.owner == id && *tradable)
+                                .map(|(square, _, _)| *square)
                         };
                         let mut list = Vec::with_capacity(tradable_of().count());
                         list.extend(tradable_of());
                         list
                     };
-                    legal.reserve(4 * squares_of(player).count() + self.players.len());
-                    for square in squares_of(player) {
-                        if self.check_build(player, square, 1).is_ok() {
+                    legal.reserve(4 * holdings_of(player).count() + self.players.len());
+                    // Each check runs only when the holding passes the part of it that reads
+                    // the holding alone (a check refuses a mortgaged street or a hotel for
+                    // building, a street without houses for demolition, and a mortgaged or
+                    // unmortgaged square for the mortgage it already has or has not): the
+                    // same list, with fewer checks.
+                    for (square, h) in holdings_of(player) {
+                        if !h.mortgaged
+                            && h.houses < 5
+                            && self.check_build(player, square, 1).is_ok()
+                        {
                             exact(&mut legal, Action::Build { square, houses: 1 });
                         }
-                        if self.check_demolish(player, square, 1).is_ok() {
+                        if h.houses >= 1 && self.check_demolish(player, square, 1).is_ok() {
                             exact(&mut legal, Action::Demolish { square, houses: 1 });
                         }
-                        if self.check_mortgage(player, square, true).is_ok() {
+                        if !h.mortgaged && self.check_mortgage(player, square, true).is_ok() {
                             exact(&mut legal, Action::MortgageSet { square });
                         }
-                        if self.check_mortgage(player, square, false).is_ok() {
+                        if h.mortgaged && self.check_mortgage(player, square, false).is_ok() {
                             exact(&mut legal, Action::MortgageUnset { square });
                         }
                     }

@@ -93,8 +93,11 @@ impl Valuer<'_> {
     }
 
     /// What `player` earns from one landing on each square of the peer class `class`, summed,
-    /// reading the ownership table through `holding`: [`Valuer::rent_term`] of every member,
-    /// with the class's ownership count taken once.
+    /// reading the ownership table through `holding`: [`Valuer::rent_term`] of every member.
+    ///
+    /// One pass reads each holding once and sums the streets' rents both ways (group complete
+    /// or not; which one applies is known once the pass has counted the owner's streets).
+    /// Bridges and servers charge by that count, so their rents are summed in a second pass.
     fn class_income(
         &self,
         class: &[usize],
@@ -102,31 +105,45 @@ impl Valuer<'_> {
         holding: impl Fn(usize) -> Option<Holding>,
     ) -> i64 {
         let squares = self.game.board().squares();
-        let owned = class
-            .iter()
-            .filter(|&&i| holding(i).is_some_and(|h| h.owner == player))
-            .count();
-        let mut total = 0;
+        let mut owned = 0;
+        let mut incomplete = 0;
+        let mut complete = 0;
+        let mut by_count = false;
         for &index in class {
             let Some(held) = holding(index) else {
                 continue;
             };
-            if held.owner != player || held.mortgaged {
+            if held.owner != player {
+                continue;
+            }
+            owned += 1;
+            if held.mortgaged {
                 continue;
             }
             let kind = &squares[index].kind;
-            total += match kind {
+            match kind {
                 SquareKind::Property { .. } => {
-                    let level = if owned == class.len() {
-                        held.houses.max(0)
-                    } else {
-                        -1
-                    };
-                    rent_for(kind, level, 0)
+                    incomplete += rent_for(kind, -1, 0);
+                    complete += rent_for(kind, held.houses.max(0), 0);
                 }
-                SquareKind::Bridge { .. } | SquareKind::Server { .. } => rent_for(kind, -1, owned),
-                _ => 0,
-            };
+                SquareKind::Bridge { .. } | SquareKind::Server { .. } => by_count = true,
+                _ => {}
+            }
+        }
+        let mut total = if owned == class.len() {
+            complete
+        } else {
+            incomplete
+        };
+        if by_count {
+            for &index in class {
+                let kind = &squares[index].kind;
+                if matches!(kind, SquareKind::Bridge { .. } | SquareKind::Server { .. })
+                    && holding(index).is_some_and(|h| h.owner == player && !h.mortgaged)
+                {
+                    total += rent_for(kind, -1, owned);
+                }
+            }
         }
         total
     }
