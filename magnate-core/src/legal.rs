@@ -137,28 +137,27 @@ impl Game {
                     if matches!(self.phase, Phase::Business) || self.money(player) >= 0 {
                         exact(&mut legal, Action::NextPhase);
                     }
-                    // Every holding once, with its owner, in ascending square order, and
-                    // whether it may be traded: `group_has_houses` of every square at once,
-                    // from the built squares' colour groups (their peers).
-                    let squares = self.board.squares();
-                    let mut built_groups = [0u64; 4]; // a bit per square index (≤ 250)
-                    for (index, state) in self.squares.iter().enumerate() {
-                        if state.holding.is_some_and(|h| h.houses > 0)
-                            && squares[index].group().is_some()
-                        {
+                    // Every holding once, in ascending square order, with its square index;
+                    // and the squares whose colour group has a building (a bit per square
+                    // index, ≤ 250), set from each built street's peers: `group_has_houses`
+                    // of every square at once, for the tradable lists.
+                    let mut held: Vec<(SquareId, Holding, usize)> =
+                        Vec::with_capacity(self.board.len());
+                    let mut built_groups = [0u64; 4];
+                    let squares = self.board.squares().iter().zip(&self.squares);
+                    for (index, (square, state)) in squares.enumerate() {
+                        let Some(h) = state.holding else {
+                            continue;
+                        };
+                        if h.houses > 0 && square.group().is_some() {
                             for &peer in self.board.peers(index) {
                                 built_groups[peer / 64] |= 1 << (peer % 64);
                             }
                         }
+                        held.push((square.id, h, index));
                     }
-                    let mut held: Vec<(SquareId, Holding, bool)> =
-                        Vec::with_capacity(self.board.len());
-                    for (index, (square, state)) in squares.iter().zip(&self.squares).enumerate() {
-                        if let Some(h) = state.holding {
-                            let tradable = built_groups[index / 64] & 1 << (index % 64) == 0;
-                            held.push((square.id, h, tradable));
-                        }
-                    }
+                    let tradable_index =
+                        |index: usize| built_groups[index / 64] & 1 << (index % 64) == 0;
                     let holdings_of = |id: PlayerId| {
                         held.iter()
                             .filter(move |(_, h, _)| h.owner == id)
@@ -167,7 +166,9 @@ impl Game {
                     let tradable = |id: PlayerId| -> Vec<SquareId> {
                         let tradable_of = || {
                             held.iter()
-                                .filter(move |(_, h, tradable)| h.owner == id && *tradable)
+                                .filter(move |(_, h, index)| {
+                                    h.owner == id && tradable_index(*index)
+                                })
                                 .map(|(square, _, _)| *square)
                         };
                         let mut list = Vec::with_capacity(tradable_of().count());

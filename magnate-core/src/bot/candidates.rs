@@ -162,7 +162,8 @@ pub(crate) fn build(
         };
         money - cost >= reserve
     };
-    let mut actions: Vec<Action> = Vec::with_capacity(exact.len() + 2);
+    // Allocated by the phases that push; business and choices reuse `exact`.
+    let mut actions: Vec<Action> = Vec::new();
     match game.phase() {
         Phase::RollTheDices => {
             actions.extend(exact.iter().filter(|a| **a == Action::PayBail).cloned());
@@ -199,7 +200,7 @@ pub(crate) fn build(
                 actions.push(Action::NextPhase);
             }
         }
-        Phase::Business => business(game, me, tuning, &valuer, &ranged, exact, rng, &mut actions),
+        Phase::Business => actions = business(game, me, tuning, &valuer, &ranged, exact, rng),
         Phase::Liquidation => liquidation(game, me, tuning, &exact, &mut actions),
         Phase::Auction(auction) => {
             if let Some(max) = ranged.iter().find_map(|l| match l {
@@ -280,29 +281,29 @@ fn cap_reached(game: &Game, tuning: &BotTuning) -> bool {
     game.business_actions_this_turn().len() >= tuning.max_business_actions_per_turn as usize
 }
 
-#[allow(
-    clippy::too_many_arguments,
-    reason = "the shared state of one candidate-list build, passed down once"
-)]
+/// The business candidates, in the order of `exact` (the legal exact actions): the
+/// affordable, not undoing builds, demolitions and (un)mortgages, then the best trade idea,
+/// then ending the phase. Filters `exact` in place.
 fn business(
     game: &Game,
     me: PlayerId,
     tuning: &BotTuning,
     valuer: &Valuer<'_>,
     ranged: &[LegalAction],
-    exact: Vec<Action>,
+    mut exact: Vec<Action>,
     rng: &mut GameRng,
-    actions: &mut Vec<Action>,
-) {
-    if !cap_reached(game, tuning) {
+) -> Vec<Action> {
+    if cap_reached(game, tuning) {
+        exact.clear();
+    } else {
         let money = game.player(me).map_or(0, |p| p.money);
         let reserve = if tuning.keep_reserve {
             valuer.reserve()
         } else {
             0
         };
-        for action in exact {
-            let cost = match &action {
+        exact.retain(|action| {
+            let cost = match action {
                 Action::Build { square, .. } => game
                     .board()
                     .square(*square)
@@ -310,24 +311,23 @@ fn business(
                     .unwrap_or(0),
                 Action::MortgageUnset { square } => valuer.price(*square) / 2,
                 Action::Demolish { .. } | Action::MortgageSet { .. } => 0,
-                _ => continue,
+                _ => return false,
             };
             // The reference's own money check (the engine lets a mortgage be lifted into
             // debt, rules D-14), then the reserve of D11.
             if cost > 0 && (cost > money || money - cost < reserve) {
-                continue;
+                return false;
             }
-            if !undoes_earlier(game, &action) {
-                actions.push(action);
-            }
-        }
+            !undoes_earlier(game, action)
+        });
         if !game.trade_proposed_this_turn() {
             if let Some(proposal) = super::trade::propose(game, me, tuning, valuer, ranged, rng) {
-                actions.push(proposal);
+                exact.push(proposal);
             }
         }
     }
-    actions.push(Action::NextPhase);
+    exact.push(Action::NextPhase);
+    exact
 }
 
 fn liquidation(
