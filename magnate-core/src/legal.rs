@@ -163,16 +163,15 @@ impl Game {
                             .filter(move |(_, h, _)| h.owner == id)
                             .map(|(square, h, _)| (*square, *h))
                     };
+                    // One pass per list, into room for every holding (a short-lived list:
+                    // the spare capacity costs nothing that a counting pass would not).
                     let tradable = |id: PlayerId| -> Vec<SquareId> {
-                        let tradable_of = || {
+                        let mut list = Vec::with_capacity(held.len());
+                        list.extend(
                             held.iter()
-                                .filter(move |(_, h, index)| {
-                                    h.owner == id && tradable_index(*index)
-                                })
-                                .map(|(square, _, _)| *square)
-                        };
-                        let mut list = Vec::with_capacity(tradable_of().count());
-                        list.extend(tradable_of());
+                                .filter(|(_, h, index)| h.owner == id && tradable_index(*index))
+                                .map(|(square, _, _)| *square),
+                        );
                         list
                     };
                     legal.reserve(4 * holdings_of(player).count() + self.players.len());

@@ -435,20 +435,15 @@ impl<'a> Valuer<'a> {
             *value = land_after(steps);
         }
         let mut total = 0.0;
-        for d1 in 1..=6u8 {
-            for d2 in 1..=6u8 {
-                for bus in 1..=6u8 {
-                    if bus <= 3 && d1 == d2 && d2 == bus {
-                        total += anywhere;
-                        continue;
-                    }
-                    let (options, count) = throw_options(d1, d2, bus);
-                    total += options[..count]
-                        .iter()
-                        .map(|&steps| after[steps as usize])
-                        .fold(f64::NEG_INFINITY, f64::max);
-                }
-            }
+        for &(options, count) in &THROWS {
+            total += if count == 0 {
+                anywhere
+            } else {
+                options[..count]
+                    .iter()
+                    .map(|&steps| after[steps as usize])
+                    .fold(f64::NEG_INFINITY, f64::max)
+            };
         }
         total / 216.0
     }
@@ -652,16 +647,36 @@ const MAX_THROW_STEPS: usize = 18;
 
 /// The step options of a throw that is not a triple, ascending, as the first `count` entries of
 /// the array: [`crate::rules::step_options`] without the allocation.
-fn throw_options(d1: u8, d2: u8, bus: u8) -> ([u32; 3], usize) {
-    let (a, b, c) = (u32::from(d1), u32::from(d2), u32::from(bus));
+const fn throw_options(d1: u8, d2: u8, bus: u8) -> ([u32; 3], usize) {
+    let (a, b, c) = (d1 as u32, d2 as u32, bus as u32);
     if c <= 3 {
         ([a + b + c, 0, 0], 1)
     } else if a == b {
         ([a, a + b, 0], 2)
+    } else if a < b {
+        ([a, b, a + b], 3)
     } else {
-        ([a.min(b), a.max(b), a + b], 3)
+        ([b, a, a + b], 3)
     }
 }
+
+/// The 216 throws in the order [`Valuer::roll_value`] sums them (`d1`, then `d2`, then the bus
+/// die, each 1 to 6): the step options of each, and a count of 0 for a triple of faces ≤ 3 (a
+/// move anywhere). Tabulated at compile time.
+const THROWS: [([u32; 3], usize); 216] = {
+    let mut table = [([0; 3], 0); 216];
+    let mut i = 0;
+    while i < 216 {
+        let (d1, d2, bus) = ((i / 36 + 1) as u8, (i / 6 % 6 + 1) as u8, (i % 6 + 1) as u8);
+        table[i] = if bus <= 3 && d1 == d2 && d2 == bus {
+            ([0; 3], 0)
+        } else {
+            throw_options(d1, d2, bus)
+        };
+        i += 1;
+    }
+    table
+};
 
 /// The rent table of a square (empty for squares without rent).
 fn rent_table(square: &Square) -> &[i64] {
@@ -690,6 +705,24 @@ mod tests {
             Timestamp(0),
         )
         .expect("valid setup")
+    }
+
+    #[test]
+    fn the_throw_table_lists_every_throw_in_order() {
+        let mut i = 0;
+        for d1 in 1..=6u8 {
+            for d2 in 1..=6u8 {
+                for bus in 1..=6u8 {
+                    let expected = if bus <= 3 && d1 == d2 && d2 == bus {
+                        ([0; 3], 0)
+                    } else {
+                        throw_options(d1, d2, bus)
+                    };
+                    assert_eq!(THROWS[i], expected, "{d1} {d2} {bus}");
+                    i += 1;
+                }
+            }
+        }
     }
 
     #[test]
