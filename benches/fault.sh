@@ -11,9 +11,13 @@
 #   benches/fault.sh           # 20 kills
 #   benches/fault.sh 5         # a quick run
 #
+# The server stays down for a random 0–DOWNTIME_MAX_MS (default 1000) before the restart, so
+# clients also meet refused connections and back off.
+#
 # Environment: GAMES (concurrent games, default 50), THINK_MS (default 100), DROP_PROBABILITY
 # (default 0.01), ACTIONS_PER_GAME (default 200), RECOVERY_TIMEOUT (seconds, default 60),
-# PORT (default: a free one), KEEP=1 keeps the work directory. Exits non-zero on any failure.
+# DOWNTIME_MAX_MS, PORT (default: a free one), KEEP=1 keeps the work directory. Exits non-zero
+# on any failure.
 set -euo pipefail
 
 KILLS=${1:-${KILLS:-20}}
@@ -22,6 +26,7 @@ THINK_MS=${THINK_MS:-100}
 DROP_PROBABILITY=${DROP_PROBABILITY:-0.01}
 ACTIONS_PER_GAME=${ACTIONS_PER_GAME:-200}
 RECOVERY_TIMEOUT=${RECOVERY_TIMEOUT:-60}
+DOWNTIME_MAX_MS=${DOWNTIME_MAX_MS:-1000}
 
 cd "$(dirname "$0")/.."
 cargo build --release --locked -q -p magnate-server -p magnate-cli --bins --example loadgen
@@ -88,12 +93,20 @@ for kill_number in $(seq "$KILLS"); do
     killed_at=$(now)
     kill -9 "$SERVER_PID"
     wait "$SERVER_PID" 2>/dev/null || true
-    start_server
+    down=$(awk -v r="$RANDOM" -v max="$DOWNTIME_MAX_MS" 'BEGIN { printf "%.2f", max * r / 32767 / 1000 }')
+    sleep "$down"
     at_restart=$(ack_lines)
+    restarted_at=$(now)
+    start_server
     recovered=
-    while [ "$(awk -v a="$killed_at" -v b="$(now)" 'BEGIN { print (b - a < '"$RECOVERY_TIMEOUT"') }')" = 1 ]; do
-        if [ "$(ack_lines)" -gt "$at_restart" ]; then recovered=$(since "$killed_at"); break; fi
-        sleep 0.05
+    since_kill=
+    while [ "$(awk -v a="$restarted_at" -v b="$(now)" 'BEGIN { print (b - a < '"$RECOVERY_TIMEOUT"') }')" = 1 ]; do
+        if [ "$(ack_lines)" -gt "$at_restart" ]; then
+            recovered=$(since "$restarted_at")
+            since_kill=$(since "$killed_at")
+            break
+        fi
+        sleep 0.02
     done
     if [ -z "$recovered" ]; then
         echo "kill $kill_number: FAIL: no acknowledged frame within ${RECOVERY_TIMEOUT} s of the restart"
@@ -102,7 +115,9 @@ for kill_number in $(seq "$KILLS"); do
     else
         RECOVERIES+=("$recovered")
     fi
-    echo "kill $kill_number after ${pause} s: $before frames acknowledged before; server pid $SERVER_PID answering ${READY_AFTER} s after the kill; acknowledgements again ${recovered} s after the kill"
+    echo "kill $kill_number after ${pause} s of play ($before frames acknowledged so far): down ${down} s;" \
+        "new server $SERVER_PID answering ${READY_AFTER} s after its start;" \
+        "acknowledgements again ${recovered} s after the restart (${since_kill:-?} s after the kill)"
 done
 
 echo "--- draining the load generator"
@@ -128,35 +143,22 @@ SERVER_PID=
 
 echo "--- verify-db"
 set +e
-if "$BIN/magnate" verify-db --help >/dev/null 2>&1; then
-    "$BIN/magnate" verify-db --db "$DB" --acks "$ACKS" 2>&1 | tee "$WORK/verify.out"
-    VERIFY=${PIPESTATUS[0]}
-else
-    # Before `verify-db` existed: replay every record, count unfinished games (no ack check).
-    VERIFY=0
-    for id in $(sqlite3 "$DB" "SELECT id FROM games ORDER BY id"); do
-        if ! "$BIN/magnate" export --db "$DB" --game "$id" -o "$WORK/record.json" 2>/dev/null ||
-            ! "$BIN/magnate" replay "$WORK/record.json" >/dev/null; then
-            echo "game $id: the record does not replay"
-            VERIFY=1
-        fi
-    done
-    UNFINISHED=$(sqlite3 "$DB" "SELECT COUNT(*) FROM games WHERE finished = 0")
-    echo "records replayed: $(sqlite3 "$DB" "SELECT COUNT(*) FROM games"); unfinished games: $UNFINISHED"
-    [ "$UNFINISHED" = 0 ] || VERIFY=1
-fi
+"$BIN/magnate" verify-db --db "$DB" --acks "$ACKS" --expect-finished 2>&1 | tee "$WORK/verify.out"
+VERIFY=${PIPESTATUS[0]}
 set -e
 
 echo "--- summary"
+echo "load average after the run: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "kills: $KILLS, restarts: $KILLS, restarts without recovery: $FAILURES"
 if [ "${#RECOVERIES[@]}" -gt 0 ]; then
     printf '%s\n' "${RECOVERIES[@]}" | sort -n | awk '{ v[NR] = $1; s += $1 }
-        END { printf "acknowledgements again after a kill: min %.2f s, median %.2f s, mean %.2f s, max %.2f s\n",
+        END { printf "acknowledgements again after a restart: min %.2f s, median %.2f s, mean %.2f s, max %.2f s\n",
               v[1], v[int((NR + 1) / 2)], s / NR, v[NR] }'
 fi
 grep -E '^(games|actions|reconnects|stalls|ack log)' "$WORK/loadgen.out" || true
 PANICS=$(grep -c -i panic "$WORK/server.log" || true)
 echo "server log: $(wc -l <"$WORK/server.log") lines, $PANICS mentioning a panic"
+grep -E "games \\(|acknowledged actions found" "$WORK/verify.out" || true
 echo "loadgen exit $LOADGEN, server exit after SIGTERM $SERVER_STATUS, verify exit $VERIFY"
 if [ "$LOADGEN" = 0 ] && [ "$SERVER_STATUS" = 0 ] && [ "$VERIFY" = 0 ] && [ "$FAILURES" = 0 ] &&
     [ "$PANICS" = 0 ]; then

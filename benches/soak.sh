@@ -76,27 +76,13 @@ SERVER_PID=
 
 echo "--- verify-db"
 set +e
-if "$BIN/magnate" verify-db --help >/dev/null 2>&1; then
-    "$BIN/magnate" verify-db --db "$DB" --acks "$ACKS" 2>&1 | tee "$WORK/verify.out"
-    VERIFY=${PIPESTATUS[0]}
-else
-    # Before `verify-db` existed: replay every record, count unfinished games (no ack check).
-    VERIFY=0
-    for id in $(sqlite3 "$DB" "SELECT id FROM games ORDER BY id"); do
-        if ! "$BIN/magnate" export --db "$DB" --game "$id" -o "$WORK/record.json" 2>/dev/null ||
-            ! "$BIN/magnate" replay "$WORK/record.json" >/dev/null; then
-            echo "game $id: the record does not replay"
-            VERIFY=1
-        fi
-    done
-    UNFINISHED=$(sqlite3 "$DB" "SELECT COUNT(*) FROM games WHERE finished = 0")
-    echo "records replayed: $(sqlite3 "$DB" "SELECT COUNT(*) FROM games"); unfinished games: $UNFINISHED"
-    [ "$UNFINISHED" = 0 ] || VERIFY=1
-fi
+"$BIN/magnate" verify-db --db "$DB" --acks "$ACKS" --expect-finished 2>&1 | tee "$WORK/verify.out"
+VERIFY=${PIPESTATUS[0]}
 set -e
 
 echo "--- summary"
 grep -E '^(games|actions|reconnects|stalls|server RSS|ack log)' "$WORK/loadgen.out" || true
+grep -E "games \\(|acknowledged actions found" "$WORK/verify.out" || true
 echo "loadgen exit $LOADGEN, server exit after SIGTERM $SERVER_STATUS, verify exit $VERIFY"
 if [ "$LOADGEN" = 0 ] && [ "$SERVER_STATUS" = 0 ] && [ "$VERIFY" = 0 ]; then
     FAILED=0

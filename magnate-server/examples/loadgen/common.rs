@@ -170,6 +170,26 @@ pub fn count_records(database: &PathBuf) -> anyhow::Result<i64> {
 pub type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
+/// `VmRSS` of a process and its parts `RssAnon`, `RssFile` and `RssShmem` (KiB).
+pub fn resident_memory_parts_kib(pid: u32) -> Option<[u64; 4]> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let field = |name: &str| -> Option<u64> {
+        status
+            .lines()
+            .find(|line| line.starts_with(name))?
+            .split_whitespace()
+            .nth(1)?
+            .parse()
+            .ok()
+    };
+    Some([
+        field("VmRSS:")?,
+        field("RssAnon:")?,
+        field("RssFile:")?,
+        field("RssShmem:")?,
+    ])
+}
+
 pub fn resident_memory_kib(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     status

@@ -19,7 +19,7 @@ use tokio::sync::watch;
 
 use crate::{
     acklog::AckLog,
-    common::{percentile, resident_memory_kib, ws_base, Totals, User},
+    common::{percentile, resident_memory_parts_kib, ws_base, Totals, User},
     session::user_loop,
     Args,
 };
@@ -177,11 +177,14 @@ pub async fn soak(args: &Args, users: Vec<User>, options: Options) -> anyhow::Re
     });
     let started = Instant::now();
     let rss = |label: &str| -> Option<u64> {
-        let kib = options.server_pid.and_then(resident_memory_kib)?;
+        let [kib, anon, file, shmem] = options.server_pid.and_then(resident_memory_parts_kib)?;
         eprintln!(
-            "[{:7.1}s] server RSS {label}: {:.1} MiB",
+            "[{:7.1}s] server RSS {label}: {:.1} MiB (anonymous {:.1}, file {:.1}, shared {:.1})",
             started.elapsed().as_secs_f64(),
-            mib(kib)
+            mib(kib),
+            mib(anon),
+            mib(file),
+            mib(shmem)
         );
         Some(kib)
     };
