@@ -27,10 +27,15 @@ use crate::{
     soak::Shared,
 };
 
-/// A user's credentials and when its access token was issued.
+/// A user's credentials, when its access token was issued, and its failed queue connections
+/// in a row.
 struct Auth {
     user: User,
     issued: Instant,
+    queue_failures: u32,
+    /// Whether the last queue failure was a connection that did not open (else a socket that
+    /// died open).
+    handshake_failed: bool,
 }
 
 /// Why a connection to a game ended.
@@ -51,6 +56,8 @@ enum Refused {
     Gone,
     /// The server stayed unreachable for `--reconnect-timeout`.
     Unreachable,
+    /// A single attempt failed (`once`).
+    Failed,
 }
 
 pub async fn user_loop(shared: Arc<Shared>, user: User, seed: u64) -> Totals {
@@ -58,6 +65,8 @@ pub async fn user_loop(shared: Arc<Shared>, user: User, seed: u64) -> Totals {
     let mut auth = Auth {
         user,
         issued: Instant::now(),
+        queue_failures: 0,
+        handshake_failed: false,
     };
     let mut rng = GameRng::new(Seed(seed ^ 0x5EED_0000));
     let mut played: BTreeSet<i64> = BTreeSet::new();
@@ -66,9 +75,14 @@ pub async fn user_loop(shared: Arc<Shared>, user: User, seed: u64) -> Totals {
     loop {
         let orphan = if look_for_orphans {
             look_for_orphans = false;
-            shared.orphan_game(auth.user.id, &played).inspect(|_| {
-                shared.counters.orphans.fetch_add(1, Ordering::Relaxed);
-            })
+            let found = find_orphan(&shared, auth.user.id, &played, &mut rng).await;
+            if found.is_some() && auth.handshake_failed {
+                shared
+                    .counters
+                    .orphans_after_handshake
+                    .fetch_add(1, Ordering::Relaxed);
+            }
+            found
         } else {
             None
         };
@@ -97,9 +111,47 @@ pub async fn user_loop(shared: Arc<Shared>, user: User, seed: u64) -> Totals {
     totals
 }
 
+/// Looks in the database for a game `user` was matched into without hearing of it, retrying
+/// while the database cannot be read (until `--reconnect-timeout`).
+async fn find_orphan(
+    shared: &Shared,
+    user: i64,
+    played: &BTreeSet<i64>,
+    rng: &mut GameRng,
+) -> Option<i64> {
+    let started = Instant::now();
+    let mut attempt = 0;
+    loop {
+        match shared.orphan_game(user, played) {
+            Ok(game) => {
+                if game.is_some() {
+                    shared.counters.orphans.fetch_add(1, Ordering::Relaxed);
+                }
+                return game;
+            }
+            Err(error) => {
+                shared
+                    .counters
+                    .failed_lookups
+                    .fetch_add(1, Ordering::Relaxed);
+                if attempt == 0 {
+                    eprintln!("user {user}: cannot read the database yet ({error}); retrying");
+                }
+                if started.elapsed() >= shared.options.reconnect_timeout {
+                    return None;
+                }
+                backoff(rng, attempt).await;
+                attempt += 1;
+            }
+        }
+    }
+}
+
 /// Waits in the public queue for a match. `None` when the soak drains (after cancelling the
-/// entry; a match that crossed the cancel is played) or when the queue socket died and the
-/// database should be checked for a game this user missed (`look_for_orphans` is then set).
+/// entry; a match that crossed the cancel is played) or when the queue socket died or could not
+/// be opened, and the database should be checked for a game this user missed
+/// (`look_for_orphans` is then set). The server joins the queue before it completes the
+/// WebSocket handshake, so a connection that fails on a dying server may have been matched.
 async fn queue(
     shared: &Shared,
     auth: &mut Auth,
@@ -110,11 +162,17 @@ async fn queue(
     if *draining.borrow() {
         return None;
     }
-    let mut socket = match connect_with_retry(shared, auth, rng, "/ws/queue/public/").await {
-        Ok(socket) => socket,
+    let mut socket = match connect_with_retry(shared, auth, rng, "/ws/queue/public/", true).await {
+        Ok(socket) => {
+            auth.queue_failures = 0;
+            socket
+        }
         Err(_) => {
-            // Unreachable for the whole reconnect window: look again later (or stop draining).
+            // Look in the database, then try again after a backoff (or stop: draining).
             *look_for_orphans = !*draining.borrow();
+            auth.handshake_failed = true;
+            backoff(rng, auth.queue_failures).await;
+            auth.queue_failures += 1;
             return None;
         }
     };
@@ -131,6 +189,7 @@ async fn queue(
                 _ => {
                     shared.counters.queue_lost.fetch_add(1, Ordering::Relaxed);
                     *look_for_orphans = true;
+                    auth.handshake_failed = false;
                     backoff(rng, 0).await;
                     return None;
                 }
@@ -175,13 +234,13 @@ async fn play_game(
     let mut stalls_in_a_row = 0;
     let path = format!("/ws/game/{game}/");
     loop {
-        let socket = match connect_with_retry(shared, auth, rng, &path).await {
+        let socket = match connect_with_retry(shared, auth, rng, &path, false).await {
             Ok(socket) => socket,
             Err(Refused::Gone) => {
                 shared.counters.gone.fetch_add(1, Ordering::Relaxed);
                 return;
             }
-            Err(Refused::Unreachable) => {
+            Err(Refused::Unreachable | Refused::Failed) => {
                 shared.counters.unreachable.fetch_add(1, Ordering::Relaxed);
                 return;
             }
@@ -310,12 +369,14 @@ async fn backoff(rng: &mut GameRng, attempt: u32) {
 }
 
 /// Opens `path` (`/ws/...`) with the user's token, refreshing the token when it is old or
-/// refused, and retrying with backoff while the server is unreachable.
+/// refused, and retrying with backoff while the server is unreachable (with `once`, failing
+/// at the first failure instead).
 async fn connect_with_retry(
     shared: &Shared,
     auth: &mut Auth,
     rng: &mut GameRng,
     path: &str,
+    once: bool,
 ) -> Result<Socket, Refused> {
     let options = &shared.options;
     let started = Instant::now();
@@ -323,6 +384,9 @@ async fn connect_with_retry(
     let mut refreshed_after_refusal = false;
     loop {
         if auth.issued.elapsed() >= options.token_refresh && refresh(shared, auth).await.is_err() {
+            if once {
+                return Err(Refused::Failed);
+            }
             if started.elapsed() >= options.reconnect_timeout {
                 return Err(Refused::Unreachable);
             }
@@ -346,13 +410,16 @@ async fn connect_with_retry(
                 auth.issued = Instant::now() - options.token_refresh;
             }
             Err(_) => {
-                if started.elapsed() >= options.reconnect_timeout {
-                    return Err(Refused::Unreachable);
-                }
                 shared
                     .counters
                     .failed_connects
                     .fetch_add(1, Ordering::Relaxed);
+                if once {
+                    return Err(Refused::Failed);
+                }
+                if started.elapsed() >= options.reconnect_timeout {
+                    return Err(Refused::Unreachable);
+                }
                 backoff(rng, attempt).await;
                 attempt += 1;
             }

@@ -58,6 +58,8 @@ pub struct Counters {
     pub failed_connects: AtomicU64,
     pub refreshes: AtomicU64,
     pub orphans: AtomicU64,
+    pub failed_lookups: AtomicU64,
+    pub orphans_after_handshake: AtomicU64,
 }
 
 #[derive(Default)]
@@ -97,27 +99,26 @@ impl Shared {
         games.entry(game).or_default().ended = true;
     }
 
-    /// The oldest unfinished game of the database that `user` is seated in and has not played.
-    pub fn orphan_game(&self, user: i64, played: &BTreeSet<i64>) -> Option<i64> {
-        let database = self.options.database.as_ref()?;
+    /// The oldest unfinished game of the database that `user` is seated in and has not played
+    /// (`None` without `--database`). Fails while the database cannot be read, for example
+    /// between a crash and the restart that recovers its WAL (a read-only connection cannot).
+    pub fn orphan_game(&self, user: i64, played: &BTreeSet<i64>) -> rusqlite::Result<Option<i64>> {
+        let Some(database) = self.options.database.as_ref() else {
+            return Ok(None);
+        };
         let connection = rusqlite::Connection::open_with_flags(
             database,
             rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .ok()?;
-        connection.busy_timeout(Duration::from_secs(5)).ok()?;
-        let mut statement = connection
-            .prepare(
-                "SELECT g.id FROM games g JOIN game_players p ON p.game_id = g.id \
-                 WHERE p.user_id = ?1 AND g.finished = 0 ORDER BY g.id",
-            )
-            .ok()?;
-        let games: Vec<i64> = statement
-            .query_map([user], |row| row.get(0))
-            .ok()?
-            .filter_map(Result::ok)
-            .collect();
-        games.into_iter().find(|game| !played.contains(game))
+        )?;
+        connection.busy_timeout(Duration::from_secs(5))?;
+        let mut statement = connection.prepare(
+            "SELECT g.id FROM games g JOIN game_players p ON p.game_id = g.id \
+             WHERE p.user_id = ?1 AND g.finished = 0 ORDER BY g.id",
+        )?;
+        let games = statement
+            .query_map([user], |row| row.get::<_, i64>(0))?
+            .collect::<rusqlite::Result<Vec<i64>>>()?;
+        Ok(games.into_iter().find(|game| !played.contains(game)))
     }
 
     /// (started, running, ended) games so far.
@@ -329,12 +330,15 @@ pub async fn soak(args: &Args, users: Vec<User>, options: Options) -> anyhow::Re
     );
     println!(
         "stalls: {} (clients that gave up: {}); games left with 403: {}; server unreachable: {}; \
-         missed matches found in the database: {}",
+         missed matches found in the database: {} ({} after a queue handshake failed, {} \
+         lookups retried)",
         load(&counters.stalls),
         load(&counters.abandoned),
         load(&counters.gone),
         load(&counters.unreachable),
-        load(&counters.orphans)
+        load(&counters.orphans),
+        load(&counters.orphans_after_handshake),
+        load(&counters.failed_lookups)
     );
     println!(
         "clients that saw their game end: {}",
