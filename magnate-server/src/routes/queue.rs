@@ -10,8 +10,13 @@
 //! | `POST /game/join/`, already queued | 200 | `{"status":"queued","position":N}` (the place is kept) |
 //! | `POST /game/leave/`, queued | 200 | `{"status":"left"}`; a queue socket holding the entry is closed with 4000 |
 //! | `POST /game/leave/`, not queued | 404 | `{"detail":"No estás en la cola."}` |
-//! | `GET /game/queue/` | 200 | `{"status":"queued","position":N}`, `{"status":"matched","game_id":G}` (the last match since the user last joined) or `{"status":"idle"}` |
+//! | `GET /game/queue/` | 200 | `{"status":"queued","position":N}`, `{"status":"matched","game_id":G}` (the last match since the user last joined, or else the unfinished game the user still plays in) or `{"status":"idle"}` |
 //!
+//! The matchmaker keeps its matches in memory, so a server that stopped after creating a game and
+//! before a player heard `match_found` would leave that player's seat waiting forever. The status
+//! therefore falls back to the user's unfinished game from the database (`active_game_id`, set
+//! when a game is created and cleared when the player is eliminated or the game ends): a client
+//! whose queue socket died asks here where its game is.
 //! `position` is 1 for the oldest entry. A request body, if any, is ignored.
 //!
 //! An entry made here stays until it is matched or left over REST. If the same user then opens a
@@ -64,7 +69,14 @@ async fn get_queue_status(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
 ) -> Result<Json<Value>, ApiError> {
-    Ok(Json(status_body(state.matchmaker.status(user.id).await?)))
+    let status = match state.matchmaker.status(user.id).await? {
+        QueueStatus::Idle => match user.active_game_id {
+            Some(game_id) => QueueStatus::Matched { game_id },
+            None => QueueStatus::Idle,
+        },
+        status => status,
+    };
+    Ok(Json(status_body(status)))
 }
 
 fn status_body(status: QueueStatus) -> Value {

@@ -184,6 +184,61 @@ async fn a_rest_user_and_a_socket_user_match_each_other() {
     server.shut_down().await;
 }
 
+/// The fault run's lost match: a server that stops after creating a game and before a player
+/// hears `match_found` forgets the match (it lives in the matchmaker's memory). The status then
+/// comes from the database: the unfinished game the user still plays in, until they leave it.
+#[tokio::test]
+async fn the_status_names_an_unfinished_game_the_matchmaker_does_not_know() {
+    use magnate_server::matchmaking::{GameCreator, GameRequest, Seat};
+    let server = Server::start().await;
+    let app = &server.app;
+    let alice = app.register("alice").await;
+    let bob = app.register("bob").await;
+    check(
+        &app.get("/game/queue/", Some(&alice.access)).await,
+        200,
+        json!({"status": "idle"}),
+    );
+    // Created without the matchmaker, as if its match_found was lost with the old process.
+    let seats = [alice.id, bob.id]
+        .map(|user_id| Seat {
+            user_id,
+            bot_level: None,
+        })
+        .to_vec();
+    let game_id = app
+        .state
+        .create_game(GameRequest {
+            seats,
+            public: true,
+        })
+        .await
+        .unwrap();
+    for user in [&alice, &bob] {
+        check(
+            &app.get("/game/queue/", Some(&user.access)).await,
+            200,
+            json!({"status": "matched", "game_id": game_id}),
+        );
+    }
+    // Once the game is over (bob surrenders, alice wins), both are idle again.
+    let mut game = server.connect(&format!("/ws/game/{game_id}/"), &bob).await;
+    assert_eq!(game.recv().await["event_type"], "game_state");
+    game.send_json(json!({"type": "ActionSurrender"})).await;
+    crate::ws_support::eventually("the game is over", || async {
+        let status: Value = app.get("/game/queue/", Some(&alice.access)).await.json();
+        status == json!({"status": "idle"})
+    })
+    .await;
+    check(
+        &app.get("/game/queue/", Some(&bob.access)).await,
+        200,
+        json!({"status": "idle"}),
+    );
+    game.close().await;
+    server.shut_down().await;
+}
+
 #[tokio::test]
 async fn rest_leave_closes_the_holding_socket_and_rest_join_keeps_it() {
     let server = Server::start().await;
