@@ -6,9 +6,9 @@
 //! `/ws/game/<id>/`; the `game_state` frame it gets first replaces its view. Connections the
 //! server closes (a restart) are retried with capped exponential backoff; an access token older
 //! than `--token-refresh-secs`, or one refused with 403, is refreshed through `/auth/refresh/`.
-//! After a queue socket died, the user also looks in the database (`--database`) for an
-//! unfinished game it was matched into without hearing of it (the server died between creating
-//! the game and telling the queue socket) and plays that first.
+//! After a queue socket died or failed to open, the user asks `GET /game/queue/` for a game it
+//! was matched into without hearing of it (the server died between creating the game and
+//! telling the queue socket) and plays that first, as a real client would.
 
 use std::{
     collections::BTreeSet,
@@ -75,7 +75,7 @@ pub async fn user_loop(shared: Arc<Shared>, user: User, seed: u64) -> Totals {
     loop {
         let orphan = if look_for_orphans {
             look_for_orphans = false;
-            let found = find_orphan(&shared, auth.user.id, &played, &mut rng).await;
+            let found = find_orphan(&shared, &mut auth, &played, &mut rng).await;
             if found.is_some() && auth.handshake_failed {
                 shared
                     .counters
@@ -111,19 +111,20 @@ pub async fn user_loop(shared: Arc<Shared>, user: User, seed: u64) -> Totals {
     totals
 }
 
-/// Looks in the database for a game `user` was matched into without hearing of it, retrying
-/// while the database cannot be read (until `--reconnect-timeout`).
+/// Asks the server for a game this user was matched into without hearing of it, retrying while
+/// the server is unreachable (until `--reconnect-timeout`).
 async fn find_orphan(
     shared: &Shared,
-    user: i64,
+    auth: &mut Auth,
     played: &BTreeSet<i64>,
     rng: &mut GameRng,
 ) -> Option<i64> {
     let started = Instant::now();
     let mut attempt = 0;
     loop {
-        match shared.orphan_game(user, played) {
+        match matched_game(shared, auth).await {
             Ok(game) => {
+                let game = game.filter(|game| !played.contains(game));
                 if game.is_some() {
                     shared.counters.orphans.fetch_add(1, Ordering::Relaxed);
                 }
@@ -135,7 +136,10 @@ async fn find_orphan(
                     .failed_lookups
                     .fetch_add(1, Ordering::Relaxed);
                 if attempt == 0 {
-                    eprintln!("user {user}: cannot read the database yet ({error}); retrying");
+                    eprintln!(
+                        "user {}: cannot ask the server for its game yet ({error}); retrying",
+                        auth.user.id
+                    );
                 }
                 if started.elapsed() >= shared.options.reconnect_timeout {
                     return None;
@@ -147,9 +151,32 @@ async fn find_orphan(
     }
 }
 
+/// Where the server says this user's game is (`GET /game/queue/`): a match whose `match_found`
+/// never reached this client (its queue socket died, or the server was killed between creating
+/// the game and telling it) shows as `matched`, from memory or, after a restart, from the
+/// user's unfinished game in the database. Fails while the server is unreachable.
+async fn matched_game(shared: &Shared, auth: &mut Auth) -> anyhow::Result<Option<i64>> {
+    if auth.issued.elapsed() >= shared.options.token_refresh {
+        refresh(shared, auth).await?;
+    }
+    let body: Value = shared
+        .http
+        .get(format!("{}/game/queue/", shared.server))
+        .bearer_auth(&auth.user.access)
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    Ok(match body["status"].as_str() {
+        Some("matched") => body["game_id"].as_i64(),
+        _ => None,
+    })
+}
+
 /// Waits in the public queue for a match. `None` when the soak drains (after cancelling the
 /// entry; a match that crossed the cancel is played) or when the queue socket died or could not
-/// be opened, and the database should be checked for a game this user missed
+/// be opened, and the server should be asked for a game this user missed
 /// (`look_for_orphans` is then set). The server joins the queue before it completes the
 /// WebSocket handshake, so a connection that fails on a dying server may have been matched.
 async fn queue(
@@ -168,7 +195,8 @@ async fn queue(
             socket
         }
         Err(_) => {
-            // Look in the database, then try again after a backoff (or stop: draining).
+            // Ask the server for a missed match, then try again after a backoff (or stop:
+            // draining).
             *look_for_orphans = !*draining.borrow();
             auth.handshake_failed = true;
             backoff(rng, auth.queue_failures).await;

@@ -99,28 +99,6 @@ impl Shared {
         games.entry(game).or_default().ended = true;
     }
 
-    /// The oldest unfinished game of the database that `user` is seated in and has not played
-    /// (`None` without `--database`). Fails while the database cannot be read, for example
-    /// between a crash and the restart that recovers its WAL (a read-only connection cannot).
-    pub fn orphan_game(&self, user: i64, played: &BTreeSet<i64>) -> rusqlite::Result<Option<i64>> {
-        let Some(database) = self.options.database.as_ref() else {
-            return Ok(None);
-        };
-        let connection = rusqlite::Connection::open_with_flags(
-            database,
-            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )?;
-        connection.busy_timeout(Duration::from_secs(5))?;
-        let mut statement = connection.prepare(
-            "SELECT g.id FROM games g JOIN game_players p ON p.game_id = g.id \
-             WHERE p.user_id = ?1 AND g.finished = 0 ORDER BY g.id",
-        )?;
-        let games = statement
-            .query_map([user], |row| row.get::<_, i64>(0))?
-            .collect::<rusqlite::Result<Vec<i64>>>()?;
-        Ok(games.into_iter().find(|game| !played.contains(game)))
-    }
-
     /// (started, running, ended) games so far.
     fn game_counts(&self) -> (usize, usize, usize) {
         let games = self.games.lock().unwrap();
@@ -330,7 +308,7 @@ pub async fn soak(args: &Args, users: Vec<User>, options: Options) -> anyhow::Re
     );
     println!(
         "stalls: {} (clients that gave up: {}); games left with 403: {}; server unreachable: {}; \
-         missed matches found in the database: {} ({} after a queue handshake failed, {} \
+         missed matches found through GET /game/queue/: {} ({} after a queue handshake failed, {} \
          lookups retried)",
         load(&counters.stalls),
         load(&counters.abandoned),
