@@ -28,50 +28,9 @@ ACTIONS_PER_GAME=${ACTIONS_PER_GAME:-200}
 RECOVERY_TIMEOUT=${RECOVERY_TIMEOUT:-60}
 DOWNTIME_MAX_MS=${DOWNTIME_MAX_MS:-1000}
 
-cd "$(dirname "$0")/.."
-cargo build --release --locked -q -p magnate-server -p magnate-cli --bins --example loadgen
-BIN=${CARGO_TARGET_DIR:-$PWD/target}/release
-ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-PORT=${PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
-WORK=$(mktemp -d /tmp/magnate-fault.XXXXXX)
-DB=$WORK/fault.db
-ACKS=$WORK/acks.jsonl
-SERVER_PID=
-LOADGEN_PID=
-cleanup() {
-    if [ -n "$LOADGEN_PID" ] && kill -0 "$LOADGEN_PID" 2>/dev/null; then kill -9 "$LOADGEN_PID"; fi
-    if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then kill -9 "$SERVER_PID"; fi
-    if [ "${KEEP:-0}" = 1 ] || [ "${FAILED:-1}" = 1 ]; then
-        echo "work directory kept: $WORK" >&2
-    else
-        rm -rf "$WORK"
-    fi
-}
-trap cleanup EXIT
-
-now() { date +%s.%N; }
-since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
+. "$(dirname "$0")/lib.sh"
+setup_run fault
 ack_lines() { if [ -f "$ACKS" ]; then wc -l <"$ACKS"; else echo 0; fi; }
-
-# As benches/soak.sh: 4-player public games, 2 s auctions, no per-socket action rate limit.
-server_env=(
-    NUM_PUBLIC_GAME_PLAYERS=4 AUCTION_DURATION=2 WS_ACTIONS_PER_SECOND=0
-    MALLOC_MMAP_THRESHOLD_=131072 LOG_LEVEL=warn SECRET_KEY=fault-secret-key
-)
-# Starts the server and waits until it answers HTTP (restoring unfinished games comes first).
-start_server() {
-    local started
-    started=$(now)
-    env "${server_env[@]}" "$BIN/magnate-server" --bind "127.0.0.1:$PORT" --database "$DB" \
-        --config "$WORK/no-config.json" >>"$WORK/server.log" 2>&1 &
-    SERVER_PID=$!
-    for _ in $(seq 300); do
-        curl -s -o /dev/null "http://127.0.0.1:$PORT/" && break
-        kill -0 "$SERVER_PID" 2>/dev/null || { echo "FAIL: the server exited at start" >&2; return 1; }
-        sleep 0.05
-    done
-    READY_AFTER=$(since "$started")
-}
 
 start_server
 echo "server $SERVER_PID on port $PORT, database $DB; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -130,22 +89,8 @@ LOADGEN_PID=
 cat "$WORK/loadgen.out"
 grep -E 'gives up|error|Error' "$WORK/loadgen.err" | head -20 || true
 
-kill -TERM "$SERVER_PID"
-for _ in $(seq 300); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
-SERVER_STATUS=0
-if kill -0 "$SERVER_PID" 2>/dev/null; then
-    echo "FAIL: the server did not stop within 30 s of SIGTERM" >&2
-    SERVER_STATUS=1
-else
-    wait "$SERVER_PID" || SERVER_STATUS=$?
-fi
-SERVER_PID=
-
-echo "--- verify-db"
-set +e
-"$BIN/magnate" verify-db --db "$DB" --acks "$ACKS" --expect-finished 2>&1 | tee "$WORK/verify.out"
-VERIFY=${PIPESTATUS[0]}
-set -e
+stop_server
+verify_database
 
 echo "--- summary"
 echo "load average after the run: $(cut -d' ' -f1-3 /proc/loadavg)"

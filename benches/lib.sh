@@ -1,0 +1,79 @@
+# Shared by benches/soak.sh and benches/fault.sh (sourced, not run): building, the work
+# directory, starting and stopping the release server, and the final check of its database.
+
+# Builds the release binaries and prepares a work directory /tmp/magnate-NAME.XXXXXX holding the
+# database (DB) and the ack log (ACKS); picks a free PORT unless one is given. The work
+# directory is removed at exit unless the run failed or KEEP=1.
+setup_run() {
+    local name=$1
+    cd "$(dirname "${BASH_SOURCE[0]}")/.."
+    cargo build --release --locked -q -p magnate-server -p magnate-cli --bins --example loadgen
+    BIN=${CARGO_TARGET_DIR:-$PWD/target}/release
+    ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+    PORT=${PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2>/dev/null || shuf -i 20000-60000 -n 1)}
+    WORK=$(mktemp -d "/tmp/magnate-$name.XXXXXX")
+    DB=$WORK/$name.db
+    ACKS=$WORK/acks.jsonl
+    SERVER_PID=
+    LOADGEN_PID=
+    # 4-player public games, 2 s auctions (games never wait 20 s on one), no per-socket action
+    # rate limit (the load clients act faster than people).
+    SERVER_ENV=(
+        NUM_PUBLIC_GAME_PLAYERS=4 AUCTION_DURATION=2 WS_ACTIONS_PER_SECOND=0
+        LOG_LEVEL=warn SECRET_KEY="$name-secret-key"
+    )
+    trap cleanup_run EXIT
+}
+
+cleanup_run() {
+    if [ -n "$LOADGEN_PID" ] && kill -0 "$LOADGEN_PID" 2>/dev/null; then kill -9 "$LOADGEN_PID"; fi
+    if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then kill -9 "$SERVER_PID"; fi
+    if [ "${KEEP:-0}" = 1 ] || [ "${FAILED:-1}" = 1 ]; then
+        echo "work directory kept: $WORK" >&2
+    else
+        rm -rf "$WORK"
+    fi
+}
+
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
+
+# Starts the server on PORT and DB and waits until it answers HTTP (restoring unfinished games
+# comes first); READY_AFTER is how long that took.
+start_server() {
+    local started
+    started=$(now)
+    env "${SERVER_ENV[@]}" "$BIN/magnate-server" --bind "127.0.0.1:$PORT" --database "$DB" \
+        --config "$WORK/no-config.json" >>"$WORK/server.log" 2>&1 &
+    SERVER_PID=$!
+    for _ in $(seq 300); do
+        curl -s -o /dev/null "http://127.0.0.1:$PORT/" && break
+        kill -0 "$SERVER_PID" 2>/dev/null || { echo "FAIL: the server exited at start" >&2; return 1; }
+        sleep 0.05
+    done
+    READY_AFTER=$(since "$started")
+}
+
+# Stops the server with SIGTERM; SERVER_STATUS is its exit status (1 if it is still running
+# after 30 s).
+stop_server() {
+    kill -TERM "$SERVER_PID"
+    for _ in $(seq 300); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
+    SERVER_STATUS=0
+    if kill -0 "$SERVER_PID" 2>/dev/null; then
+        echo "FAIL: the server did not stop within 30 s of SIGTERM" >&2
+        SERVER_STATUS=1
+    else
+        wait "$SERVER_PID" || SERVER_STATUS=$?
+    fi
+    SERVER_PID=
+}
+
+# Checks the stopped server's database against the ack log; VERIFY is the exit status.
+verify_database() {
+    echo "--- verify-db"
+    set +e
+    "$BIN/magnate" verify-db --db "$DB" --acks "$ACKS" --expect-finished 2>&1 | tee "$WORK/verify.out"
+    VERIFY=${PIPESTATUS[0]}
+    set -e
+}
