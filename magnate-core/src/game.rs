@@ -608,7 +608,7 @@ impl Game {
 
     /// Checks that a deserialized game is consistent enough that no rule can panic on it.
     fn check_consistency(&self) -> Result<(), String> {
-        if !(2..=4).contains(&self.players.len()) {
+        if !crate::setup::PLAYER_COUNT.contains(&self.players.len()) {
             return Err(format!(
                 "a game has 2 to 4 participants, found {}",
                 self.players.len()

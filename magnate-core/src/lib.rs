@@ -78,6 +78,7 @@ pub use rng::{GameRng, RNG_ALGORITHM};
 pub use rules::cards::{CardOutcome, FantasyCard, FantasyResult, FantasyType};
 pub use setup::{
     BonusCategory, HouseRules, PlayerSpec, Setup, SetupError, StatField, TimerSettings,
+    PLAYER_COUNT,
 };
 pub use time::{Millis, Timestamp};
 pub use timer::{Deadline, Timer};

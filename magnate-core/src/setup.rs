@@ -5,6 +5,9 @@ use serde::{Deserialize, Serialize};
 use crate::ids::PlayerId;
 use crate::time::Millis;
 
+/// How many players a game has: [`Setup::validate`] refuses fewer or more.
+pub const PLAYER_COUNT: std::ops::RangeInclusive<usize> = 2..=4;
+
 /// Everything needed to create a game. Plain data; [`crate::Game::new`] validates it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Setup {
@@ -194,7 +197,7 @@ impl Setup {
 
     /// Checks the setup; [`crate::Game::new`] calls this.
     pub fn validate(&self) -> Result<(), SetupError> {
-        if !(2..=4).contains(&self.players.len()) {
+        if !PLAYER_COUNT.contains(&self.players.len()) {
             return Err(SetupError::PlayerCount(self.players.len()));
         }
         for (i, player) in self.players.iter().enumerate() {

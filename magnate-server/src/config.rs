@@ -290,7 +290,8 @@ impl GameSizes {
 }
 
 /// How many players a game has (the core's `Setup` limits, spec §5.3).
-const GAME_PLAYERS: std::ops::RangeInclusive<u32> = 2..=4;
+const GAME_PLAYERS: std::ops::RangeInclusive<u32> =
+    *magnate_core::PLAYER_COUNT.start() as u32..=*magnate_core::PLAYER_COUNT.end() as u32;
 
 /// Timer and bot-delay settings used by the live-game code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -26,8 +26,8 @@ use crate::{
     ws::ConnId,
 };
 
-/// Fewest seats of a game (rules: 2–4 players); bots make up the difference at start.
-const MIN_GAME_SEATS: u32 = 2;
+/// Fewest seats of a game (the core's `PLAYER_COUNT`); bots make up the difference at start.
+const MIN_GAME_SEATS: u32 = *magnate_core::PLAYER_COUNT.start() as u32;
 /// Rejection: the room is gone (also for a malformed code).
 pub const ROOM_NOT_FOUND: &str = "Sala no encontrada.";
 /// Rejection: the room has `MAX_PRIVATE_GAME_PLAYERS` members.
