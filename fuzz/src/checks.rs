@@ -168,25 +168,7 @@ fn arbitrary_step(u: &mut Unstructured<'_>) -> arbitrary::Result<Step> {
 
 /// The action a legal step takes, and who takes it (`None` once the game is over).
 fn legal_move(game: &Game, who: u8, pick: u16, choice: u64) -> Option<(PlayerId, Action)> {
-    let in_game: Vec<PlayerId> = game.ordered_players().collect();
-    if game.is_finished() || in_game.is_empty() {
-        return None;
-    }
-    let mut player = in_game[usize::from(who) % in_game.len()];
-    let mut legal = game.legal_actions(player);
-    if legal.len() <= 1 {
-        // A bystander can only surrender: let the player who must act move instead.
-        player = game.active_phase_player();
-        legal = game.legal_actions(player);
-    }
-    // Surrender is listed last; take it only when it is the only choice.
-    let options = if legal.len() > 1 {
-        &legal[..legal.len() - 1]
-    } else {
-        &legal[..]
-    };
-    let chosen = options.get(usize::from(pick) % options.len().max(1))?;
-    Some((player, chosen.instantiate(choice)))
+    magnate_core::testing::legal_move(game, usize::from(who), usize::from(pick), choice)
 }
 
 /// How many ticks an adapter sends at one instant before it gives up waiting for a quiet game

@@ -3,7 +3,7 @@
 
 mod invariants;
 
-pub use invariants::{check_invariants, money_total};
+pub use invariants::{check_invariants, legal_move, money_total};
 
 use crate::game::{Game, Holding};
 use crate::ids::{PlayerId, SquareId};

@@ -1,5 +1,6 @@
-//! The invariants every reachable game satisfies (rules §3.7, money conservation, deadline
-//! sanity), checked by the property tests and the fuzz targets alike.
+//! What the property tests and the fuzz targets share: the invariants every reachable game
+//! satisfies (rules §3.7, money conservation, deadline sanity) and the scripted legal move both
+//! drive games with.
 
 use crate::game::{Game, Holding};
 use crate::ids::{PlayerId, SquareId};
@@ -87,6 +88,37 @@ pub fn check_invariants(game: &Game, initial_total: i128) -> Result<(), String> 
         ));
     }
     Ok(())
+}
+
+/// The move a scripted legal step makes: the `who`-th player still in the game (or, when that
+/// player can only surrender, the player who must act) takes option `pick` of its
+/// `legal_actions`, instantiated with `choice`. Surrender, always listed last, is taken only when
+/// it is the only option. `None` once the game is over. The property tests and the fuzz targets
+/// both drive games with it.
+pub fn legal_move(
+    game: &Game,
+    who: usize,
+    pick: usize,
+    choice: u64,
+) -> Option<(PlayerId, crate::Action)> {
+    let in_game: Vec<PlayerId> = game.ordered_players().collect();
+    if game.is_finished() || in_game.is_empty() {
+        return None;
+    }
+    let mut player = in_game[who % in_game.len()];
+    let mut legal = game.legal_actions(player);
+    if legal.len() <= 1 {
+        // A bystander can only surrender: let the player who must act move instead.
+        player = game.active_phase_player();
+        legal = game.legal_actions(player);
+    }
+    let options = if legal.len() > 1 {
+        &legal[..legal.len() - 1]
+    } else {
+        &legal[..]
+    };
+    let chosen = options.get(pick % options.len().max(1))?;
+    Some((player, chosen.instantiate(choice)))
 }
 
 fn check_holding(

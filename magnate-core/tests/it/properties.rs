@@ -149,21 +149,9 @@ fn run(seed: u64, players: usize, bots: u8, steps: &[Step]) -> Result<Run, TestC
         }
         let result = match step {
             Step::Legal { who, pick, choice } => {
-                let in_game: Vec<PlayerId> = game.ordered_players().collect();
-                let mut player = in_game[who % in_game.len()];
-                let mut legal = game.legal_actions(player);
-                if legal.len() == 1 {
-                    // A bystander can only surrender: let the player who must act move instead.
-                    player = game.active_phase_player();
-                    legal = game.legal_actions(player);
-                }
-                // Surrender is always listed last; take it only when it is the only choice.
-                let options = if legal.len() > 1 {
-                    &legal[..legal.len() - 1]
-                } else {
-                    &legal[..]
-                };
-                let action = options[pick % options.len()].instantiate(*choice);
+                let (player, action) =
+                    magnate_core::testing::legal_move(&game, *who, *pick, *choice)
+                        .expect("a running game has a move");
                 let before = game.clone();
                 let result = game.apply(Input::action(player, action.clone()), now);
                 if let Err(err) = &result {
