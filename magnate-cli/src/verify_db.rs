@@ -17,7 +17,7 @@ use clap::Args;
 use magnate_core::record::{verify_inspecting, RecordEntry};
 use magnate_core::{Action, Game, GameRecord, Input, PlayerId};
 use magnate_server::games::journal;
-use magnate_server::games::wire::{parse_frame, ClientFrame};
+use magnate_server::games::wire::{parse_frame, ClientFrame, WireAction};
 use magnate_server::Store;
 use serde_json::Value;
 
@@ -44,8 +44,10 @@ struct Ack {
     line: usize,
     /// Who acted (the frame's `player`).
     player: i64,
-    /// The frame's `data`, as text to parse like a client frame.
+    /// The frame's `data`, as text, for messages.
     data: String,
+    /// The action it parses to, as a client frame would (`None`: no record entry can match).
+    action: Option<WireAction>,
 }
 
 /// What was found in one game.
@@ -146,6 +148,11 @@ fn read_acks(path: &Path) -> Result<BTreeMap<i64, BTreeMap<i64, Vec<Ack>>>> {
             )
         })?;
         let (game, observer, player, data) = parsed;
+        // Parsed once here; resolving needs the game each entry was applied to.
+        let action = match parse_frame(&data) {
+            Ok(ClientFrame::Action { action, .. }) => Some(action),
+            _ => None,
+        };
         acks.entry(game)
             .or_default()
             .entry(observer)
@@ -154,6 +161,7 @@ fn read_acks(path: &Path) -> Result<BTreeMap<i64, BTreeMap<i64, Vec<Ack>>>> {
                 line: line_no,
                 player,
                 data,
+                action,
             });
     }
     Ok(acks)
@@ -261,10 +269,7 @@ fn acknowledges(ack: &Ack, game_id: i64, game: &Game, player: PlayerId, action: 
     if ack.player != player.0 as i64 {
         return false;
     }
-    match parse_frame(&ack.data) {
-        Ok(ClientFrame::Action { action: wire, .. }) => {
-            wire.resolve(game_id, game).as_ref() == Ok(action)
-        }
-        _ => false,
-    }
+    ack.action
+        .as_ref()
+        .is_some_and(|wire| wire.clone().resolve(game_id, game).as_ref() == Ok(action))
 }
