@@ -1,4 +1,4 @@
-//! Fuzz targets for Magnate. The checks live in `checks.rs`, which the corpus test of
+//! Fuzz targets for Magnate. The checks live in `checks/`, which the corpus test of
 //! `magnate-server` (`tests/corpus.rs`, test target `fuzz_corpus`) also includes, so CI replays
 //! every corpus file through the same code without a fuzzer.
 #![forbid(unsafe_code)]

@@ -3,7 +3,7 @@
 //! them without a fuzzer. Built as the `fuzz_corpus` test of `magnate-server`, whose dependencies
 //! cover every decoder the targets reach.
 
-#[path = "../src/checks.rs"]
+#[path = "../src/checks/mod.rs"]
 mod checks;
 
 use std::path::{Path, PathBuf};
