@@ -16,8 +16,13 @@ use crate::game_support::{
 };
 
 pub(crate) async fn server() -> Server {
+    server_with(game_config(60_000)).await
+}
+
+/// A server with `config`, default game options and an in-memory store.
+pub(crate) async fn server_with(config: magnate_server::Config) -> Server {
     Server::start(
-        game_config(60_000),
+        config,
         GameOptions::default(),
         Store::open_in_memory().unwrap(),
     )

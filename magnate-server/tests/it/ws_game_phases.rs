@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use crate::game_support::{
     error_message, game_config, humans, responses, Client, Management, Player, Server, Table,
 };
-use crate::ws_game::{keys, players, seats_with_bots, server, set, with_base};
+use crate::ws_game::{keys, players, seats_with_bots, server, server_with, set, with_base};
 
 /// C69: bids are hidden; the last eligible bid closes the auction with the superset shape.
 #[tokio::test]
@@ -74,12 +74,7 @@ async fn bids_close_an_auction_with_the_superset_response() {
 /// C70: the auction timer closes an auction with only a `game_response`.
 #[tokio::test]
 async fn the_auction_timer_closes_an_auction() {
-    let server = Server::start(
-        game_config(300),
-        GameOptions::default(),
-        Store::open_in_memory().unwrap(),
-    )
-    .await;
+    let server = server_with(game_config(300)).await;
     let [alice, bob] = <[Player; 2]>::try_from(players(&server, &["alice", "bob"]).await).unwrap();
     let game = server.create_game(&humans(&[&alice, &bob])).await;
     let mut table = Table::open(&server, game, &[&alice, &bob]).await;
@@ -101,12 +96,7 @@ async fn the_auction_timer_closes_an_auction() {
 async fn the_next_phase_timeout_skips_the_phase() {
     let mut config = game_config(60_000);
     config.timers.next_phase_ms = 300;
-    let server = Server::start(
-        config,
-        GameOptions::default(),
-        Store::open_in_memory().unwrap(),
-    )
-    .await;
+    let server = server_with(config).await;
     let [alice, bob] = <[Player; 2]>::try_from(players(&server, &["alice", "bob"]).await).unwrap();
     let game = server.create_game(&humans(&[&alice, &bob])).await;
     let mut table = Table::open(&server, game, &[&alice, &bob]).await;
