@@ -8,8 +8,6 @@
 //! socket slots and rate-limits its frames ([`crate::limits`]): frames over the limit never
 //! reach the actor.
 
-use std::time::Duration;
-
 use axum::{
     extract::{
         ws::{Message, WebSocket},
@@ -30,19 +28,14 @@ use crate::config::SocketLimits;
 use crate::limits::{Admission, FrameKind, FrameLimiter, SocketSlot};
 use crate::state::AppState;
 use crate::store::{GameId, User};
-use crate::ws::reserve_socket;
+use crate::ws::{reserve_socket, IDLE_TIMEOUT, PING_INTERVAL, PROTOCOL_MAX_MESSAGE_BYTES};
 
-/// Largest WebSocket message the protocol layer accepts; larger ones close the connection.
-/// Messages between 64 KiB and this size get `Invalid data: message too large`.
-const PROTOCOL_MAX_MESSAGE: usize = 1 << 20;
 /// Read chunk of a socket: client frames are small, and every idle socket keeps one.
 const READ_BUFFER: usize = 1024;
 /// Bytes buffered before tungstenite writes without a flush; frames are flushed explicitly.
 const WRITE_BUFFER: usize = 16 * 1024;
 /// Most frames written per flush.
 const WRITE_BATCH: usize = 64;
-const PING_EVERY: Duration = Duration::from_secs(30);
-const SILENCE_LIMIT: Duration = Duration::from_secs(90);
 
 /// The game socket route. It takes its token from the query string, so it sits outside the
 /// REST authentication layer.
@@ -79,8 +72,8 @@ async fn game_socket(
     };
     let leave = actor.clone();
     upgrade
-        .max_message_size(PROTOCOL_MAX_MESSAGE)
-        .max_frame_size(PROTOCOL_MAX_MESSAGE)
+        .max_message_size(PROTOCOL_MAX_MESSAGE_BYTES)
+        .max_frame_size(PROTOCOL_MAX_MESSAGE_BYTES)
         .read_buffer_size(READ_BUFFER)
         .write_buffer_size(WRITE_BUFFER)
         .on_failed_upgrade(move |_| {
@@ -148,7 +141,7 @@ impl SocketConnection {
         } = self;
         drop(outbound);
         let mut limiter = FrameLimiter::new(&limits, Instant::now());
-        let mut ping = tokio::time::interval_at(Instant::now() + PING_EVERY, PING_EVERY);
+        let mut ping = tokio::time::interval_at(Instant::now() + PING_INTERVAL, PING_INTERVAL);
         let mut last_heard = Instant::now();
         loop {
             tokio::select! {
@@ -210,7 +203,7 @@ impl SocketConnection {
                     }
                 }
                 _ = ping.tick() => {
-                    if last_heard.elapsed() > SILENCE_LIMIT {
+                    if last_heard.elapsed() > IDLE_TIMEOUT {
                         break;
                     }
                     if socket.send(Message::Ping(Default::default())).await.is_err() {
