@@ -28,7 +28,7 @@ use crate::config::SocketLimits;
 use crate::limits::{Admission, FrameKind, FrameLimiter, SocketSlot};
 use crate::state::AppState;
 use crate::store::{GameId, User};
-use crate::ws::{reserve_socket, IDLE_TIMEOUT, PING_INTERVAL, PROTOCOL_MAX_MESSAGE_BYTES};
+use crate::ws::{ping, reserve_socket, Liveness, PROTOCOL_MAX_MESSAGE_BYTES};
 
 /// Read chunk of a socket: client frames are small, and every idle socket keeps one.
 const READ_BUFFER: usize = 1024;
@@ -141,8 +141,7 @@ impl SocketConnection {
         } = self;
         drop(outbound);
         let mut limiter = FrameLimiter::new(&limits, Instant::now());
-        let mut ping = tokio::time::interval_at(Instant::now() + PING_INTERVAL, PING_INTERVAL);
-        let mut last_heard = Instant::now();
+        let mut liveness = Liveness::new();
         loop {
             tokio::select! {
                 frame = outbound_rx.recv() => {
@@ -155,7 +154,7 @@ impl SocketConnection {
                 }
                 incoming = socket.recv() => {
                     let Some(Ok(message)) = incoming else { break };
-                    last_heard = Instant::now();
+                    liveness.heard();
                     let parsed = match message {
                         Message::Text(text) => wire::parse_frame(text.as_str()),
                         Message::Binary(_) => Err(wire::MALFORMED_JSON.to_owned()),
@@ -202,11 +201,8 @@ impl SocketConnection {
                         }
                     }
                 }
-                _ = ping.tick() => {
-                    if last_heard.elapsed() > IDLE_TIMEOUT {
-                        break;
-                    }
-                    if socket.send(Message::Ping(Default::default())).await.is_err() {
+                alive = liveness.tick() => {
+                    if !alive || !ping(&mut socket).await {
                         break;
                     }
                 }
