@@ -110,13 +110,13 @@ pub fn game_state(
         .iter()
         .flatten()
         .any(|e| matches!(e.kind, EventKind::DiceThrown { .. }));
-    let context = magnate_server::games::wire::SnapshotContext {
+    let context = magnate_protocol::game::SnapshotContext {
         game_id,
         datetime: &datetime,
         thrown,
     };
     let frame: serde_json::Value =
-        serde_json::from_str(&magnate_server::games::wire::snapshot_frame(game, &context))?;
+        serde_json::from_str(&magnate_protocol::game::snapshot_frame(game, &context))?;
     Ok(frame.get("game_state").cloned().unwrap_or(frame))
 }
 

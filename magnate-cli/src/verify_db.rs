@@ -16,8 +16,8 @@ use anyhow::{bail, Context, Result};
 use clap::Args;
 use magnate_core::record::{verify_inspecting, RecordEntry};
 use magnate_core::{Action, Game, GameRecord, Input, PlayerId};
+use magnate_protocol::game::{parse_frame, ClientFrame, WireAction};
 use magnate_server::games::journal;
-use magnate_server::games::wire::{parse_frame, ClientFrame, WireAction};
 use magnate_server::Store;
 use serde_json::Value;
 

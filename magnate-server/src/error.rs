@@ -10,59 +10,11 @@ use axum::{
     response::{IntoResponse, Response},
     Json,
 };
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use crate::store::StoreError;
 
-/// Field name to messages, in the order the checks ran. Serialized as a JSON object.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct FieldErrors {
-    entries: Vec<(String, Vec<String>)>,
-}
-
-impl FieldErrors {
-    /// An empty set of errors.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Adds `message` to the list of `field`.
-    pub fn add(&mut self, field: &str, message: impl Into<String>) {
-        let message = message.into();
-        match self.entries.iter_mut().find(|(name, _)| name == field) {
-            Some((_, messages)) => messages.push(message),
-            None => self.entries.push((field.to_owned(), vec![message])),
-        }
-    }
-
-    /// Whether no field has an error.
-    pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
-    }
-
-    /// Whether `field` has at least one error.
-    pub fn has(&self, field: &str) -> bool {
-        self.entries.iter().any(|(name, _)| name == field)
-    }
-
-    /// Turns the errors into `Err(ApiError::Validation)` unless there are none.
-    pub fn into_result(self) -> Result<(), ApiError> {
-        if self.is_empty() {
-            Ok(())
-        } else {
-            Err(ApiError::Validation(self))
-        }
-    }
-
-    /// The JSON object `{"field": ["msg", ...], ...}`.
-    pub fn to_json(&self) -> Value {
-        let mut object = Map::new();
-        for (field, messages) in &self.entries {
-            object.insert(field.clone(), json!(messages));
-        }
-        Value::Object(object)
-    }
-}
+pub use magnate_protocol::FieldErrors;
 
 /// Why a JWT was refused, with the reference's English texts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -162,6 +114,12 @@ pub enum ApiError {
     /// Something failed inside the server; the text is logged, never sent (500).
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+impl From<FieldErrors> for ApiError {
+    fn from(errors: FieldErrors) -> Self {
+        ApiError::Validation(errors)
+    }
 }
 
 impl From<StoreError> for ApiError {

@@ -10,21 +10,14 @@ use serde_json::{Map, Value};
 
 use crate::{
     auth::{TokenKind, UserClaim},
-    error::{ApiError, FieldErrors},
+    error::ApiError,
     state::AppState,
     store::User,
 };
 
-/// Missing field.
-pub const REQUIRED: &str = "Este campo es requerido.";
-/// Empty (or whitespace-only) string.
-pub const BLANK: &str = "Este campo no puede estar en blanco.";
-/// JSON `null` for a field that needs a value.
-pub const NULL: &str = "Este campo no puede ser nulo.";
-/// A value that cannot be a string (object, array, boolean).
-pub const NOT_A_STRING: &str = "No es una cadena válida.";
-/// A value that is not an integer.
-pub const NOT_AN_INTEGER: &str = "Introduzca un número entero válido.";
+pub use magnate_protocol::fields::{
+    read_integer, read_string, BLANK, NOT_AN_INTEGER, NOT_A_STRING, NULL, REQUIRED,
+};
 
 /// A request body parsed into an object of fields, as the reference's parsers do for JSON and
 /// URL-encoded forms. An empty body is an empty object.
@@ -136,78 +129,6 @@ async fn parse_multipart(content_type: &str, bytes: &[u8]) -> Result<Map<String,
         fields.insert(name, Value::String(text));
     }
     Ok(fields)
-}
-
-/// Reads a required string field the way the reference's `CharField` does: numbers are turned
-/// into text, surrounding whitespace is stripped, and an empty result is "blank".
-/// Adds the matching message to `errors` and returns `None` on failure.
-pub fn read_string(
-    body: &Map<String, Value>,
-    field: &str,
-    errors: &mut FieldErrors,
-) -> Option<String> {
-    let text = match body.get(field) {
-        None => {
-            errors.add(field, REQUIRED);
-            return None;
-        }
-        Some(Value::Null) => {
-            errors.add(field, NULL);
-            return None;
-        }
-        Some(Value::String(text)) => text.trim().to_owned(),
-        Some(Value::Number(number)) => number.to_string(),
-        Some(_) => {
-            errors.add(field, NOT_A_STRING);
-            return None;
-        }
-    };
-    if text.is_empty() {
-        errors.add(field, BLANK);
-        return None;
-    }
-    Some(text)
-}
-
-/// Reads a required integer field the way the reference's `IntegerField` does: integers,
-/// integral floats and numeric strings (`"3"`, `" 3 "`, `"3.0"`) are accepted.
-pub fn read_integer(
-    body: &Map<String, Value>,
-    field: &str,
-    errors: &mut FieldErrors,
-) -> Option<i64> {
-    let parsed = match body.get(field) {
-        None => {
-            errors.add(field, REQUIRED);
-            return None;
-        }
-        Some(Value::Null) => {
-            errors.add(field, NULL);
-            return None;
-        }
-        Some(Value::Number(number)) => number.as_i64().or_else(|| {
-            number
-                .as_f64()
-                .filter(|float| float.fract() == 0.0 && float.abs() < 9.0e15)
-                .map(|float| float as i64)
-        }),
-        Some(Value::String(text)) => parse_integer_text(text),
-        Some(_) => None,
-    };
-    if parsed.is_none() {
-        errors.add(field, NOT_AN_INTEGER);
-    }
-    parsed
-}
-
-fn parse_integer_text(text: &str) -> Option<i64> {
-    let trimmed = text.trim();
-    // The reference strips a trailing decimal point followed only by zeros before parsing.
-    let without_zero_fraction = match trimmed.find('.') {
-        Some(dot) if trimmed[dot + 1..].bytes().all(|byte| byte == b'0') => &trimmed[..dot],
-        _ => trimmed,
-    };
-    without_zero_fraction.parse().ok()
 }
 
 /// The authenticated caller of a protected endpoint.

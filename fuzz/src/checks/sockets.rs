@@ -3,18 +3,18 @@
 use std::sync::OnceLock;
 
 use axum::extract::ws::{Message, Utf8Bytes};
-use magnate_server::config::GameSizes;
-use magnate_server::games::wire::{
-    self, parse_frame, ClientFrame as GameFrame, WireAction, BAD_CHAT, MALFORMED_JSON,
+use magnate_protocol::game::{
+    self as wire, parse_frame, ClientFrame as GameFrame, WireAction, BAD_CHAT, MALFORMED_JSON,
     MAX_CHAT_CHARS, MESSAGE_TOO_LARGE,
 };
+use magnate_server::config::GameSizes;
 use magnate_server::lobby::LobbyCommand;
 use magnate_server::ws::{self, queue, room, ClientFrame};
 
 use super::*;
 
 /// Target `ws_messages`: arbitrary text through the decoders of the game socket
-/// (`games::wire::parse_frame`, then `WireAction::resolve` and `apply` against live games), the
+/// (`magnate_protocol::game::parse_frame`, then `WireAction::resolve` and `apply` against live games), the
 /// lobby socket (`ws::classify`, then `ws::room::parse_command`) and the queue socket
 /// (`ws::classify`, then `ws::queue::is_cancel`). Nothing panics, errors are the documented
 /// messages, accepted values are within their documented limits.

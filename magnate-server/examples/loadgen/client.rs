@@ -8,7 +8,7 @@ use std::{
 
 use futures_util::{SinkExt, StreamExt};
 use magnate_core::{Board, GameRng, Seed, SquareId};
-use magnate_server::games::wire::relationship_square;
+use magnate_protocol::ids::relationship_square;
 use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::Message;
 

@@ -19,11 +19,11 @@ use serde_json::{Map, Value};
 use tokio::sync::{mpsc, oneshot};
 
 use super::journal::{encode_entry, Commit, Journal};
-use super::wire::{self, SnapshotContext, WireAction};
 use super::GameRegistry;
 use crate::clock::Clock;
 use crate::config::Rewards;
 use crate::store::{GameId, GameResult, Store, StoreError, UserId};
+use magnate_protocol::game::{self as wire, SnapshotContext, WireAction};
 
 /// Frames queued for one connection before it counts as too slow and is dropped.
 pub(crate) const OUTBOUND_CAPACITY: usize = 1024;

@@ -8,12 +8,11 @@
 //! * Every accepted input is committed to SQLite (`journal.rs`, group commit) before any client
 //!   hears of it; at startup [`GameRegistry::restore`] replays every unfinished game and re-arms
 //!   its timers from the restored deadlines.
-//! * `wire.rs` holds the frame formats; `socket.rs` the WebSocket handler.
+//! * `socket.rs` is the WebSocket handler; the frame formats are `magnate_protocol::game`.
 
 mod actor;
 pub mod journal;
 mod socket;
-pub mod wire;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};

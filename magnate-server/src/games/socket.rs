@@ -23,12 +23,12 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use super::actor::{Command, ConnId, OUTBOUND_CAPACITY};
-use super::wire::{self, ClientFrame};
 use crate::config::SocketLimits;
 use crate::limits::{Admission, FrameKind, FrameLimiter, SocketSlot};
 use crate::state::AppState;
 use crate::store::{GameId, User};
 use crate::ws::{ping, reserve_socket, Liveness, PROTOCOL_MAX_MESSAGE_BYTES};
+use magnate_protocol::game::{self as wire, ClientFrame};
 
 /// Read chunk of a socket: client frames are small, and every idle socket keeps one.
 const READ_BUFFER: usize = 1024;

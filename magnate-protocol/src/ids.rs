@@ -1,39 +1,9 @@
-//! The game socket's wire format (spec §4.4): client frames in, `event_type` frames out.
-//!
-//! Client frames are validated here, outside the game actor, with the reference's field messages
-//! (§4.4.9); the actor only translates property-relationship ids and applies the action. Server
-//! frames are built from the core's events and views, with integers for every square reference.
-//!
-//! - `parse.rs`: client frames in ([`parse_frame`], [`WireAction`]);
-//! - `frames.rs`: server frames out (responses, echoes, errors, chat, the `game_state` snapshot);
-//! - here: the limits, messages and the square and property-relationship ids both sides use.
-
-mod frames;
-mod parse;
-
-pub use frames::{
-    action_echo_frame, bot_action_object, chat_frame, error_frame, response_frame,
-    rule_error_message, snapshot_frame, SnapshotContext,
-};
-pub use parse::{invalid_data, parse_frame, ClientFrame, WireAction};
+//! Square database ids and property-relationship ids: how the reference's clients name squares
+//! in snapshots and trade proposals (docs/protocol.md#ids).
 
 use magnate_core::SquareId;
 
-/// Largest accepted text frame, in bytes (spec §4.4.3).
-pub const MAX_FRAME_BYTES: usize = 64 * 1024;
-/// Longest chat message, in characters after trimming (spec §4.4.2).
-pub const MAX_CHAT_CHARS: usize = 500;
-
-/// The error for frames that are not a JSON object (and for binary frames).
-pub const MALFORMED_JSON: &str = "Invalid data: malformed JSON";
-/// The error for frames over [`MAX_FRAME_BYTES`].
-pub const MESSAGE_TOO_LARGE: &str = "Invalid data: message too large";
-/// The error for a refused chat message.
-pub const BAD_CHAT: &str = "Invalid data: msg";
-/// The error for an unexpected server-side failure (details are only logged).
-pub const UNEXPECTED: &str = "Internal logic error: unexpected";
-
-/// The database ids of the squares of board1, by `custom_id` (spec Appendix A).
+/// The database ids of the squares of board1, by `custom_id` .
 const SQUARE_DB_IDS: [(u16, i64); 55] = [
     (1, 1),
     (3, 2),
@@ -92,7 +62,7 @@ const SQUARE_DB_IDS: [(u16, i64); 55] = [
     (111, 55),
 ];
 
-/// The database id of a square (Appendix A); 0 for a square the table does not know.
+/// The database id of a square; 0 for a square the table does not know.
 pub fn square_db_id(square: SquareId) -> i64 {
     SQUARE_DB_IDS
         .iter()

@@ -4,12 +4,9 @@
 use magnate_core::{Action, ActionKind, Game, PlayerId, SquareId};
 use serde_json::{Map, Value};
 
-use super::{
-    relationship_square, BAD_CHAT, MALFORMED_JSON, MAX_CHAT_CHARS, MAX_FRAME_BYTES,
-    MESSAGE_TOO_LARGE,
-};
-use crate::error::FieldErrors;
-use crate::extract::{NOT_AN_INTEGER, NULL, REQUIRED};
+use super::{BAD_CHAT, MALFORMED_JSON, MAX_CHAT_CHARS, MAX_FRAME_BYTES, MESSAGE_TOO_LARGE};
+use crate::fields::{integer_value, FieldErrors, NOT_AN_INTEGER, NULL, REQUIRED};
+use crate::ids::relationship_square;
 
 const VALID_TYPES: &str = "['ActionThrowDices', 'ActionMoveTo', 'ActionTakeTram', \
 'ActionBuySquare', 'ActionBuild', 'ActionDemolish', 'ActionChooseCard', 'ActionSurrender', \
@@ -291,27 +288,6 @@ fn python_type(value: &Value) -> &'static str {
         Value::Object(_) => "dict",
         Value::Number(number) if number.is_f64() => "float",
         Value::Number(_) => "int",
-    }
-}
-
-/// An integer written as a JSON integer, an integral float or a decimal string.
-fn integer_value(value: &Value) -> Option<i64> {
-    match value {
-        Value::Number(number) => number.as_i64().or_else(|| {
-            number
-                .as_f64()
-                .filter(|float| float.fract() == 0.0 && float.abs() < 9.0e15)
-                .map(|float| float as i64)
-        }),
-        Value::String(text) => {
-            let trimmed = text.trim();
-            let whole = match trimmed.find('.') {
-                Some(dot) if trimmed[dot + 1..].bytes().all(|byte| byte == b'0') => &trimmed[..dot],
-                _ => trimmed,
-            };
-            whole.parse().ok()
-        }
-        _ => None,
     }
 }
 

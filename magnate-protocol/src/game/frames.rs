@@ -9,7 +9,8 @@ use magnate_core::{
 };
 use serde_json::{json, Map, Value};
 
-use super::{relationship_id, square_db_id};
+use crate::ids::{relationship_id, square_db_id};
+use crate::names::{action_type, phase_name, response_type};
 
 /// The error text sent for an engine refusal (spec §4.4.9). `action_id` is the id the action
 /// would have had in the log.
@@ -23,8 +24,8 @@ pub fn rule_error_message(error: &RuleError, player: PlayerId, action_id: u64) -
         RuleError::NotActivePlayer { .. } => malicious(&"is not the active player"),
         RuleError::WrongPhase { action, phase } => malicious(&format!(
             "cannot perform action {} object ({action_id}) in phase {}",
-            action.wire_name(),
-            phase.as_str()
+            action_type(*action),
+            phase_name(*phase)
         )),
         RuleError::Invalid(reason) => malicious(reason),
         RuleError::InsufficientFunds { .. } => malicious(&"does not have enough money"),
@@ -51,10 +52,7 @@ pub fn action_echo_frame(mut echo: Map<String, Value>, game_id: i64, player: Pla
 
 /// The echo of a bot's action: only the schema fields, squares in trades as relationship ids.
 pub fn bot_action_object(action: &Action, game_id: i64) -> Map<String, Value> {
-    let mut object = match serde_json::to_value(action) {
-        Ok(Value::Object(object)) => object,
-        _ => Map::new(),
-    };
+    let mut object = action_object(action);
     if let Action::TradeProposal {
         offered_properties,
         asked_properties,
@@ -73,10 +71,50 @@ pub fn bot_action_object(action: &Action, game_id: i64) -> Map<String, Value> {
     object
 }
 
+/// An action as the reference writes it: its `type` and its fields (squares as tile ids).
+pub fn action_object(action: &Action) -> Map<String, Value> {
+    let mut object = Map::new();
+    object.insert("type".into(), json!(action_type(action.kind())));
+    let mut field = |name: &str, value: Value| {
+        object.insert(name.into(), value);
+    };
+    match action {
+        Action::ThrowDice | Action::PayBail | Action::NextPhase | Action::Surrender => {}
+        Action::MoveTo { square }
+        | Action::BuySquare { square }
+        | Action::DropPurchase { square }
+        | Action::TakeTram { square }
+        | Action::MortgageSet { square }
+        | Action::MortgageUnset { square } => field("square", json!(square)),
+        Action::ChooseCard {
+            chosen_revealed_card,
+        } => field("chosen_revealed_card", json!(chosen_revealed_card)),
+        Action::Build { square, houses } | Action::Demolish { square, houses } => {
+            field("square", json!(square));
+            field("houses", json!(houses));
+        }
+        Action::TradeProposal {
+            destination_user,
+            offered_money,
+            asked_money,
+            offered_properties,
+            asked_properties,
+        } => {
+            field("destination_user", json!(destination_user));
+            field("offered_money", json!(offered_money));
+            field("asked_money", json!(asked_money));
+            field("offered_properties", json!(offered_properties));
+            field("asked_properties", json!(asked_properties));
+        }
+        Action::TradeAnswer { choose } => field("choose", json!(choose)),
+        Action::Bid { amount } => field("amount", json!(amount)),
+    }
+    object
+}
+
 /// The `game_response` frame of an event, or `None` for driver-only events.
 pub fn response_frame(event: &Event) -> Option<String> {
-    let wire_type = event.kind.wire_type()?;
-    let mut data = base(wire_type, &event.view);
+    let mut data = base(response_type(&event.kind)?, &event.view);
     match &event.kind {
         EventKind::DiceThrown {
             dice1,
@@ -135,7 +173,7 @@ fn base(wire_type: &str, view: &View) -> Map<String, Value> {
     data.insert("type".into(), json!(wire_type));
     data.insert("money".into(), json!(view.money));
     data.insert("positions".into(), json!(view.positions));
-    data.insert("phase".into(), json!(view.phase.as_str()));
+    data.insert("phase".into(), json!(phase_name(view.phase)));
     data.insert(
         "active_phase_player".into(),
         json!(view.active_phase_player),
@@ -266,7 +304,7 @@ pub fn snapshot_frame(game: &Game, context: &SnapshotContext<'_>) -> String {
         "datetime": context.datetime,
         "positions": view.positions,
         "money": view.money,
-        "phase": view.phase.as_str(),
+        "phase": phase_name(view.phase),
         "ordered_players": ordered,
         "streak": game.streak(),
         "possible_destinations": possible_destinations,

@@ -1,0 +1,34 @@
+//! The game socket (`/ws/game/<id>/`, docs/protocol.md): client frames in, `event_type` frames
+//! out.
+//!
+//! Client frames are validated here, before they reach a game, with the reference's field
+//! messages; a driver only resolves property-relationship ids against its game and applies the
+//! action. Server frames are built from the core's events and views, with integers for every
+//! square reference.
+//!
+//! - `parse.rs`: client frames in ([`parse_frame`], [`WireAction`]);
+//! - `frames.rs`: server frames out (responses, echoes, errors, chat, the `game_state` snapshot);
+//! - here: the limits and messages both sides use.
+
+mod frames;
+mod parse;
+
+pub use frames::{
+    action_echo_frame, bot_action_object, chat_frame, error_frame, response_frame,
+    rule_error_message, snapshot_frame, SnapshotContext,
+};
+pub use parse::{invalid_data, parse_frame, ClientFrame, WireAction};
+
+/// Largest accepted text frame, in bytes (spec §4.4.3).
+pub const MAX_FRAME_BYTES: usize = 64 * 1024;
+/// Longest chat message, in characters after trimming (spec §4.4.2).
+pub const MAX_CHAT_CHARS: usize = 500;
+
+/// The error for frames that are not a JSON object (and for binary frames).
+pub const MALFORMED_JSON: &str = "Invalid data: malformed JSON";
+/// The error for frames over [`MAX_FRAME_BYTES`].
+pub const MESSAGE_TOO_LARGE: &str = "Invalid data: message too large";
+/// The error for a refused chat message.
+pub const BAD_CHAT: &str = "Invalid data: msg";
+/// The error for an unexpected server-side failure (details are only logged).
+pub const UNEXPECTED: &str = "Internal logic error: unexpected";

@@ -1,0 +1,89 @@
+//! The reference's names for the core's actions, phases and events: the `type` of a client
+//! action frame, the `phase` string of every server frame and the `type` of a `game_response`.
+
+use magnate_core::{ActionKind, EventKind, PhaseName};
+
+/// Every action kind with its `type` on the wire, in the order the reference lists them.
+pub const ACTION_TYPES: [(ActionKind, &str); 16] = [
+    (ActionKind::ThrowDice, "ActionThrowDices"),
+    (ActionKind::MoveTo, "ActionMoveTo"),
+    (ActionKind::TakeTram, "ActionTakeTram"),
+    (ActionKind::BuySquare, "ActionBuySquare"),
+    (ActionKind::Build, "ActionBuild"),
+    (ActionKind::Demolish, "ActionDemolish"),
+    (ActionKind::ChooseCard, "ActionChooseCard"),
+    (ActionKind::Surrender, "ActionSurrender"),
+    (ActionKind::TradeProposal, "ActionTradeProposal"),
+    (ActionKind::TradeAnswer, "ActionTradeAnswer"),
+    (ActionKind::MortgageSet, "ActionMortgageSet"),
+    (ActionKind::MortgageUnset, "ActionMortgageUnset"),
+    (ActionKind::PayBail, "ActionPayBail"),
+    (ActionKind::Bid, "ActionBid"),
+    (ActionKind::DropPurchase, "ActionDropPurchase"),
+    (ActionKind::NextPhase, "ActionNextPhase"),
+];
+
+/// The `type` of an action frame (`ActionThrowDices`, …).
+pub fn action_type(kind: ActionKind) -> &'static str {
+    ACTION_TYPES
+        .iter()
+        .find(|(listed, _)| *listed == kind)
+        .map(|(_, name)| *name)
+        .expect("ACTION_TYPES lists every ActionKind")
+}
+
+/// The action kind a `type` names, if any (exact spelling, as the reference's serializer).
+pub fn action_kind(name: &str) -> Option<ActionKind> {
+    ACTION_TYPES
+        .iter()
+        .find(|(_, listed)| *listed == name)
+        .map(|(kind, _)| *kind)
+}
+
+/// The `phase` string (`roll_the_dices`, …).
+pub fn phase_name(phase: PhaseName) -> &'static str {
+    match phase {
+        PhaseName::RollTheDices => "roll_the_dices",
+        PhaseName::ChooseSquare => "choose_square",
+        PhaseName::ChooseFantasy => "choose_fantasy",
+        PhaseName::Management => "management",
+        PhaseName::Business => "business",
+        PhaseName::Liquidation => "liquidation",
+        PhaseName::Auction => "auction",
+        PhaseName::ProposalAcceptance => "proposal_acceptance",
+        PhaseName::EndGame => "end_game",
+    }
+}
+
+/// The `type` of the `game_response` an event becomes, or `None` for events no client hears
+/// about (a bot's wake-up).
+pub fn response_type(event: &EventKind) -> Option<&'static str> {
+    Some(match event {
+        EventKind::Updated | EventKind::PlayerEliminated { .. } => "Response",
+        EventKind::PhaseTimedOut => "ResponseSkipPhase",
+        EventKind::DiceThrown { .. } => "ResponseThrowDices",
+        EventKind::SquareChosen { .. } => "ResponseChooseSquare",
+        EventKind::FantasyApplied { .. } => "ResponseChooseFantasy",
+        EventKind::AuctionClosed { .. } => "ResponseAuction",
+        EventKind::GameEnded { .. } => "ResponseBonus",
+        EventKind::BotWoken { .. } => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn action_types_round_trip_and_are_distinct() {
+        for (kind, name) in ACTION_TYPES {
+            assert_eq!(action_type(kind), name);
+            assert_eq!(action_kind(name), Some(kind));
+        }
+        let mut kinds: Vec<ActionKind> = ACTION_TYPES.iter().map(|(kind, _)| *kind).collect();
+        kinds.sort();
+        kinds.dedup();
+        assert_eq!(kinds.len(), ACTION_TYPES.len());
+        assert_eq!(action_kind("actionthrowdices"), None);
+    }
+}
