@@ -11,7 +11,7 @@ pub fn board(game: &Game) -> String {
         out,
         "turn {}  phase {}  to act: {}  turn of: {}  parking {}",
         game.current_turn(),
-        game.phase().name().as_str(),
+        magnate_protocol::names::phase_name(game.phase().name()),
         game.active_phase_player(),
         game.active_turn_player(),
         game.parking_money()

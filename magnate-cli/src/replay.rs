@@ -32,7 +32,7 @@ pub struct ReplayArgs {
 pub fn load(path: &Path) -> Result<GameRecord> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    serde_json::from_str(&text).with_context(|| {
+    magnate_protocol::record::parse_record(text.as_bytes()).with_context(|| {
         format!(
             "{} is not a Magnate game record (expected the JSON of docs/record-format.md)",
             path.display()
@@ -174,7 +174,7 @@ fn summary(path: &Path, record: &GameRecord, game: &Game, inputs: usize) -> Stri
                 out,
                 "result   not finished: turn {}, phase {}",
                 game.current_turn(),
-                game.phase().name().as_str()
+                magnate_protocol::names::phase_name(game.phase().name())
             );
         }
     }
@@ -229,9 +229,14 @@ fn event_line(
                 }
                 EventKind::PlayerEliminated { player, .. } => format!("{player} eliminated"),
                 EventKind::GameEnded { winner, .. } => format!("game over, {winner} won"),
-                other => other.wire_type().unwrap_or("event").to_owned(),
+                other => magnate_protocol::names::response_type(other)
+                    .unwrap_or("event")
+                    .to_owned(),
             };
-            format!("{name} [{}]", e.view.phase.as_str())
+            format!(
+                "{name} [{}]",
+                magnate_protocol::names::phase_name(e.view.phase)
+            )
         })
         .collect();
     format!(

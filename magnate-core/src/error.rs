@@ -23,7 +23,7 @@ pub enum RuleError {
         player: PlayerId,
     },
     /// The action is not allowed in this phase, or not on this kind of square.
-    #[error("cannot perform action {} in phase {}", action.wire_name(), phase.as_str())]
+    #[error("cannot perform action {action:?} in phase {phase:?}")]
     WrongPhase {
         /// The refused action.
         action: ActionKind,

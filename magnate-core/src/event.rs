@@ -68,11 +68,11 @@ pub struct Event {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum EventKind {
-    /// An action was applied with no more specific outcome to report (wire `Response`).
+    /// An action was applied with no more specific outcome to report.
     Updated,
-    /// A phase timeout moved the game on (wire `ResponseSkipPhase`).
+    /// A phase timeout moved the game on.
     PhaseTimedOut,
-    /// Dice were thrown (wire `ResponseThrowDices`).
+    /// Dice were thrown.
     DiceThrown {
         /// The thrower.
         player: PlayerId,
@@ -93,7 +93,7 @@ pub enum EventKind {
         /// The card revealed if the move ended on a fantasy square.
         fantasy_event: Option<crate::rules::cards::FantasyCard>,
     },
-    /// A destination was chosen and the token moved (wire `ResponseChooseSquare`).
+    /// A destination was chosen and the token moved.
     SquareChosen {
         /// The mover.
         player: PlayerId,
@@ -102,26 +102,26 @@ pub enum EventKind {
         /// The card revealed if the move ended on a fantasy square.
         fantasy_event: Option<crate::rules::cards::FantasyCard>,
     },
-    /// A fantasy card was applied (wire `ResponseChooseFantasy`).
+    /// A fantasy card was applied.
     FantasyApplied {
         /// Who drew it.
         player: PlayerId,
         /// The card and its outcome.
         fantasy_result: FantasyResult,
     },
-    /// An auction closed (wire `ResponseAuction`).
+    /// An auction closed.
     AuctionClosed {
         /// The outcome.
         auction: AuctionOutcome,
     },
-    /// A player left the game (surrender or kick-out); a wire `Response`.
+    /// A player left the game (surrender or kick-out).
     PlayerEliminated {
         /// Who left.
         player: PlayerId,
         /// True when a timeout kicked them out.
         kicked_out: bool,
     },
-    /// The game ended (wire `ResponseBonus`).
+    /// The game ended.
     GameEnded {
         /// Why it ended.
         reason: EndReason,
@@ -133,7 +133,7 @@ pub enum EventKind {
         final_net_worth: BTreeMap<PlayerId, i64>,
     },
     /// A bot's wake-up deadline passed: the driver should ask that bot for an action now.
-    /// Not a wire response.
+    /// Drivers do not forward it to clients.
     BotWoken {
         /// The bot to prompt.
         player: PlayerId,
@@ -191,20 +191,4 @@ pub struct BonusAward {
     pub bonus_amount: i64,
     /// Every participant with the top value (eliminated ones listed but not paid).
     pub winners: Vec<PlayerId>,
-}
-
-impl EventKind {
-    /// The reference's response type for this event, or `None` for driver-only events.
-    pub fn wire_type(&self) -> Option<&'static str> {
-        Some(match self {
-            EventKind::Updated | EventKind::PlayerEliminated { .. } => "Response",
-            EventKind::PhaseTimedOut => "ResponseSkipPhase",
-            EventKind::DiceThrown { .. } => "ResponseThrowDices",
-            EventKind::SquareChosen { .. } => "ResponseChooseSquare",
-            EventKind::FantasyApplied { .. } => "ResponseChooseFantasy",
-            EventKind::AuctionClosed { .. } => "ResponseAuction",
-            EventKind::GameEnded { .. } => "ResponseBonus",
-            EventKind::BotWoken { .. } => return None,
-        })
-    }
 }

@@ -1,8 +1,7 @@
-//! Identifier newtypes and the lenient parsing the reference's clients need.
+//! Identifier newtypes.
 //!
-//! The reference writes ids sometimes as JSON integers and sometimes as decimal strings (even
-//! zero-padded ones such as `"000"`). Every id type here accepts both on input and always writes
-//! an integer (or, as a map key, the unpadded decimal string).
+//! Every id type writes an integer (or, as a JSON object key, the unpadded decimal string) and
+//! reads both, since a map keyed by ids comes back with string keys.
 
 use std::fmt;
 
@@ -73,16 +72,6 @@ pub(crate) fn parse_unsigned(text: &str) -> Option<u64> {
     text.parse().ok()
 }
 
-/// Parses a signed integer written as a JSON number or as a decimal string.
-pub(crate) fn parse_signed(text: &str) -> Option<i64> {
-    let text = text.trim();
-    let digits = text.strip_prefix('-').unwrap_or(text);
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    text.parse().ok()
-}
-
 /// Accepts a non-negative integer given as a number or a decimal string (padding allowed).
 struct UnsignedVisitor;
 
@@ -112,105 +101,6 @@ impl Visitor<'_> for UnsignedVisitor {
 
     fn visit_str<E: de::Error>(self, value: &str) -> Result<u64, E> {
         parse_unsigned(value).ok_or_else(|| E::custom(format!("invalid id {value:?}")))
-    }
-}
-
-/// Lenient field parsers for action payloads (`#[serde(deserialize_with = ...)]`).
-pub(crate) mod lenient {
-    use std::fmt;
-
-    use serde::de::{self, Visitor};
-    use serde::Deserializer;
-
-    use super::parse_signed;
-
-    /// A signed integer from a number or a decimal string.
-    pub fn int<'de, D: Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
-        deserializer.deserialize_any(IntVisitor)
-    }
-
-    /// A non-negative integer from a number or a decimal string.
-    pub fn non_negative<'de, D: Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
-        let value = deserializer.deserialize_any(IntVisitor)?;
-        if value < 0 {
-            return Err(de::Error::custom(
-                "ensure this value is greater than or equal to 0",
-            ));
-        }
-        Ok(value)
-    }
-
-    /// A boolean from `true`/`false`, `0`/`1`, or the strings DRF accepts.
-    pub fn boolean<'de, D: Deserializer<'de>>(deserializer: D) -> Result<bool, D::Error> {
-        deserializer.deserialize_any(BoolVisitor)
-    }
-
-    struct IntVisitor;
-
-    impl Visitor<'_> for IntVisitor {
-        type Value = i64;
-
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("an integer")
-        }
-
-        fn visit_i64<E: de::Error>(self, value: i64) -> Result<i64, E> {
-            Ok(value)
-        }
-
-        fn visit_u64<E: de::Error>(self, value: u64) -> Result<i64, E> {
-            i64::try_from(value).map_err(|_| E::custom("integer out of range"))
-        }
-
-        fn visit_f64<E: de::Error>(self, value: f64) -> Result<i64, E> {
-            if value.fract() == 0.0 && value.abs() < 9.0e15 {
-                Ok(value as i64)
-            } else {
-                Err(E::custom("a valid integer is required"))
-            }
-        }
-
-        fn visit_str<E: de::Error>(self, value: &str) -> Result<i64, E> {
-            parse_signed(value).ok_or_else(|| E::custom("a valid integer is required"))
-        }
-    }
-
-    struct BoolVisitor;
-
-    impl Visitor<'_> for BoolVisitor {
-        type Value = bool;
-
-        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            f.write_str("a boolean")
-        }
-
-        fn visit_bool<E: de::Error>(self, value: bool) -> Result<bool, E> {
-            Ok(value)
-        }
-
-        fn visit_u64<E: de::Error>(self, value: u64) -> Result<bool, E> {
-            match value {
-                0 => Ok(false),
-                1 => Ok(true),
-                _ => Err(E::custom("must be a valid boolean")),
-            }
-        }
-
-        fn visit_i64<E: de::Error>(self, value: i64) -> Result<bool, E> {
-            match value {
-                0 => Ok(false),
-                1 => Ok(true),
-                _ => Err(E::custom("must be a valid boolean")),
-            }
-        }
-
-        fn visit_str<E: de::Error>(self, value: &str) -> Result<bool, E> {
-            match value.trim().to_ascii_lowercase().as_str() {
-                "true" | "1" | "yes" | "on" | "t" | "y" => Ok(true),
-                "false" | "0" | "no" | "off" | "f" | "n" => Ok(false),
-                _ => Err(E::custom("must be a valid boolean")),
-            }
-        }
     }
 }
 

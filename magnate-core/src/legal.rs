@@ -13,12 +13,12 @@ use crate::phase::Phase;
 pub enum LegalAction {
     /// This exact action is accepted.
     Exact(Action),
-    /// Any `ActionBid` with `0 <= amount <= max` is accepted (0 is a pass).
+    /// Any `Action::Bid` with `0 <= amount <= max` is accepted (0 is a pass).
     Bid {
         /// The bidder's money.
         max: i64,
     },
-    /// Any `ActionTradeProposal` to `recipient` offering a subset of `offerable` and asking a
+    /// Any `Action::TradeProposal` to `recipient` offering a subset of `offerable` and asking a
     /// subset of `askable`, with any non-negative amounts, is accepted.
     TradeProposal {
         /// The recipient.

@@ -37,7 +37,7 @@ pub enum Phase {
     EndGame,
 }
 
-/// The phase's name, as written on the wire.
+/// The phase's name, without its data.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PhaseName {
@@ -59,23 +59,6 @@ pub enum PhaseName {
     ProposalAcceptance,
     /// `end_game`
     EndGame,
-}
-
-impl PhaseName {
-    /// The wire string (`roll_the_dices`, …).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PhaseName::RollTheDices => "roll_the_dices",
-            PhaseName::ChooseSquare => "choose_square",
-            PhaseName::ChooseFantasy => "choose_fantasy",
-            PhaseName::Management => "management",
-            PhaseName::Business => "business",
-            PhaseName::Liquidation => "liquidation",
-            PhaseName::Auction => "auction",
-            PhaseName::ProposalAcceptance => "proposal_acceptance",
-            PhaseName::EndGame => "end_game",
-        }
-    }
 }
 
 impl Phase {

@@ -19,7 +19,7 @@ use crate::time::Timestamp;
 /// The `format` field of every record.
 pub const RECORD_FORMAT: &str = "magnate-game-record";
 /// The current record format version.
-pub const RECORD_VERSION: u32 = 1;
+pub const RECORD_VERSION: u32 = 2;
 /// The rules version: bumped whenever a rule change alters outcomes for the same inputs.
 pub const RULES_VERSION: &str = "magnate-rules-1";
 

@@ -97,12 +97,12 @@ pub enum SimError {
         error: crate::RuleError,
     },
     /// Nobody could act and no deadline was pending.
-    #[error("the game stalled at input {inputs} in phase {phase}")]
+    #[error("the game stalled at input {inputs} in phase {phase:?}")]
     Stalled {
         /// Inputs applied so far.
         inputs: u64,
         /// The phase it stalled in.
-        phase: &'static str,
+        phase: crate::PhaseName,
     },
     /// The input budget ran out.
     #[error("the game did not end within {0} inputs")]
@@ -152,7 +152,7 @@ pub fn play(setup: &SimSetup, policies: &[&dyn Policy]) -> Result<SimOutcome, Si
                 None => {
                     return Err(SimError::Stalled {
                         inputs: actions + ticks,
-                        phase: game.phase().name().as_str(),
+                        phase: game.phase().name(),
                     })
                 }
             }

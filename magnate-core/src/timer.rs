@@ -281,7 +281,7 @@ impl Game {
     }
 
     /// Adds an event with the current view, before the game-end event if the game just ended
-    /// (a timeout's `ResponseSkipPhase` precedes the `ResponseBonus`).
+    /// (a timeout's `PhaseTimedOut` precedes the `GameEnded`).
     pub(crate) fn push_before_game_end(&self, events: &mut EventLog, kind: EventKind) {
         let event = Event {
             kind,

@@ -11,7 +11,8 @@
 //!   the error catalogue ([`game::rule_error_message`]);
 //! - [`fields`]: field validation with the reference's messages, shared with REST bodies;
 //! - [`ids`]: square database ids and property-relationship ids;
-//! - [`names`]: action, phase and response names.
+//! - [`names`]: action, phase and response names;
+//! - [`record`]: reading game records of every format version.
 //!
 //! Every frame is described in `docs/protocol.md`.
 //!
@@ -29,5 +30,6 @@ pub mod fields;
 pub mod game;
 pub mod ids;
 pub mod names;
+pub mod record;
 
 pub use fields::FieldErrors;

@@ -57,7 +57,7 @@ impl Game {
             .count()
     }
 
-    /// `ActionBid`.
+    /// `Action::Bid`.
     pub(crate) fn bid(
         &mut self,
         player: PlayerId,

@@ -11,7 +11,7 @@ use crate::time::Timestamp;
 use crate::timer::Timer;
 
 impl Game {
-    /// `ActionSurrender`.
+    /// `Action::Surrender`.
     pub(crate) fn surrender(&mut self, player: PlayerId, now: Timestamp, events: &mut EventLog) {
         self.bankrupt(player, false, now, events);
     }

@@ -9,7 +9,7 @@ use crate::time::Timestamp;
 use crate::Invalid;
 
 impl Game {
-    /// `ActionBuild`: one level, evenly, on a complete unmortgaged group; no money check (D-14).
+    /// `Action::Build`: one level, evenly, on a complete unmortgaged group; no money check (D-14).
     pub(crate) fn build(
         &mut self,
         player: PlayerId,
@@ -68,7 +68,7 @@ impl Game {
         Ok((holding, price))
     }
 
-    /// `ActionDemolish`: one level, evenly; refunds half the build price.
+    /// `Action::Demolish`: one level, evenly; refunds half the build price.
     pub(crate) fn demolish(
         &mut self,
         player: PlayerId,
@@ -133,7 +133,7 @@ impl Game {
         Ok((holding, group, price))
     }
 
-    /// `ActionMortgageSet`: pays half the price; no building may stand in the group.
+    /// `Action::MortgageSet`: pays half the price; no building may stand in the group.
     pub(crate) fn mortgage_set(
         &mut self,
         player: PlayerId,
@@ -156,7 +156,7 @@ impl Game {
         Ok(())
     }
 
-    /// `ActionMortgageUnset`: costs half the price, no interest, no money check (D-14).
+    /// `Action::MortgageUnset`: costs half the price, no interest, no money check (D-14).
     pub(crate) fn mortgage_unset(
         &mut self,
         player: PlayerId,

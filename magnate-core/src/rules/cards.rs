@@ -183,7 +183,7 @@ impl Game {
         FantasyCard::draw(&mut self.rng)
     }
 
-    /// `ActionChooseCard` (and the choose-fantasy timeout, D-43).
+    /// `Action::ChooseCard` (and the choose-fantasy timeout, D-43).
     pub(crate) fn choose_card(
         &mut self,
         player: PlayerId,

@@ -63,7 +63,7 @@ pub fn step_options(dice1: u8, dice2: u8, dice_bus: u8) -> Vec<u32> {
 }
 
 impl Game {
-    /// `ActionThrowDices` (rules §6.5). Also run by the roll timeout.
+    /// `Action::ThrowDice` (rules §6.5). Also run by the roll timeout.
     pub(crate) fn throw_dice(
         &mut self,
         player: PlayerId,
@@ -180,7 +180,7 @@ impl Game {
         Ok(())
     }
 
-    /// `ActionMoveTo` (rules §5.3), also run by the choose-square timeout.
+    /// `Action::MoveTo` (rules §5.3), also run by the choose-square timeout.
     pub(crate) fn move_to(
         &mut self,
         player: PlayerId,
@@ -290,7 +290,7 @@ impl Game {
         p.stats.times_in_jail += 1;
     }
 
-    /// `ActionPayBail` (rules §5.2).
+    /// `Action::PayBail` (rules §5.2).
     pub(crate) fn pay_bail(
         &mut self,
         player: PlayerId,

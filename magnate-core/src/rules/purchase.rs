@@ -11,7 +11,7 @@ use crate::time::Timestamp;
 use crate::Invalid;
 
 impl Game {
-    /// `ActionBuySquare`.
+    /// `Action::BuySquare`.
     pub(crate) fn buy_square(
         &mut self,
         player: PlayerId,
@@ -55,7 +55,7 @@ impl Game {
         Ok(price)
     }
 
-    /// `ActionDropPurchase`: decline the current square and auction it. Also the management
+    /// `Action::DropPurchase`: decline the current square and auction it. Also the management
     /// timeout on an unowned square.
     pub(crate) fn drop_purchase(
         &mut self,
@@ -89,7 +89,7 @@ impl Game {
         Ok(())
     }
 
-    /// `ActionTakeTram`.
+    /// `Action::TakeTram`.
     pub(crate) fn take_tram(
         &mut self,
         player: PlayerId,
@@ -139,7 +139,7 @@ impl Game {
         }
     }
 
-    /// `ActionNextPhase` in management, business or liquidation.
+    /// `Action::NextPhase` in management, business or liquidation.
     pub(crate) fn next_phase(
         &mut self,
         player: PlayerId,

@@ -9,7 +9,7 @@ use crate::time::Timestamp;
 use crate::Invalid;
 
 impl Game {
-    /// `ActionTradeProposal`: hands control to the recipient.
+    /// `Action::TradeProposal`: hands control to the recipient.
     pub(crate) fn propose_trade(
         &mut self,
         player: PlayerId,
@@ -102,7 +102,7 @@ impl Game {
             .any(|&m| self.squares[m].holding.is_some_and(|h| h.houses > 0))
     }
 
-    /// `ActionTradeAnswer`.
+    /// `Action::TradeAnswer`.
     pub(crate) fn answer_trade(
         &mut self,
         player: PlayerId,

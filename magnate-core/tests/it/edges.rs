@@ -10,7 +10,7 @@ use crate::{kinds, sq, Table, P1, P2, P3, P4};
 fn surrender_leaving_one_player_ends_the_game_at_once() {
     let mut t = Table::new(2);
     let events = t.act(P1, Action::Surrender);
-    assert_eq!(kinds(&events), vec!["Response", "ResponseBonus"]);
+    assert_eq!(kinds(&events), vec!["PlayerEliminated", "GameEnded"]);
     // The surrender's response already shows the finished game (server spec §4.5).
     assert_eq!(events[0].view.phase, PhaseName::EndGame);
     assert_eq!(events[0].view.active_turn_player, Some(P2));
@@ -158,7 +158,7 @@ fn business_timeout_with_negative_money_kicks_the_player_out() {
         .buy(sq(1), P1);
     t.act(P1, Action::NextPhase);
     let events = t.tick_at(50_000_000);
-    assert_eq!(kinds(&events), vec!["Response", "ResponseSkipPhase"]);
+    assert_eq!(kinds(&events), vec!["PlayerEliminated", "PhaseTimedOut"]);
     assert!(!t.game.is_in_game(P1));
     assert!(
         t.game.holding(sq(1)).is_none(),

@@ -2,6 +2,7 @@
 #![allow(missing_docs, reason = "test helpers need no API docs")]
 
 mod bots;
+mod boundary;
 mod cards;
 mod edges;
 mod properties;
@@ -100,7 +101,17 @@ impl Table {
 pub fn kinds(events: &[Event]) -> Vec<&'static str> {
     events
         .iter()
-        .map(|e| e.kind.wire_type().unwrap_or("BotWoken"))
+        .map(|e| match e.kind {
+            EventKind::Updated => "Updated",
+            EventKind::PhaseTimedOut => "PhaseTimedOut",
+            EventKind::DiceThrown { .. } => "DiceThrown",
+            EventKind::SquareChosen { .. } => "SquareChosen",
+            EventKind::FantasyApplied { .. } => "FantasyApplied",
+            EventKind::AuctionClosed { .. } => "AuctionClosed",
+            EventKind::PlayerEliminated { .. } => "PlayerEliminated",
+            EventKind::GameEnded { .. } => "GameEnded",
+            EventKind::BotWoken { .. } => "BotWoken",
+        })
         .collect()
 }
 

@@ -3,8 +3,8 @@
 use serde::Serialize;
 
 use magnate_core::{
-    BonusCategory, Event, Game, Input, Millis, PlayerId, PlayerSpec, Seed, Setup, StatField,
-    TimerSettings, Timestamp,
+    BonusCategory, Event, EventKind, Game, Input, Millis, PlayerId, PlayerSpec, Seed, Setup,
+    StatField, TimerSettings, Timestamp,
 };
 
 #[derive(Serialize)]
@@ -102,7 +102,7 @@ fn short_game_to_the_turn_limit_with_bonuses() {
     assert!(
         last.events
             .iter()
-            .any(|e| e.kind.wire_type() == Some("ResponseBonus")),
+            .any(|e| matches!(e.kind, EventKind::GameEnded { .. })),
         "the game ends by the turn limit"
     );
     insta::assert_yaml_snapshot!(records);

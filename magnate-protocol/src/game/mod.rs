@@ -14,7 +14,7 @@ mod frames;
 mod parse;
 
 pub use frames::{
-    action_echo_frame, bot_action_object, chat_frame, error_frame, response_frame,
+    action_echo_frame, action_object, bot_action_object, chat_frame, error_frame, response_frame,
     rule_error_message, snapshot_frame, SnapshotContext,
 };
 pub use parse::{invalid_data, parse_frame, ClientFrame, WireAction};

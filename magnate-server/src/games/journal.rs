@@ -207,7 +207,7 @@ pub async fn load(store: &Store, game_id: GameId) -> Result<StoredGame, LoadErro
             let Some((Some(header), created_at, finished)) = row else {
                 return Ok(None);
             };
-            let header: RecordHeader = serde_json::from_str(&header)?;
+            let header: RecordHeader = magnate_protocol::record::parse_header(&header)?;
             let mut statement = connection
                 .prepare("SELECT input FROM game_records WHERE game_id = ?1 ORDER BY seq")?;
             let texts = statement
@@ -215,7 +215,7 @@ pub async fn load(store: &Store, game_id: GameId) -> Result<StoredGame, LoadErro
                 .collect::<Result<Vec<_>, _>>()?;
             let entries = texts
                 .iter()
-                .map(|text| serde_json::from_str(text))
+                .map(|text| magnate_protocol::record::parse_entry(text))
                 .collect::<Result<Vec<RecordEntry>, _>>()?;
             Ok(Some(StoredGame {
                 header,
