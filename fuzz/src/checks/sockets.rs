@@ -5,7 +5,7 @@ use std::sync::OnceLock;
 use axum::extract::ws::{Message, Utf8Bytes};
 use magnate_protocol::game::{
     self as wire, parse_frame, ClientFrame as GameFrame, WireAction, BAD_CHAT, MALFORMED_JSON,
-    MAX_CHAT_CHARS, MESSAGE_TOO_LARGE,
+    MAX_CHAT_CHARS, MAX_CHAT_OBJECT_BYTES, MESSAGE_TOO_LARGE,
 };
 use magnate_server::config::GameSizes;
 use magnate_server::lobby::LobbyCommand;
@@ -65,9 +65,23 @@ fn check_game_frame(text: &str) {
         ),
         Ok(GameFrame::IgnoredChat) => {}
         Ok(GameFrame::Chat(msg)) => {
-            assert_eq!(msg.trim(), msg, "chat is trimmed");
+            let text = match &msg {
+                Value::String(text) => {
+                    assert_eq!(text.trim(), text, "chat is trimmed");
+                    text.as_str()
+                }
+                Value::Object(fields) => {
+                    let json = serde_json::to_string(fields).expect("an object serializes");
+                    assert!(json.len() <= MAX_CHAT_OBJECT_BYTES, "chat object size");
+                    fields["text"]
+                        .as_str()
+                        .expect("a chat object has a text")
+                        .trim()
+                }
+                other => panic!("chat relayed as {other}"),
+            };
             assert!(
-                (1..=MAX_CHAT_CHARS).contains(&msg.chars().count()),
+                (1..=MAX_CHAT_CHARS).contains(&text.chars().count()),
                 "chat length"
             );
         }

@@ -9,7 +9,7 @@ use magnate_core::{
 };
 use serde_json::{json, Map, Value};
 
-use crate::ids::{relationship_id, square_db_id};
+use crate::ids::relationship_id;
 use crate::names::{action_type, phase_name, response_type};
 
 /// The error text sent for an engine refusal (spec §4.4.9). `action_id` is the id the action
@@ -38,8 +38,9 @@ pub fn error_frame(message: &str) -> String {
     json!({"event_type": "error", "message": message}).to_string()
 }
 
-/// `{"event_type":"chat_message","game":G,"user":name,"msg":...}`.
-pub fn chat_frame(game_id: i64, username: &str, msg: &str) -> String {
+/// `{"event_type":"chat_message","game":G,"user":name,"msg":...}`; `msg` as the sender wrote it
+/// (a string, or an object with a `text`).
+pub fn chat_frame(game_id: i64, username: &str, msg: &Value) -> String {
     json!({"event_type": "chat_message", "game": game_id, "user": username, "msg": msg}).to_string()
 }
 
@@ -230,7 +231,9 @@ pub fn snapshot_frame(game: &Game, context: &SnapshotContext<'_>) -> String {
                 json!({
                     "id": id,
                     "owner": holding.owner,
-                    "square": square_db_id(square),
+                    // A tile id, as in every other frame (the reference sent the database id
+                    // here, which its own clients read as a tile).
+                    "square": square,
                     "houses": holding.houses,
                     "mortgage": holding.mortgaged,
                 }),

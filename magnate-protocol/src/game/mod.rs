@@ -24,6 +24,11 @@ pub const MAX_FRAME_BYTES: usize = 64 * 1024;
 /// Longest chat message, in characters after trimming (spec §4.4.2).
 pub const MAX_CHAT_CHARS: usize = 500;
 
+/// Largest chat object relayed (`{"type":…,"text":…}`), in bytes of JSON.
+pub const MAX_CHAT_OBJECT_BYTES: usize = 4 * 1024;
+/// Most characters of a client's value an error message quotes.
+pub const MAX_QUOTED_CHARS: usize = 64;
+
 /// The error for frames that are not a JSON object (and for binary frames).
 pub const MALFORMED_JSON: &str = "Invalid data: malformed JSON";
 /// The error for frames over [`MAX_FRAME_BYTES`].

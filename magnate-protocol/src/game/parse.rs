@@ -4,7 +4,10 @@
 use magnate_core::{Action, ActionKind, Game, PlayerId, SquareId};
 use serde_json::{Map, Value};
 
-use super::{BAD_CHAT, MALFORMED_JSON, MAX_CHAT_CHARS, MAX_FRAME_BYTES, MESSAGE_TOO_LARGE};
+use super::{
+    BAD_CHAT, MALFORMED_JSON, MAX_CHAT_CHARS, MAX_CHAT_OBJECT_BYTES, MAX_FRAME_BYTES,
+    MAX_QUOTED_CHARS, MESSAGE_TOO_LARGE,
+};
 use crate::fields::{integer_value, FieldErrors, NOT_AN_INTEGER, NULL, REQUIRED};
 use crate::ids::relationship_square;
 
@@ -95,7 +98,12 @@ fn resolve_relationships(
 ) -> Vec<SquareId> {
     let mut squares = Vec::with_capacity(ids.len());
     for id in ids {
-        match relationship_square(game_id, *id).filter(|square| game.holding(*square).is_some()) {
+        // A relationship id of this game first (what the reference expects), else a tile id (what
+        // the reference's web and desktop clients send). They differ except in games 1 and 2,
+        // where an owned square's relationship id wins.
+        let owned = |square: &SquareId| game.holding(*square).is_some();
+        let tile = u16::try_from(*id).ok().map(SquareId).filter(owned);
+        match relationship_square(game_id, *id).filter(owned).or(tile) {
             Some(square) => squares.push(square),
             None => {
                 errors.add(
@@ -112,8 +120,10 @@ fn resolve_relationships(
 /// A parsed client frame.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ClientFrame {
-    /// A chat message to broadcast (already trimmed and checked).
-    Chat(String),
+    /// A chat message to broadcast as `msg`: a string (already trimmed and checked), or an object
+    /// with a `text` string within the chat limit, relayed as it came (the reference's web client
+    /// sends `{"type":"SendChatMessage","text":"…"}` and reads `msg.text`).
+    Chat(Value),
     /// A chat frame that is ignored without a reply (falsy `msg`).
     IgnoredChat,
     /// An action, with the client's object to echo (without `game` and `player` set yet).
@@ -174,7 +184,17 @@ fn parse_chat(msg: Option<&Value>) -> Result<ClientFrame, String> {
             } else if trimmed.chars().count() > MAX_CHAT_CHARS {
                 Err(BAD_CHAT.to_owned())
             } else {
-                Ok(ClientFrame::Chat(trimmed.to_owned()))
+                Ok(ClientFrame::Chat(Value::String(trimmed.to_owned())))
+            }
+        }
+        Some(Value::Object(fields)) => {
+            let text_fits = matches!(fields.get("text"), Some(Value::String(text))
+                if !text.trim().is_empty() && text.trim().chars().count() <= MAX_CHAT_CHARS);
+            let size = serde_json::to_string(fields).map_or(usize::MAX, |json| json.len());
+            if text_fits && size <= MAX_CHAT_OBJECT_BYTES {
+                Ok(ClientFrame::Chat(Value::Object(fields.clone())))
+            } else {
+                Err(BAD_CHAT.to_owned())
             }
         }
         Some(_) => Err(BAD_CHAT.to_owned()),
@@ -215,14 +235,16 @@ fn parse_action(kind: &str, object: &Map<String, Value>) -> Result<WireAction, S
                 .map(|(square, houses)| Action::Demolish { square, houses })
         }
         "ActionChooseCard" => {
-            boolean(object, "chosen_revealed_card", &mut errors).map(|chosen_revealed_card| {
-                Action::ChooseCard {
-                    chosen_revealed_card,
-                }
+            // The reference's command-line client writes `chosen_card`.
+            let field = first_present(object, &["chosen_revealed_card", "chosen_card"]);
+            boolean(object, field, &mut errors).map(|chosen_revealed_card| Action::ChooseCard {
+                chosen_revealed_card,
             })
         }
         "ActionTradeAnswer" => {
-            boolean(object, "choose", &mut errors).map(|choose| Action::TradeAnswer { choose })
+            // The reference's web client answers with `accept`.
+            let field = first_present(object, &["choose", "accept"]);
+            boolean(object, field, &mut errors).map(|choose| Action::TradeAnswer { choose })
         }
         "ActionBid" => integer(object, "amount", Some(0), true, &mut errors)
             .map(|amount| Action::Bid { amount }),
@@ -257,7 +279,8 @@ fn parse_action(kind: &str, object: &Map<String, Value>) -> Result<WireAction, S
         }
         other => {
             return Err(type_error(&format!(
-                "Invalid action type '{other}'. Valid options are: {VALID_TYPES}"
+                "Invalid action type '{}'. Valid options are: {VALID_TYPES}",
+                quoted(other)
             )));
         }
     };
@@ -267,14 +290,32 @@ fn parse_action(kind: &str, object: &Map<String, Value>) -> Result<WireAction, S
     }
 }
 
-/// Python's `str()` of a JSON value, for messages that quote the client's value.
+/// The first of `fields` the frame has, else the first (the one errors name): reference clients
+/// spell a few fields differently, and the reference's own name wins when both are present.
+fn first_present<'a>(object: &Map<String, Value>, fields: &[&'a str]) -> &'a str {
+    fields
+        .iter()
+        .find(|field| object.contains_key(**field))
+        .unwrap_or(&fields[0])
+}
+
+/// Python's `str()` of a JSON value, for messages that quote the client's value; cut to
+/// [`MAX_QUOTED_CHARS`] so an error never sends back more than a few bytes of what it got.
 fn python_str(value: &Value) -> String {
     match value {
-        Value::String(text) => text.clone(),
+        Value::String(text) => quoted(text),
         Value::Bool(true) => "True".into(),
         Value::Bool(false) => "False".into(),
         Value::Null => "None".into(),
-        other => other.to_string(),
+        other => quoted(&other.to_string()),
+    }
+}
+
+/// At most [`MAX_QUOTED_CHARS`] characters of a client's text, with `…` when cut.
+fn quoted(text: &str) -> String {
+    match text.char_indices().nth(MAX_QUOTED_CHARS) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_owned(),
     }
 }
 
@@ -577,5 +618,80 @@ mod tests {
         let exact = format!(r#"{{"type":"ChatMessage","msg":"{}"}}"#, "é".repeat(500));
         assert!(matches!(parse_frame(&exact), Ok(ClientFrame::Chat(_))));
         assert_eq!(error_of(r#"{"type":"ChatMessage","msg":5}"#), BAD_CHAT);
+    }
+
+    #[test]
+    fn the_reference_clients_spellings_are_understood() {
+        // The web client answers trades with `accept`; `choose` wins when both are sent.
+        let answer = |text: &str| match parse_frame(text).unwrap() {
+            ClientFrame::Action {
+                action: WireAction::Plain(action),
+                ..
+            } => action,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            answer(r#"{"type":"ActionTradeAnswer","accept":true,"game":3,"player":5}"#),
+            Action::TradeAnswer { choose: true }
+        );
+        assert_eq!(
+            answer(r#"{"type":"ActionTradeAnswer","choose":false,"accept":true}"#),
+            Action::TradeAnswer { choose: false }
+        );
+        // The command-line client names the card choice `chosen_card`.
+        assert_eq!(
+            answer(r#"{"type":"ActionChooseCard","chosen_card":true}"#),
+            Action::ChooseCard {
+                chosen_revealed_card: true
+            }
+        );
+        // GUI clients send tile ids, as integers or padded strings, in trade proposals.
+        let ClientFrame::Action {
+            action: WireAction::Trade {
+                offered_properties,
+                asked_properties,
+                ..
+            },
+            ..
+        } = parse_frame(
+            r#"{"type":"ActionTradeProposal","destination_user":5,"offered_money":0,"asked_money":0,"offered_properties":["016"],"asked_properties":[11]}"#,
+        )
+        .unwrap()
+        else {
+            panic!("a trade")
+        };
+        assert_eq!((offered_properties, asked_properties), (vec![16], vec![11]));
+    }
+
+    #[test]
+    fn chat_objects_are_relayed_within_limits() {
+        let web = r#"{"type":"ChatMessage","msg":{"type":"SendChatMessage","text":"hola web"}}"#;
+        assert_eq!(
+            parse_frame(web).unwrap(),
+            ClientFrame::Chat(json!({"type": "SendChatMessage", "text": "hola web"}))
+        );
+        for msg in [
+            r#"{"type":"SendChatMessage"}"#.to_owned(),
+            r#"{"text":"   "}"#.to_owned(),
+            r#"{"text":5}"#.to_owned(),
+            format!(r#"{{"text":"{}"}}"#, "a".repeat(MAX_CHAT_CHARS + 1)),
+            format!(
+                r#"{{"text":"hi","pad":"{}"}}"#,
+                "a".repeat(MAX_CHAT_OBJECT_BYTES)
+            ),
+        ] {
+            let text = format!(r#"{{"type":"ChatMessage","msg":{msg}}}"#);
+            assert_eq!(error_of(&text), BAD_CHAT, "{msg}");
+        }
+    }
+
+    #[test]
+    fn errors_quote_at_most_a_few_characters_of_the_client_text() {
+        let huge = "X".repeat(60_000);
+        let message = error_of(&format!(r#"{{"type":"{huge}"}}"#));
+        assert!(message.len() < 1_000, "{} bytes", message.len());
+        assert!(message.contains(&format!("'{}…'", "X".repeat(MAX_QUOTED_CHARS))));
+        let message = error_of(&format!(r#"{{"type":"ActionMoveTo","square":"{huge}"}}"#));
+        assert!(message.len() < 1_000, "{} bytes", message.len());
     }
 }

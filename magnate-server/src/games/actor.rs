@@ -59,7 +59,10 @@ pub(crate) enum Command {
         echo: Map<String, Value>,
     },
     /// A chat message to broadcast.
-    Chat { username: String, msg: String },
+    Chat {
+        username: String,
+        msg: serde_json::Value,
+    },
 }
 
 /// Everything the actor needs from the server.

@@ -268,14 +268,13 @@ async fn bots_bid_in_a_human_auction() {
     panic!("the human never declined a square");
 }
 
-/// C68, §4.4.4 notes: trades name property relationships by the `id` the snapshot gives; the
-/// recipient answers and control returns to the proposer; unknown ids are invalid data.
-#[tokio::test]
-async fn trades_use_relationship_ids_from_the_snapshot() {
-    let server = server().await;
-    let [alice, bob] = <[Player; 2]>::try_from(players(&server, &["alice", "bob"]).await).unwrap();
+/// Two humans play until the turn player, in business with money on both sides, owns a square
+/// it bought; returns the table, the game, the proposer, the recipient and that square's
+/// `property_relationships` entry.
+async fn business_with_a_bought_square(server: &Server) -> (Table, i64, Player, i64, i64, Value) {
+    let [alice, bob] = <[Player; 2]>::try_from(players(server, &["alice", "bob"]).await).unwrap();
     let game = server.create_game(&humans(&[&alice, &bob])).await;
-    let mut table = Table::open(&server, game, &[&alice, &bob]).await;
+    let mut table = Table::open(server, game, &[&alice, &bob]).await;
     table
         .drive(Management::Buy, 400, |t| {
             let active = json!(t.active());
@@ -298,7 +297,7 @@ async fn trades_use_relationship_ids_from_the_snapshot() {
     } else {
         alice.id
     };
-    let (_peek, snapshot) = Client::connect(&server, game, &alice).await;
+    let (_peek, snapshot) = Client::connect(server, game, &alice).await;
     let relationship = snapshot["game_state"]["property_relationships"]
         .as_array()
         .unwrap()
@@ -306,6 +305,17 @@ async fn trades_use_relationship_ids_from_the_snapshot() {
         .find(|r| r["owner"] == json!(proposer))
         .cloned()
         .unwrap();
+
+    (table, game, alice, proposer, recipient, relationship)
+}
+
+/// C68, §4.4.4 notes: trades name property relationships by the `id` the snapshot gives; the
+/// recipient answers and control returns to the proposer; unknown ids are invalid data.
+#[tokio::test]
+async fn trades_use_relationship_ids_from_the_snapshot() {
+    let server = server().await;
+    let (mut table, game, alice, proposer, recipient, relationship) =
+        business_with_a_bought_square(&server).await;
     let id = relationship["id"].as_i64().unwrap();
 
     let frames = table
@@ -362,6 +372,65 @@ async fn trades_use_relationship_ids_from_the_snapshot() {
         .cloned()
         .unwrap();
     assert_eq!(moved["owner"], json!(recipient), "the square changed hands");
+}
+
+/// The reference's GUI clients name squares by tile in trade proposals (desktop `[16]`, web
+/// `["016"]`) and answer with `accept` (web), and read `property_relationships[].square` as a
+/// tile: all three work, and the snapshot's square is the tile the proposer bought.
+#[tokio::test]
+async fn gui_clients_trade_by_tile_and_answer_with_accept() {
+    let server = server().await;
+    let (mut table, game, alice, proposer, recipient, relationship) =
+        business_with_a_bought_square(&server).await;
+    let tile = relationship["square"].as_u64().unwrap();
+    let bought: Vec<Value> = table
+        .log
+        .iter()
+        .filter(|f| f["event_type"] == "game_action" && f["data"]["type"] == "ActionBuySquare")
+        .map(|f| f["data"]["square"].clone())
+        .collect();
+    assert!(
+        bought.iter().any(|square| square.as_u64() == Some(tile)
+            || square.as_str().and_then(|s| s.parse::<u64>().ok()) == Some(tile)),
+        "the snapshot names the bought tile {tile}, bought: {bought:?}"
+    );
+    let frames = table
+        .act(
+            proposer,
+            json!({"type": "ActionTradeProposal", "destination_user": recipient,
+                "offered_properties": [format!("{tile:03}")], "asked_properties": [],
+                "offered_money": 0, "asked_money": 1}),
+        )
+        .await;
+    assert_eq!(
+        responses(&frames)
+            .first()
+            .unwrap_or_else(|| panic!("the proposal was refused: {frames:?}"))["phase"],
+        "proposal_acceptance"
+    );
+    let frames = table
+        .act(
+            recipient,
+            json!({"type": "ActionTradeAnswer", "accept": true}),
+        )
+        .await;
+    assert!(
+        !responses(&frames).is_empty(),
+        "the answer was refused: {frames:?}"
+    );
+    let (_peek, after) = Client::connect(&server, game, &alice).await;
+    let moved = after["game_state"]["property_relationships"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["square"] == json!(tile))
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        moved["owner"],
+        json!(recipient),
+        "an accepted trade moved the tile"
+    );
 }
 
 /// C67: landing on a fantasy square reveals the card in the move's response; choosing it
