@@ -2,6 +2,7 @@
 //! self-play and tournaments.
 #![forbid(unsafe_code)]
 
+mod db;
 mod export;
 mod out;
 mod render;

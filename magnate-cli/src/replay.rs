@@ -105,7 +105,7 @@ pub fn game_state(
 ) -> Result<serde_json::Value> {
     let started = chrono::DateTime::from_timestamp_millis(record.header.started_at.0 as i64)
         .context("the record's start time is out of range")?;
-    let datetime = magnate_server::clock::format_datetime(started);
+    let datetime = started.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
     let thrown = events
         .iter()
         .flatten()

@@ -17,8 +17,6 @@ use clap::Args;
 use magnate_core::record::{verify_inspecting, RecordEntry};
 use magnate_core::{Action, Game, GameRecord, Input, PlayerId};
 use magnate_protocol::game::{parse_frame, ClientFrame, WireAction};
-use magnate_server::games::journal;
-use magnate_server::Store;
 use serde_json::Value;
 
 /// Arguments of `magnate verify-db`.
@@ -61,33 +59,20 @@ struct GameReport {
 
 /// `magnate verify-db`.
 pub fn run(args: &VerifyDbArgs) -> Result<()> {
-    if !args.db.exists() {
-        bail!(
-            "{} does not exist: give the server's database file with --db",
-            args.db.display()
-        );
-    }
     let mut acks = match &args.acks {
         Some(path) => read_acks(path)?,
         None => BTreeMap::new(),
     };
-    let store = Store::open_read_only(&args.db)
-        .with_context(|| format!("cannot open the database {}", args.db.display()))?;
-    let runtime = tokio::runtime::Builder::new_current_thread().build()?;
-    let games = runtime
-        .block_on(store.recorded_games())
-        .context("cannot list the games")?;
+    let database = crate::db::Database::open(&args.db)?;
+    let games = database.recorded_games().context("cannot list the games")?;
 
     let mut problems = Vec::new();
     let (mut finished, mut running, mut inputs, mut checked_acks) = (0, 0, 0, 0);
     for listed in &games {
-        let stored = runtime
-            .block_on(journal::load(&store, listed.id))
+        let stored = database
+            .load(listed.id)
             .with_context(|| format!("cannot read the record of game {}", listed.id))?;
-        let record = GameRecord {
-            header: stored.header,
-            entries: stored.entries,
-        };
+        let record = stored.record;
         let observers = acks.remove(&listed.id).unwrap_or_default();
         let report = check_game(listed.id, &record, stored.finished, &observers);
         inputs += report.inputs;

@@ -6,7 +6,6 @@
 
 mod games;
 mod migrations;
-mod records;
 mod settings;
 mod shop;
 mod users;
@@ -21,7 +20,6 @@ use rusqlite::Connection;
 pub(crate) use games::create_game_in;
 pub use games::{GameResult, GameSummary, NewGame, SummaryLookup};
 pub use migrations::SCHEMA_VERSION;
-pub use records::RecordedGame;
 pub use shop::{BuyOutcome, Item, ItemKind};
 pub use users::{ChangePieceOutcome, CreateUserOutcome, NewUser, User};
 
