@@ -31,13 +31,15 @@ pub(crate) const OUTBOUND_CAPACITY: usize = 1024;
 /// A connection's id within the registry.
 pub(crate) type ConnId = u64;
 
-/// Why a socket may not attach to a game (the handshake answers 403).
+/// Why a socket may not attach to a game (the handshake answers 403, or 503 when unavailable).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum JoinRefused {
     /// No such game.
     NotFound,
     /// The caller never took part in the game.
     NotParticipant,
+    /// The game is quarantined: its record does not replay.
+    Unavailable,
 }
 
 /// An input to the actor.

@@ -173,6 +173,15 @@ pub enum LoadError {
     /// No game has this id, or it has no record header (not a live game).
     #[error("game {0} has no record")]
     NotFound(GameId),
+    /// The record does not replay (a bug, or a damaged database). The game is quarantined: kept
+    /// exactly as stored, never run or cut, refused to clients, reported by `magnate verify-db`.
+    #[error("the record of game {game} does not replay: {error}")]
+    Unreplayable {
+        /// The game.
+        game: GameId,
+        /// Why.
+        error: magnate_core::ReplayError,
+    },
 }
 
 /// Stores the header of a new game (in the transaction that creates it).

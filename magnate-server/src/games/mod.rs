@@ -214,6 +214,7 @@ impl GameRegistry {
     pub async fn restore(&self, state: &AppState) -> Result<usize, StoreError> {
         let ids = journal::unfinished_games(&state.store).await?;
         let mut restored = 0;
+        let mut quarantined = Vec::new();
         for game_id in ids {
             if self.handle(game_id).is_some() {
                 continue;
@@ -223,10 +224,22 @@ impl GameRegistry {
                     self.spawn(state, live);
                     restored += 1;
                 }
+                Err(error @ LoadError::Unreplayable { .. }) => {
+                    tracing::error!(game = game_id, %error, "game quarantined: its record is kept as it is and clients are refused");
+                    quarantined.push(game_id);
+                }
                 Err(error) => {
                     tracing::error!(game = game_id, %error, "cannot restore a game");
                 }
             }
+        }
+        if !quarantined.is_empty() {
+            tracing::error!(
+                games = ?quarantined,
+                "{} unfinished game(s) quarantined because their records do not replay; \
+                 `magnate verify-db --db <database>` reports each one",
+                quarantined.len()
+            );
         }
         if restored > 0 {
             tracing::info!(games = restored, "restored unfinished games");
@@ -321,6 +334,11 @@ impl GameRegistry {
             match load_live_game(&store, game_id).await {
                 Ok(game) => actor::run(game, context, receiver, sender).await,
                 Err(error) => {
+                    let refusal = match error {
+                        LoadError::NotFound(_) => JoinRefused::NotFound,
+                        LoadError::Unreplayable { .. } => JoinRefused::Unavailable,
+                        LoadError::Store(_) => JoinRefused::NotFound,
+                    };
                     if !matches!(error, LoadError::NotFound(_)) {
                         tracing::error!(game = game_id, %error, "cannot load a game");
                     }
@@ -328,7 +346,7 @@ impl GameRegistry {
                     receiver.close();
                     while let Some(command) = receiver.recv().await {
                         if let Command::Join { reply, .. } = command {
-                            let _ = reply.send(Err(JoinRefused::NotFound));
+                            let _ = reply.send(Err(refusal));
                         }
                     }
                 }
@@ -408,25 +426,18 @@ pub async fn create_bot_user(
     })
 }
 
-/// Rebuilds a game from its stored record. A record that stops replaying cleanly (which would be
-/// a bug) is cut at the last good input, and the problem is logged.
+/// Rebuilds a game from its stored record. A record that does not replay is never cut (every
+/// entry in it was acknowledged to someone): the game is quarantined instead
+/// ([`LoadError::Unreplayable`]).
 async fn load_live_game(store: &Store, game_id: GameId) -> Result<LiveGame, LoadError> {
     let stored = journal::load(store, game_id).await?;
     let header = stored.header;
-    let mut entries = stored.entries;
-    let replayed = match replay_entries(&header, &entries, true) {
-        Ok(replayed) => replayed,
-        Err(error) => {
-            tracing::error!(game = game_id, %error, "game record does not replay; cutting it");
-            let keep = error.index().unwrap_or(0) as usize;
-            entries.truncate(keep);
-            replay_entries(&header, &entries, true).map_err(|error| {
-                LoadError::Store(StoreError::Task(format!(
-                    "record of game {game_id}: {error}"
-                )))
-            })?
-        }
-    };
+    let entries = stored.entries;
+    let replayed =
+        replay_entries(&header, &entries, true).map_err(|error| LoadError::Unreplayable {
+            game: game_id,
+            error,
+        })?;
     let mut thrown = false;
     let mut final_net_worth: Option<BTreeMap<PlayerId, i64>> = None;
     for event in replayed.events.iter().flatten() {

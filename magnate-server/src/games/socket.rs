@@ -22,7 +22,7 @@ use futures_util::SinkExt;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use super::actor::{Command, ConnId, OUTBOUND_CAPACITY};
+use super::actor::{Command, ConnId, JoinRefused, OUTBOUND_CAPACITY};
 use crate::config::SocketLimits;
 use crate::limits::{Admission, FrameKind, FrameLimiter, SocketSlot};
 use crate::state::AppState;
@@ -63,12 +63,23 @@ async fn game_socket(
     };
     let limits = state.config.sockets;
     let (outbound, outbound_rx) = mpsc::channel(OUTBOUND_CAPACITY);
-    let Ok((conn, actor)) = state
+    let (conn, actor) = match state
         .games
         .join(&state, game_id, user.id, outbound.clone())
         .await
-    else {
-        return StatusCode::FORBIDDEN.into_response();
+    {
+        Ok(joined) => joined,
+        Err(JoinRefused::Unavailable) => {
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!(
+                    "Game {game_id} is unavailable: its record does not replay. The operator has \
+                     been told."
+                ),
+            )
+                .into_response();
+        }
+        Err(_) => return StatusCode::FORBIDDEN.into_response(),
     };
     let leave = actor.clone();
     upgrade

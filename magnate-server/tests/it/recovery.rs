@@ -4,7 +4,9 @@
 use magnate_server::games::GameOptions;
 use serde_json::json;
 
-use crate::game_support::{game_config, humans, responses, Client, Management, Server, Table};
+use crate::game_support::{
+    game_config, handshake_status, humans, responses, Client, Management, Server, Table,
+};
 
 /// C77, D6: a game killed during an auction resumes on restart with the state the clients last
 /// saw, a bid placed before the kill still counts, and the auction closes at its deadline.
@@ -120,4 +122,59 @@ async fn a_finished_game_stays_finished_after_a_restart() {
     assert_eq!(summary["final_money"]["bob"], 0);
     assert_eq!(server.profile(&alice).await["num_won_games"], 1);
     server.kill();
+}
+
+/// A record that no longer replays (here a tampered hash) is never cut at restart: the game is
+/// quarantined, its entries stay as they were, and a client opening it is told it is
+/// unavailable (503) instead of getting a shortened game.
+#[tokio::test]
+async fn a_record_that_does_not_replay_quarantines_its_game_and_keeps_every_entry() {
+    let directory = tempfile::tempdir().unwrap();
+    let path = directory.path().join("magnate.db");
+    let config = game_config(60_000);
+    let server = Server::start_killable(config.clone(), GameOptions::default(), &path);
+    let alice = server.register("alice").await;
+    let bob = server.register("bob").await;
+    let game = server.create_game(&humans(&[&alice, &bob])).await;
+    let mut table = Table::open(&server, game, &[&alice, &bob]).await;
+    table.drive(Management::Buy, 20, |t| t.log.len() > 8).await;
+    server.kill();
+    drop(table);
+
+    let count = |connection: &rusqlite::Connection| -> i64 {
+        connection
+            .query_row(
+                "SELECT COUNT(*) FROM game_records WHERE game_id = ?1",
+                [game],
+                |row| row.get(0),
+            )
+            .unwrap()
+    };
+    let connection = rusqlite::Connection::open(&path).unwrap();
+    let stored = count(&connection);
+    assert!(stored >= 3, "the game recorded inputs");
+    let (seq, input): (i64, String) = connection
+        .query_row(
+            "SELECT seq, input FROM game_records WHERE game_id = ?1 ORDER BY seq LIMIT 1 OFFSET 1",
+            [game],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .unwrap();
+    let mut entry: serde_json::Value = serde_json::from_str(&input).unwrap();
+    entry["hash"] = json!("0000000000000000");
+    connection
+        .execute(
+            "UPDATE game_records SET input = ?1 WHERE game_id = ?2 AND seq = ?3",
+            rusqlite::params![entry.to_string(), game, seq],
+        )
+        .unwrap();
+    drop(connection);
+
+    let server = Server::start_killable(config, GameOptions::default(), &path);
+    assert_eq!(server.state.games.live_count(), 0, "the game is not run");
+    let url = server.ws_url(&game.to_string(), &alice.access);
+    assert_eq!(handshake_status(&url).await, 503);
+    server.kill();
+    let connection = rusqlite::Connection::open(&path).unwrap();
+    assert_eq!(count(&connection), stored, "no entry was cut");
 }
