@@ -10,8 +10,10 @@ use serde_json::{Map, Value};
 use crate::{error::TokenError, store::UserId};
 
 mod passwords;
+mod usernames;
 
 pub use passwords::{PasswordCheck, Passwords, PoolUnavailable};
+pub use usernames::{has_refused_character, normalize_username, USERNAME_INVISIBLE};
 
 /// Which of the two token kinds a JWT is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
