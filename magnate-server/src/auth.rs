@@ -13,7 +13,10 @@ mod passwords;
 mod usernames;
 
 pub use passwords::{PasswordCheck, Passwords, PoolUnavailable};
-pub use usernames::{has_refused_character, normalize_username, USERNAME_INVISIBLE};
+pub use usernames::{
+    has_refused_character, is_reserved_for_bots, normalize_username, BOT_NAME_PREFIX,
+    USERNAME_INVISIBLE, USERNAME_RESERVED,
+};
 
 /// Which of the two token kinds a JWT is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

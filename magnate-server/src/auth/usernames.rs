@@ -15,6 +15,22 @@ use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
 pub const USERNAME_INVISIBLE: &str =
     "El nombre de usuario no puede contener caracteres de control ni invisibles.";
 
+/// The field error for a name in the bots' namespace.
+pub const USERNAME_RESERVED: &str =
+    "Los nombres que empiezan por \"Bot_\" están reservados para los bots.";
+
+/// The prefix of bot account names: private rooms name their bots `Bot_<code>_<n>`
+/// (`lobby::create_bot`), and a human holding such a name would block that room's bot games.
+pub const BOT_NAME_PREFIX: &str = "Bot_";
+
+/// Whether `name` (normalized) is in the bots' namespace: it starts with [`BOT_NAME_PREFIX`] in
+/// any letter case.
+pub fn is_reserved_for_bots(name: &str) -> bool {
+    name.as_bytes()
+        .get(..BOT_NAME_PREFIX.len())
+        .is_some_and(|start| start.eq_ignore_ascii_case(BOT_NAME_PREFIX.as_bytes()))
+}
+
 /// The form a username is stored, compared and looked up in: NFKC, then trimmed again (a
 /// compatibility character may become a space).
 pub fn normalize_username(raw: &str) -> String {
@@ -68,6 +84,16 @@ mod tests {
         assert_eq!(normalize_username("Ｍario"), "Mario");
         assert_eq!(normalize_username("jose\u{301}"), "josé");
         assert_eq!(normalize_username("用户"), "用户");
+    }
+
+    #[test]
+    fn the_bot_prefix_is_reserved_in_any_case() {
+        for name in ["Bot_A_1", "bot_a_1", "BOT_", "bOt_x"] {
+            assert!(is_reserved_for_bots(name), "{name}");
+        }
+        for name in ["Bot", "Bot-1", "Botella", "robot_1", "ñBot_", ""] {
+            assert!(!is_reserved_for_bots(name), "{name}");
+        }
     }
 
     #[test]

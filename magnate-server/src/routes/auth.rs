@@ -5,8 +5,8 @@ use serde_json::{json, Value};
 
 use crate::{
     auth::{
-        has_refused_character, normalize_username, password_problems, PasswordCheck, TokenKind,
-        UserClaim, USERNAME_INVISIBLE,
+        has_refused_character, is_reserved_for_bots, normalize_username, password_problems,
+        PasswordCheck, TokenKind, UserClaim, USERNAME_INVISIBLE, USERNAME_RESERVED,
     },
     dto::UserProfile,
     error::{ApiError, FieldErrors, TokenError},
@@ -54,6 +54,8 @@ async fn register_user(
             errors.add("username", USERNAME_TOO_LONG);
         } else if has_refused_character(name) {
             errors.add("username", USERNAME_INVISIBLE);
+        } else if is_reserved_for_bots(name) {
+            errors.add("username", USERNAME_RESERVED);
         } else if state.store.username_exists(name.clone()).await? {
             errors.add("username", USERNAME_TAKEN);
         }

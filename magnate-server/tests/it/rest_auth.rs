@@ -722,3 +722,36 @@ async fn an_account_stored_with_an_unnormalized_name_can_still_log_in() {
     assert_eq!(response.status, StatusCode::OK);
     assert_eq!(response.json()["user"]["username"], "ｏｌｄ");
 }
+
+/// Item 8: private rooms name their bots `Bot_<code>_<n>`; a human who takes such a name blocks
+/// that room's bot games (or impersonates a bot), so the whole `Bot_` namespace is reserved, in
+/// any case and in any compatibility form.
+#[tokio::test]
+async fn bot_style_usernames_are_reserved() {
+    let app = TestApp::new().await;
+    for name in [
+        "Bot_ABC123_1",
+        "bot_abc123_2",
+        "BOT_X_1_2",
+        "Bot_",
+        "ＢＯＴ＿room_1",
+    ] {
+        let response = app
+            .post(
+                "/auth/register/",
+                None,
+                register_body(name, PASSWORD, PASSWORD),
+            )
+            .await;
+        check(
+            &response,
+            400,
+            json!({"username": ["Los nombres que empiezan por \"Bot_\" están reservados para los bots."]}),
+        );
+    }
+    assert_eq!(app.user_count().await, 0);
+    // Names that merely contain the word are fine.
+    for name in ["Bot", "Botella", "robot_1", "my_Bot_1"] {
+        app.register(name).await;
+    }
+}
