@@ -10,8 +10,13 @@ use serde_json::{Map, Value};
 use crate::{error::TokenError, store::UserId};
 
 mod passwords;
+mod usernames;
 
 pub use passwords::{PasswordCheck, Passwords, PoolUnavailable};
+pub use usernames::{
+    has_refused_character, is_reserved_for_bots, normalize_username, BOT_NAME_PREFIX,
+    USERNAME_INVISIBLE, USERNAME_RESERVED,
+};
 
 /// Which of the two token kinds a JWT is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -4,10 +4,13 @@ use axum::{extract::State, http::StatusCode, routing::post, Json, Router};
 use serde_json::{json, Value};
 
 use crate::{
-    auth::{password_problems, PasswordCheck, TokenKind, UserClaim},
+    auth::{
+        has_refused_character, is_reserved_for_bots, normalize_username, password_problems,
+        PasswordCheck, TokenKind, UserClaim, USERNAME_INVISIBLE, USERNAME_RESERVED,
+    },
     dto::UserProfile,
     error::{ApiError, FieldErrors, TokenError},
-    extract::{read_string, FormBody},
+    extract::{read_string, FormBody, BLANK},
     state::AppState,
     store::{CreateUserOutcome, NewUser},
 };
@@ -37,10 +40,22 @@ async fn register_user(
     FormBody(body): FormBody,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let mut errors = FieldErrors::new();
-    let username = read_string(&body, "username", &mut errors);
+    // Names are stored, compared and looked up NFKC-normalized (see `auth::usernames`).
+    let username = read_string(&body, "username", &mut errors)
+        .map(|raw| normalize_username(&raw))
+        .filter(|name| {
+            if name.is_empty() {
+                errors.add("username", BLANK);
+            }
+            !name.is_empty()
+        });
     if let Some(name) = &username {
         if name.chars().count() > MAX_USERNAME_CHARS {
             errors.add("username", USERNAME_TOO_LONG);
+        } else if has_refused_character(name) {
+            errors.add("username", USERNAME_INVISIBLE);
+        } else if is_reserved_for_bots(name) {
+            errors.add("username", USERNAME_RESERVED);
         } else if state.store.username_exists(name.clone()).await? {
             errors.add("username", USERNAME_TAKEN);
         }
@@ -114,7 +129,12 @@ async fn login_user(
         ));
     };
 
-    let user = state.store.user_by_username(username).await?;
+    let normalized = normalize_username(&username);
+    let mut user = state.store.user_by_username(normalized.clone()).await?;
+    if user.is_none() && normalized != username {
+        // An account registered before names were normalized is stored as it was typed.
+        user = state.store.user_by_username(username).await?;
+    }
     let hash = user.as_ref().and_then(|user| user.password_hash.clone());
     // The hash is checked even for unknown users so that timing does not reveal which names exist.
     let (outcome, upgraded_hash) = state

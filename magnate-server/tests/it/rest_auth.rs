@@ -597,3 +597,161 @@ async fn users_migrated_with_django_hashes_can_log_in_and_are_rehashed() {
         json!({"error": "bad credentials"}),
     );
 }
+
+/// Issue "no ordinary account can exhaust the server", item 13: a name with control, bidi or
+/// zero-width characters could impersonate another player in chat and lobbies.
+#[tokio::test]
+async fn usernames_with_control_bidi_or_invisible_characters_are_refused() {
+    let app = TestApp::new().await;
+    for name in [
+        "ma\u{200B}rio", // zero-width space
+        "ma\u{200D}rio", // zero-width joiner
+        "\u{202E}oiram", // right-to-left override
+        "mario\u{2066}", // left-to-right isolate
+        "ma\u{200F}rio", // right-to-left mark
+        "\u{FEFF}mario", // byte order mark
+        "ma\u{00AD}rio", // soft hyphen
+        "ma\u{0007}rio", // bell
+        "ma\nrio",       // line feed
+        "ma\u{2028}rio", // line separator
+        "ma\u{E000}rio", // private use
+    ] {
+        let response = app
+            .post(
+                "/auth/register/",
+                None,
+                register_body(name, PASSWORD, PASSWORD),
+            )
+            .await;
+        check(
+            &response,
+            400,
+            json!({"username": [
+                "El nombre de usuario no puede contener caracteres de control ni invisibles."
+            ]}),
+        );
+    }
+    assert_eq!(app.user_count().await, 0);
+}
+
+/// Item 13: compatibility look-alikes (full-width letters, ligatures, mathematical letters) are
+/// folded with NFKC before the uniqueness check, and login finds the account under either form.
+#[tokio::test]
+async fn usernames_are_nfkc_normalized_before_the_uniqueness_check() {
+    let app = TestApp::new().await;
+    app.register("mario").await;
+    for look_alike in ["ｍａｒｉｏ", "𝐦𝐚𝐫𝐢𝐨", "mario\u{3000}"] {
+        let response = app
+            .post(
+                "/auth/register/",
+                None,
+                register_body(look_alike, PASSWORD, PASSWORD),
+            )
+            .await;
+        check(
+            &response,
+            400,
+            json!({"username": ["Ya existe usuario con este username."]}),
+        );
+    }
+    // The stored name is the normalized one; the case rule is unchanged (case-sensitive).
+    let response = app
+        .post(
+            "/auth/register/",
+            None,
+            register_body("ﬁgaro", PASSWORD, PASSWORD),
+        )
+        .await;
+    assert_eq!(response.status, StatusCode::CREATED);
+    assert_eq!(response.json()["user"]["username"], "figaro");
+    let response = app
+        .post(
+            "/auth/register/",
+            None,
+            register_body("ＭＡＲＩＯ", PASSWORD, PASSWORD),
+        )
+        .await;
+    assert_eq!(response.status, StatusCode::CREATED);
+    assert_eq!(response.json()["user"]["username"], "MARIO");
+    for typed in ["figaro", "ｆｉｇａｒｏ", "ﬁgaro"] {
+        let response = app
+            .post(
+                "/auth/login/",
+                None,
+                json!({"username": typed, "password": PASSWORD}),
+            )
+            .await;
+        assert_eq!(response.status, StatusCode::OK, "{typed}");
+        assert_eq!(response.json()["user"]["username"], "figaro");
+    }
+    // The length limit applies to the normalized name: U+FDFA expands to 18 characters.
+    let response = app
+        .post(
+            "/auth/register/",
+            None,
+            register_body(&format!("{}\u{FDFA}", "a".repeat(30)), PASSWORD, PASSWORD),
+        )
+        .await;
+    check(
+        &response,
+        400,
+        json!({"username": ["Asegúrese de que este campo no tenga más de 40 caracteres."]}),
+    );
+}
+
+/// Item 13: an account stored before names were normalized can still log in with its name.
+#[tokio::test]
+async fn an_account_stored_with_an_unnormalized_name_can_still_log_in() {
+    let app = TestApp::new().await;
+    app.store()
+        .create_user(magnate_server::store::NewUser {
+            username: "ｏｌｄ".into(),
+            password_hash: Some(magnate_server::auth::Passwords::insecure_fast().hash(PASSWORD)),
+            bot_level: None,
+            date_joined: app.clock.now(),
+        })
+        .await
+        .unwrap();
+    let response = app
+        .post(
+            "/auth/login/",
+            None,
+            json!({"username": "ｏｌｄ", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(response.status, StatusCode::OK);
+    assert_eq!(response.json()["user"]["username"], "ｏｌｄ");
+}
+
+/// Item 8: private rooms name their bots `Bot_<code>_<n>`; a human who takes such a name blocks
+/// that room's bot games (or impersonates a bot), so the whole `Bot_` namespace is reserved, in
+/// any case and in any compatibility form.
+#[tokio::test]
+async fn bot_style_usernames_are_reserved() {
+    let app = TestApp::new().await;
+    for name in [
+        "Bot_ABC123_1",
+        "bot_abc123_2",
+        "BOT_X_1_2",
+        "Bot_",
+        "ＢＯＴ＿room_1",
+    ] {
+        let response = app
+            .post(
+                "/auth/register/",
+                None,
+                register_body(name, PASSWORD, PASSWORD),
+            )
+            .await;
+        check(
+            &response,
+            400,
+            json!({"username": ["Los nombres que empiezan por \"Bot_\" están reservados para los bots."]}),
+        );
+    }
+    assert_eq!(app.user_count().await, 0);
+    // Names that merely contain the word are fine.
+    for name in ["Bot", "Botella", "robot_1", "my_Bot_1"] {
+        app.register(name).await;
+    }
+}
