@@ -149,7 +149,15 @@ pub fn response_frame(event: &Event) -> Option<String> {
             data.insert("fantasy_result".into(), json!(fantasy_result));
         }
         EventKind::AuctionClosed { auction } => add_auction(&mut data, auction),
-        EventKind::GameEnded { bonuses, .. } => {
+        EventKind::GameEnded {
+            bonuses,
+            winner,
+            reason,
+            ..
+        } => {
+            // Additive: the reference's clients read only `bonuses`.
+            data.insert("winner".into(), json!(winner));
+            data.insert("reason".into(), json!(reason));
             let bonuses: Map<String, Value> = bonuses
                 .iter()
                 .map(|award| {
@@ -189,20 +197,28 @@ fn add_auction(data: &mut Map<String, Value>, auction: &AuctionOutcome) {
         .iter()
         .map(|(player, amount)| (player.to_string(), *amount))
         .collect();
+    // The desktop client runs `int()` on `winner` and `final_amount`, which fails on null: an
+    // auction with no sale says so with `sold: false`, `winner` 0 (no user has id 0) and
+    // `final_amount` 0 (docs/protocol.md, "ResponseAuction").
+    let winner = auction.winner.map_or(0, |player| player.0);
+    let final_amount = auction.final_amount.unwrap_or(0);
+    let sold = auction.winner.is_some();
     data.insert(
         "auction".into(),
         json!({
             "id": auction.id,
             "square": auction.square,
-            "winner": auction.winner,
-            "final_amount": auction.final_amount,
+            "winner": winner,
+            "final_amount": final_amount,
+            "sold": sold,
             "is_active": false,
             "is_tie": auction.is_tie,
             "bids": bids,
         }),
     );
-    data.insert("winner".into(), json!(auction.winner));
-    data.insert("final_amount".into(), json!(auction.final_amount));
+    data.insert("winner".into(), json!(winner));
+    data.insert("final_amount".into(), json!(final_amount));
+    data.insert("sold".into(), json!(sold));
     data.insert("is_tie".into(), json!(auction.is_tie));
     data.insert("bids".into(), json!(bids));
 }
@@ -214,12 +230,11 @@ pub struct SnapshotContext<'a> {
     pub game_id: i64,
     /// Creation time, formatted.
     pub datetime: &'a str,
-    /// Whether any throw has happened yet (`possible_destinations` is `[]` before).
-    pub thrown: bool,
 }
 
-/// The `game_state` frame (spec §4.4.6) with the additive keys `proposal`, `fantasy_event`,
-/// `current_auction` and an `id` in each property relationship.
+/// The `game_state` frame with the additive keys `proposal`, `fantasy_event`,
+/// `current_auction`, `max_turns` and an `id` in each property relationship
+/// (docs/protocol.md, "game_state").
 pub fn snapshot_frame(game: &Game, context: &SnapshotContext<'_>) -> String {
     let game_id = context.game_id;
     let mut relationships: Vec<(i64, Value)> = game
@@ -242,9 +257,9 @@ pub fn snapshot_frame(game: &Game, context: &SnapshotContext<'_>) -> String {
         .collect();
     relationships.sort_by_key(|(id, _)| *id);
     let view = game.view();
-    let possible_destinations = match (game.phase(), context.thrown) {
-        (_, false) => json!([]),
-        (Phase::ChooseSquare { destinations }, true) => {
+    // Always an object (the reference sent `[]` before the first throw and an object after).
+    let possible_destinations = match game.phase() {
+        Phase::ChooseSquare { destinations } => {
             let object: Map<String, Value> = destinations
                 .iter()
                 .map(|(square, steps)| (square.to_string(), json!(steps)))
@@ -322,6 +337,7 @@ pub fn snapshot_frame(game: &Game, context: &SnapshotContext<'_>) -> String {
         "proposal": proposal,
         "fantasy_event": fantasy_event,
         "current_auction": current_auction,
+        "max_turns": game.rules().max_turns,
     });
     json!({"event_type": "game_state", "game_state": state}).to_string()
 }

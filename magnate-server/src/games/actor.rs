@@ -85,14 +85,10 @@ pub(crate) struct LiveGame {
     pub next_index: u64,
     /// `games.created_at`, as sent in `datetime`.
     pub created_at: String,
-    /// Whether a throw has happened (`possible_destinations` is `[]` before).
-    pub thrown: bool,
     /// Whether end-of-game bookkeeping has run.
     pub finalized: bool,
     /// Bot levels by player.
     pub bot_levels: BTreeMap<PlayerId, BotLevel>,
-    /// Net worth of every participant once the game has ended (from its `GameEnded` event).
-    pub final_net_worth: Option<BTreeMap<PlayerId, i64>>,
 }
 
 struct Connection {
@@ -378,16 +374,10 @@ impl Actor {
         for event in &events {
             match &event.kind {
                 EventKind::BotWoken { player } => woken.push(*player),
-                EventKind::DiceThrown { .. } => self.live.thrown = true,
                 EventKind::PlayerEliminated { player, .. } => {
                     step.eliminated.push(player.0 as UserId);
                 }
-                EventKind::GameEnded {
-                    final_net_worth, ..
-                } => {
-                    step.ended = true;
-                    self.live.final_net_worth = Some(final_net_worth.clone());
-                }
+                EventKind::GameEnded { .. } => step.ended = true,
                 _ => {}
             }
             let frame = wire::response_frame(event);
@@ -513,13 +503,10 @@ impl Actor {
         let Some(outcome) = game.outcome() else {
             return;
         };
-        let worth = self.live.final_net_worth.as_ref();
+        // A finished game no longer changes, so its net worths are the final ones.
         let survivors = game
             .ordered_players()
-            .map(|id| {
-                let value = worth.and_then(|w| w.get(&id)).copied().unwrap_or(0);
-                (id.0 as UserId, value)
-            })
+            .map(|id| (id.0 as UserId, game.net_worth(id)))
             .collect();
         let result = GameResult {
             game_id: self.live.game_id,
@@ -547,7 +534,6 @@ impl Actor {
             &SnapshotContext {
                 game_id: self.live.game_id,
                 datetime: &self.live.created_at,
-                thrown: self.live.thrown,
             },
         )
     }

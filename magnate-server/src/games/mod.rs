@@ -14,14 +14,14 @@ mod actor;
 pub mod journal;
 mod socket;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use axum::extract::ws::Message;
 use magnate_core::{
-    record::replay_entries, BotLevel, EventKind, HouseRules, Millis, PlayerId, PlayerSpec,
-    RecordHeader, Seed, Setup, TimerSettings, Timestamp,
+    record::verify, BotLevel, GameRecord, HouseRules, Millis, PlayerId, PlayerSpec, RecordHeader,
+    Seed, Setup, TimerSettings, Timestamp,
 };
 use tokio::sync::{mpsc, oneshot};
 
@@ -44,6 +44,8 @@ pub struct NewLiveGame {
     pub players: Vec<NewLivePlayer>,
     /// `true` for a public-queue game, `false` for a private room.
     pub public: bool,
+    /// A turn limit for this game; `None` leaves the server's `MAX_TURNS` setting.
+    pub max_turns: Option<u32>,
 }
 
 /// One seat of a new game.
@@ -136,7 +138,13 @@ impl GameRegistry {
                     is_bot: p.bot_level.is_some(),
                 })
                 .collect(),
-            rules: self.options().rules,
+            rules: HouseRules {
+                max_turns: new_game
+                    .max_turns
+                    .or(state.config.max_turns)
+                    .or(self.options().rules.max_turns),
+                ..self.options().rules
+            },
             timers: timer_settings(&state.config.timers),
         };
         if let Err(error) = setup.validate() {
@@ -195,10 +203,8 @@ impl GameRegistry {
             game,
             next_index: 0,
             created_at: crate::clock::format_datetime(created_at),
-            thrown: false,
             finalized: false,
             bot_levels: header.bot_levels,
-            final_net_worth: None,
         };
         self.spawn(state, live);
         tracing::info!(
@@ -431,37 +437,26 @@ pub async fn create_bot_user(
 /// ([`LoadError::Unreplayable`]).
 async fn load_live_game(store: &Store, game_id: GameId) -> Result<LiveGame, LoadError> {
     let stored = journal::load(store, game_id).await?;
-    let header = stored.header;
-    let entries = stored.entries;
-    let replayed =
-        replay_entries(&header, &entries, true).map_err(|error| LoadError::Unreplayable {
-            game: game_id,
-            error,
-        })?;
-    let mut thrown = false;
-    let mut final_net_worth: Option<BTreeMap<PlayerId, i64>> = None;
-    for event in replayed.events.iter().flatten() {
-        match &event.kind {
-            EventKind::DiceThrown { .. } => thrown = true,
-            EventKind::GameEnded {
-                final_net_worth: worth,
-                ..
-            } => final_net_worth = Some(worth.clone()),
-            _ => {}
-        }
-    }
+    let bot_levels = stored.header.bot_levels.clone();
+    let record = GameRecord {
+        header: stored.header,
+        entries: stored.entries,
+    };
+    // Checks every hash and keeps no events: the actor needs only the final game.
+    let game = verify(&record).map_err(|error| LoadError::Unreplayable {
+        game: game_id,
+        error,
+    })?;
     let created_at = crate::clock::parse_datetime(&stored.created_at)
         .map(crate::clock::format_datetime)
         .unwrap_or(stored.created_at);
     Ok(LiveGame {
         game_id,
-        game: replayed.game,
-        next_index: entries.len() as u64,
+        game,
+        next_index: record.entries.len() as u64,
         created_at,
-        thrown,
         finalized: stored.finished,
-        bot_levels: header.bot_levels,
-        final_net_worth,
+        bot_levels,
     })
 }
 

@@ -126,6 +126,7 @@ async fn snapshot_is_the_first_frame_with_every_key() {
             "proposal",
             "fantasy_event",
             "current_auction",
+            "max_turns",
         ])
     );
     let a = alice.id.to_string();
@@ -136,7 +137,8 @@ async fn snapshot_is_the_first_frame_with_every_key() {
     assert_eq!(state["positions"], json!({a: 0, b: 0}));
     assert_eq!(state["phase"], "roll_the_dices");
     assert_eq!(state["streak"], 0);
-    assert_eq!(state["possible_destinations"], json!([]));
+    // Always an object (the reference sent `[]` before the first throw).
+    assert_eq!(state["possible_destinations"], json!({}));
     assert_eq!(state["parking_money"], 0);
     assert_eq!(state["jail_remaining_turns"], json!({}));
     assert_eq!(state["finished"], false);
@@ -550,7 +552,13 @@ async fn a_surrender_ends_a_two_player_game_completely() {
     assert_eq!(responses[0]["phase"], "end_game");
     let bonus = &responses[1];
     assert_eq!(bonus["type"], "ResponseBonus");
-    assert_eq!(keys(bonus), with_base(&["bonuses"]));
+    assert_eq!(keys(bonus), with_base(&["bonuses", "winner", "reason"]));
+    assert_eq!(
+        bonus["winner"],
+        json!(bob.id),
+        "the end frame names the winner"
+    );
+    assert_eq!(bonus["reason"], "last_player_standing");
     assert_eq!(bonus["phase"], "end_game");
     assert_eq!(bonus["bonuses"], json!({}));
     assert_eq!(keys(&bonus["money"]), set(&[&bob.id.to_string()]));

@@ -57,13 +57,20 @@ async fn bids_close_an_auction_with_the_superset_response() {
     assert_eq!(closed["type"], "ResponseAuction");
     assert_eq!(
         keys(closed),
-        with_base(&["auction", "winner", "final_amount", "is_tie", "bids"])
+        with_base(&[
+            "auction",
+            "winner",
+            "final_amount",
+            "sold",
+            "is_tie",
+            "bids"
+        ])
     );
     let bids = json!({bidders[0].to_string(): 10, bidders[1].to_string(): 0});
     assert_eq!(
         closed["auction"],
         json!({"id": closed["auction"]["id"], "square": square, "winner": bidders[0],
-            "final_amount": 10, "is_active": false, "is_tie": false, "bids": bids})
+            "final_amount": 10, "sold": true, "is_active": false, "is_tie": false, "bids": bids})
     );
     assert_eq!(closed["winner"], json!(bidders[0]));
     assert_eq!(closed["final_amount"], 10);
@@ -85,8 +92,13 @@ async fn the_auction_timer_closes_an_auction() {
         let frame = client.recv().await;
         assert_eq!(frame["event_type"], "game_response", "{frame}");
         assert_eq!(frame["data"]["type"], "ResponseAuction");
-        assert_eq!(frame["data"]["winner"], Value::Null);
+        // No sale, in a shape the desktop client's `int()` accepts: winner 0, amount 0.
+        assert_eq!(frame["data"]["winner"], 0);
         assert_eq!(frame["data"]["final_amount"], 0);
+        assert_eq!(frame["data"]["sold"], false);
+        assert_eq!(frame["data"]["auction"]["winner"], 0);
+        assert_eq!(frame["data"]["auction"]["final_amount"], 0);
+        assert_eq!(frame["data"]["auction"]["sold"], false);
         assert_eq!(frame["data"]["bids"], json!({}));
     }
 }

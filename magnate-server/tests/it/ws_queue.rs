@@ -392,7 +392,7 @@ async fn c41_a_public_game_starts_as_specified() {
     assert_eq!(state["active_turn_player"], ordered[0]);
     assert_eq!(state["active_phase_player"], ordered[0]);
     assert_eq!(state["phase"], "roll_the_dices");
-    assert_eq!(state["possible_destinations"], json!([]));
+    assert_eq!(state["possible_destinations"], json!({}));
     assert_eq!(state["current_turn"], 1);
     assert_eq!(state["streak"], 0);
     assert_eq!(state["parking_money"], 0);
