@@ -144,6 +144,11 @@ pub struct Args {
     /// headers; a slower request is answered with an error and its connection closed.
     #[arg(long, env = "BODY_READ_TIMEOUT", default_value_t = 10)]
     pub body_read_timeout: u64,
+
+    /// Turn limit of every new game (the richest player wins when it is reached); 0 means none.
+    /// A private room's `max_turns` setting overrides it for that room's game.
+    #[arg(long, env = "MAX_TURNS", default_value_t = 0)]
+    pub max_turns: u32,
 }
 
 /// How log lines are written.
@@ -170,7 +175,7 @@ pub struct GameSizes {
 impl Default for GameSizes {
     fn default() -> Self {
         Self {
-            min_private_game_players: 2,
+            min_private_game_players: 1,
             max_private_game_players: 4,
             num_public_game_players: 2,
         }
@@ -434,6 +439,8 @@ pub struct Config {
     pub header_read_timeout: Duration,
     /// How long a client may take to send a request body, after its head.
     pub body_read_timeout: Duration,
+    /// Turn limit of new games without a room setting of their own; `None` means none.
+    pub max_turns: Option<u32>,
 }
 
 impl Default for Config {
@@ -453,6 +460,7 @@ impl Default for Config {
             sockets: SocketLimits::default(),
             header_read_timeout: Duration::from_secs(10),
             body_read_timeout: Duration::from_secs(10),
+            max_turns: None,
         }
     }
 }
@@ -531,6 +539,7 @@ impl Config {
             sockets,
             header_read_timeout: Duration::from_secs(args.header_read_timeout),
             body_read_timeout: Duration::from_secs(args.body_read_timeout),
+            max_turns: (args.max_turns > 0).then_some(args.max_turns),
         })
     }
 }

@@ -78,8 +78,11 @@ pub enum LobbyCommand {
 pub struct SettingsUpdate {
     /// Level of the bots that fill empty seats.
     pub bot_level: Option<BotLevel>,
-    /// Number of seats, humans and bots.
+    /// Number of seats, humans and bots, as asked: the room stores it clamped to what it can
+    /// play (see [`Room`]'s settings handling and docs/protocol.md, `update_settings`).
     pub target_players: Option<u32>,
+    /// Turn limit of the room's game: `Some(0)` goes back to the server's `MAX_TURNS`.
+    pub max_turns: Option<u32>,
 }
 
 /// A settings value was out of range.
@@ -152,6 +155,7 @@ impl Lobbies {
         let join = RoomCommand::Join {
             user: user.id,
             username: user.username.clone(),
+            piece: user.user_piece,
             conn,
             outbound,
             reply,
@@ -261,6 +265,7 @@ enum RoomCommand {
     Join {
         user: UserId,
         username: String,
+        piece: i64,
         conn: ConnId,
         outbound: mpsc::UnboundedSender<LobbyEvent>,
         reply: oneshot::Sender<Result<(), &'static str>>,
@@ -281,6 +286,8 @@ enum RoomCommand {
 struct Member {
     user: UserId,
     username: String,
+    /// The user's piece when they joined (the desktop client draws it: `user_piece`).
+    piece: i64,
     conn: ConnId,
     ready: bool,
     outbound: mpsc::UnboundedSender<LobbyEvent>,
@@ -304,6 +311,8 @@ struct Room {
     members: Vec<Member>,
     target_players: u32,
     bot_level: BotLevel,
+    /// The room's turn limit; `None` leaves the server's `MAX_TURNS`.
+    max_turns: Option<u32>,
 }
 
 async fn run_room(
@@ -316,11 +325,12 @@ async fn run_room(
             RoomCommand::Join {
                 user,
                 username,
+                piece,
                 conn,
                 outbound,
                 reply,
             } => {
-                let admitted = room.admit(user, username, conn, outbound);
+                let admitted = room.admit(user, (username, piece), conn, outbound);
                 if admitted.is_ok() {
                     state.lobbies.claim(user, &room.code, conn);
                 }
@@ -373,6 +383,7 @@ impl Room {
             members: Vec::new(),
             target_players: 0,
             bot_level: BotLevel::Medium,
+            max_turns: None,
         }
     }
 
@@ -387,7 +398,13 @@ impl Room {
         Value::Array(
             self.members
                 .iter()
-                .map(|member| json!({"username": member.username, "ready_to_play": member.ready}))
+                .map(|member| {
+                    json!({
+                        "username": member.username,
+                        "ready_to_play": member.ready,
+                        "user_piece": member.piece,
+                    })
+                })
                 .collect(),
         )
     }
@@ -400,7 +417,7 @@ impl Room {
     fn admit(
         &mut self,
         user: UserId,
-        username: String,
+        (username, piece): (String, i64),
         conn: ConnId,
         outbound: mpsc::UnboundedSender<LobbyEvent>,
     ) -> Result<(), &'static str> {
@@ -419,6 +436,7 @@ impl Room {
         self.members.push(Member {
             user,
             username: username.clone(),
+            piece,
             conn,
             ready: false,
             outbound,
@@ -437,6 +455,7 @@ impl Room {
                 "players": players,
                 "bot_level": self.bot_level.as_str(),
                 "target_players": self.target_players,
+                "max_turns": self.max_turns,
             }));
         }
         Ok(())
@@ -524,13 +543,22 @@ impl Room {
                     self.bot_level = bot_level;
                 }
                 if let Some(target_players) = update.target_players {
-                    self.target_players = target_players;
+                    // Clients send what they show (the web: visible slots, 1 for a lone host;
+                    // both GUIs: 1 after removing the last bot): store the nearest playable
+                    // size and say what was stored.
+                    let smallest = MIN_GAME_SEATS.max(self.members.len() as u32);
+                    let largest = self.sizes.max_private_game_players.max(smallest);
+                    self.target_players = target_players.clamp(smallest, largest);
+                }
+                if let Some(max_turns) = update.max_turns {
+                    self.max_turns = (max_turns > 0).then_some(max_turns);
                 }
                 for member in &self.members {
                     member.send(json!({
                         "action": "settings_changed",
                         "bot_level": self.bot_level.as_str(),
                         "target_players": self.target_players,
+                        "max_turns": self.max_turns,
                     }));
                 }
             }
@@ -604,6 +632,7 @@ impl Room {
             .create_game(GameRequest {
                 seats,
                 public: false,
+                max_turns: self.max_turns,
             })
             .await;
         if created.is_err() {

@@ -42,6 +42,8 @@ pub struct GameRequest {
     pub seats: Vec<Seat>,
     /// Whether the game comes from the public queue (`true`) or a private room (`false`).
     pub public: bool,
+    /// The room's turn limit; `None` leaves the server's `MAX_TURNS` setting.
+    pub max_turns: Option<u32>,
 }
 
 /// Creates games for the matchmaker and the private rooms.
@@ -72,6 +74,7 @@ impl GameCreator for AppState {
                 })
                 .collect(),
             public: request.public,
+            max_turns: request.max_turns,
         };
         self.games.create(self, new_game)
     }
@@ -403,6 +406,7 @@ async fn match_players<C: GameCreator>(queue: &mut Queue, creator: &C) {
                 })
                 .collect(),
             public: true,
+            max_turns: None,
         };
         match creator.create_game(request).await {
             Ok(game_id) => {

@@ -295,23 +295,38 @@ fn parse_settings(
         Some(Value::String(name)) => Some(name.parse::<BotLevel>().map_err(|_| InvalidSettings)?),
         Some(_) => return Err(InvalidSettings),
     };
-    let seats =
-        u64::from(sizes.min_private_game_players)..=u64::from(sizes.max_private_game_players);
-    let target_players = match object.get("target_players") {
-        None | Some(Value::Null) => None,
-        Some(Value::Number(number)) => {
-            let value = number
-                .as_u64()
-                .filter(|value| seats.contains(value))
-                .ok_or(InvalidSettings)?;
-            Some(u32::try_from(value).map_err(|_| InvalidSettings)?)
-        }
-        Some(_) => return Err(InvalidSettings),
-    };
+    // Any whole number of seats: the room clamps it to a playable size (docs/protocol.md).
+    let target_players = count(
+        object,
+        "target_players",
+        u64::from(sizes.max_private_game_players),
+    )?;
+    let max_turns = count(object, "max_turns", MAX_TURNS_SETTING)?;
     Ok(SettingsUpdate {
         bot_level,
         target_players,
+        max_turns,
     })
+}
+
+/// Largest `max_turns` a room may set.
+const MAX_TURNS_SETTING: u64 = 100_000;
+
+/// A JSON whole number from 0 up to `ceiling` (larger ones are clamped); missing or `null` is
+/// `None`, anything else (negative, fractional, a string) is invalid.
+fn count(
+    object: &Map<String, Value>,
+    key: &str,
+    ceiling: u64,
+) -> Result<Option<u32>, InvalidSettings> {
+    match object.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(number)) => {
+            let value = number.as_u64().ok_or(InvalidSettings)?.min(ceiling);
+            Ok(Some(u32::try_from(value).map_err(|_| InvalidSettings)?))
+        }
+        Some(_) => Err(InvalidSettings),
+    }
 }
 
 #[cfg(test)]
@@ -389,7 +404,7 @@ mod tests {
     }
 
     #[test]
-    fn settings_are_validated_against_the_configured_sizes() {
+    fn settings_are_validated_and_counts_capped() {
         let settings = |frame: Value| match parse(frame) {
             Ok(Some(LobbyCommand::UpdateSettings(update))) => update,
             other => panic!("not a settings command: {other:?}"),
@@ -398,26 +413,38 @@ mod tests {
             settings(json!({"command": "update_settings", "bot_level": "hard"})),
             Ok(SettingsUpdate {
                 bot_level: Some(BotLevel::Hard),
-                target_players: None
+                ..SettingsUpdate::default()
             })
         );
+        // Any whole number of seats parses (the room stores a playable size); more than the
+        // room's largest is capped here.
+        for (sent, parsed) in [(0, 0), (1, 1), (4, 4), (9, 4)] {
+            assert_eq!(
+                settings(
+                    json!({"command": "update_settings", "target_players": sent, "bot_level": null})
+                ),
+                Ok(SettingsUpdate {
+                    target_players: Some(parsed),
+                    ..SettingsUpdate::default()
+                })
+            );
+        }
         assert_eq!(
-            settings(json!({"command": "update_settings", "target_players": 4, "bot_level": null})),
+            settings(json!({"command": "update_settings", "max_turns": 40})),
             Ok(SettingsUpdate {
-                bot_level: None,
-                target_players: Some(4)
+                max_turns: Some(40),
+                ..SettingsUpdate::default()
             })
         );
         for bad in [
             json!({"command": "update_settings", "bot_level": "godlike"}),
             json!({"command": "update_settings", "bot_level": ""}),
             json!({"command": "update_settings", "bot_level": 3}),
-            json!({"command": "update_settings", "target_players": 9}),
-            json!({"command": "update_settings", "target_players": 1}),
-            json!({"command": "update_settings", "target_players": 0}),
             json!({"command": "update_settings", "target_players": -2}),
             json!({"command": "update_settings", "target_players": 2.5}),
             json!({"command": "update_settings", "target_players": "3"}),
+            json!({"command": "update_settings", "max_turns": "10"}),
+            json!({"command": "update_settings", "max_turns": -1}),
         ] {
             assert_eq!(settings(bad.clone()), Err(InvalidSettings), "{bad}");
         }

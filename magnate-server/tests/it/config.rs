@@ -21,7 +21,8 @@ fn missing_config_file_means_defaults() {
             sizes.max_private_game_players,
             sizes.num_public_game_players
         ),
-        (2, 4, 2)
+        // One human may start a private room (bots fill the other seats).
+        (1, 4, 2)
     );
 }
 
@@ -59,7 +60,7 @@ fn config_file_values_are_read_and_overrides_win() {
     assert_eq!(
         sizes,
         GameSizes {
-            min_private_game_players: 2,
+            min_private_game_players: 1,
             max_private_game_players: 4,
             num_public_game_players: 3
         }

@@ -173,6 +173,7 @@ impl Server {
         let new_game = NewLiveGame {
             players: players.to_vec(),
             public: true,
+            max_turns: None,
         };
         let create = async move { state.games.create(&state, new_game).await.unwrap() };
         match &self.runtime {

@@ -82,6 +82,7 @@ async fn game_of(server: &Server, names: &[&str]) -> (i64, Vec<TestUser>) {
             NewLiveGame {
                 players,
                 public: true,
+                max_turns: None,
             },
         )
         .await

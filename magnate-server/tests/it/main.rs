@@ -20,4 +20,5 @@ mod ws_game;
 mod ws_game_phases;
 mod ws_queue;
 mod ws_room;
+mod ws_room_defaults;
 mod ws_support;

@@ -211,6 +211,7 @@ async fn the_status_names_an_unfinished_game_the_matchmaker_does_not_know() {
         .create_game(GameRequest {
             seats,
             public: true,
+            max_turns: None,
         })
         .await
         .unwrap();

@@ -21,7 +21,8 @@ fn players(entries: &[(&str, bool)]) -> Value {
     Value::Array(
         entries
             .iter()
-            .map(|(name, ready)| json!({"username": name, "ready_to_play": ready}))
+            // Every new account has piece 1 (the desktop client draws `user_piece`).
+            .map(|(name, ready)| json!({"username": name, "ready_to_play": ready, "user_piece": 1}))
             .collect(),
     )
 }
@@ -53,7 +54,7 @@ async fn create_room(server: &Server, code: &str, user: &TestUser, name: &str) -
         client.recv().await,
         json!({
             "action": "joined", "user": name, "owner": name, "is_owner": true,
-            "players": players(&[(name, false)]), "bot_level": "medium", "target_players": 1
+            "players": players(&[(name, false)]), "bot_level": "medium", "target_players": 1, "max_turns": null
         })
     );
     client
@@ -82,7 +83,7 @@ async fn alice_and_bob(server: &Server, code: &str) -> (TestUser, Client, TestUs
     let joined = json!({
         "action": "joined", "user": "bob", "owner": "alice", "is_owner": true,
         "players": players(&[("alice", false), ("bob", false)]),
-        "bot_level": "medium", "target_players": 2
+        "bot_level": "medium", "target_players": 2, "max_turns": null
     });
     let bob_socket = join_room(server, code, &bob, &joined).await;
     assert_eq!(alice_socket.recv().await, joined);
@@ -116,7 +117,7 @@ async fn c44_d25_opening_the_same_room_twice_is_rejected_without_effect() {
     let joined = json!({
         "action": "joined", "user": "carol", "owner": "alice", "is_owner": true,
         "players": players(&[("alice", false), ("bob", false), ("carol", false)]),
-        "bot_level": "medium", "target_players": 3
+        "bot_level": "medium", "target_players": 3, "max_turns": null
     });
     let mut carol_socket = join_room(&server, "ROOM1", &carol, &joined).await;
     assert_eq!(alice_socket.recv().await, joined);
@@ -157,7 +158,7 @@ async fn c45_a_fifth_user_gets_sala_llena_without_effect() {
         let members: Vec<(&str, bool)> = names[..count].iter().map(|name| (*name, false)).collect();
         let joined = json!({
             "action": "joined", "user": names[count - 1], "owner": "u1", "is_owner": false,
-            "players": players(&members), "bot_level": "medium", "target_players": count
+            "players": players(&members), "bot_level": "medium", "target_players": count, "max_turns": null
         });
         let socket = join_room(&server, "FULL", &users[count - 1], &joined).await;
         for (index, earlier) in sockets.iter_mut().enumerate() {
@@ -178,8 +179,7 @@ async fn c45_a_fifth_user_gets_sala_llena_without_effect() {
     sockets[0]
         .send_json(json!({"command": "update_settings"}))
         .await;
-    let settings =
-        json!({"action": "settings_changed", "bot_level": "medium", "target_players": 4});
+    let settings = json!({"action": "settings_changed", "bot_level": "medium", "target_players": 4, "max_turns": null});
     for socket in &mut sockets {
         assert_eq!(socket.recv().await, settings);
     }
@@ -268,7 +268,9 @@ async fn c47_only_the_host_may_start_or_change_settings() {
 
 #[tokio::test]
 async fn c48_starting_alone_needs_the_minimum() {
-    let server = Server::start().await;
+    let mut config = Config::default();
+    config.sizes.min_private_game_players = 2;
+    let server = Server::with_config(config).await;
     let alice = server.app.register("alice").await;
     let mut socket = create_room(&server, "ALONE", &alice, "alice").await;
     socket
@@ -348,7 +350,7 @@ async fn c49_c50_every_member_must_be_ready_and_ready_flags_are_broadcast() {
 async fn c51_c52_settings_are_validated_and_broadcast_as_stored() {
     let server = Server::start().await;
     let (_alice, mut alice_socket, _bob, mut bob_socket) = alice_and_bob(&server, "SET").await;
-    let changed = |level: &str, target: u32| json!({"action": "settings_changed", "bot_level": level, "target_players": target});
+    let changed = |level: &str, target: u32| json!({"action": "settings_changed", "bot_level": level, "target_players": target, "max_turns": null});
     alice_socket
         .send_json(json!({"command": "update_settings", "bot_level": "hard"}))
         .await;
@@ -359,13 +361,35 @@ async fn c51_c52_settings_are_validated_and_broadcast_as_stored() {
         .await;
     assert_eq!(alice_socket.recv().await, changed("hard", 4));
     assert_eq!(bob_socket.recv().await, changed("hard", 4));
+    // Clients send what they show: the web its visible slots (1 for a lone host changing the
+    // difficulty), both GUIs 1 after removing the last bot. The bot level is stored and the
+    // target becomes the smallest playable size (2, or the members present); too many seats
+    // become the largest.
+    for (sent, level, stored) in [
+        (json!({"bot_level": "easy", "target_players": 1}), "easy", 2),
+        (json!({"target_players": 0}), "easy", 2),
+        (json!({"target_players": 9}), "easy", 4),
+        (json!({"bot_level": "hard", "target_players": 3}), "hard", 3),
+    ] {
+        let mut command = sent.as_object().unwrap().clone();
+        command.insert("command".into(), json!("update_settings"));
+        alice_socket.send_json(Value::Object(command)).await;
+        assert_eq!(alice_socket.recv().await, changed(level, stored), "{sent}");
+        assert_eq!(bob_socket.recv().await, changed(level, stored), "{sent}");
+    }
+    alice_socket
+        .send_json(json!({"command": "update_settings", "target_players": 4}))
+        .await;
+    assert_eq!(alice_socket.recv().await, changed("hard", 4));
+    assert_eq!(bob_socket.recv().await, changed("hard", 4));
     for invalid in [
-        json!({"command": "update_settings", "target_players": 9}),
-        json!({"command": "update_settings", "target_players": 1}),
+        json!({"command": "update_settings", "target_players": -2}),
+        json!({"command": "update_settings", "target_players": 2.5}),
         json!({"command": "update_settings", "target_players": "3"}),
         json!({"command": "update_settings", "bot_level": "godlike"}),
+        json!({"command": "update_settings", "max_turns": -1}),
         // Nothing is stored when one of two values is bad.
-        json!({"command": "update_settings", "bot_level": "expert", "target_players": 9}),
+        json!({"command": "update_settings", "bot_level": "expert", "target_players": "9"}),
     ] {
         alice_socket.send_json(invalid.clone()).await;
         assert_eq!(
@@ -594,7 +618,7 @@ async fn c55_host_migrates_to_the_earliest_joined_member() {
     let joined = json!({
         "action": "joined", "user": "carol", "owner": "alice", "is_owner": false,
         "players": players(&[("alice", false), ("bob", false), ("carol", false)]),
-        "bot_level": "medium", "target_players": 3
+        "bot_level": "medium", "target_players": 3, "max_turns": null
     });
     let mut carol_socket = join_room(&server, "MIGR", &carol, &joined).await;
     assert_eq!(bob_socket.recv().await, joined);
@@ -609,8 +633,7 @@ async fn c55_host_migrates_to_the_earliest_joined_member() {
     bob_socket
         .send_json(json!({"command": "update_settings"}))
         .await;
-    let settings =
-        json!({"action": "settings_changed", "bot_level": "medium", "target_players": 2});
+    let settings = json!({"action": "settings_changed", "bot_level": "medium", "target_players": 2, "max_turns": null});
     assert_eq!(bob_socket.recv().await, settings);
     assert_eq!(carol_socket.recv().await, settings);
     // A non-host leaving keeps the host; target does not go below MIN.
@@ -623,6 +646,8 @@ async fn c55_host_migrates_to_the_earliest_joined_member() {
     bob_socket
         .send_json(json!({"command": "update_settings"}))
         .await;
+    // Down to MIN_PRIVATE_GAME_PLAYERS (1 by default); a lone host still plays against a bot.
+    let settings = json!({"action": "settings_changed", "bot_level": "medium", "target_players": 1, "max_turns": null});
     assert_eq!(bob_socket.recv().await, settings);
     // C56: the last member leaving deletes the room.
     assert!(room_exists(&server, &alice, "MIGR").await);
@@ -644,7 +669,7 @@ async fn d26_joining_another_room_leaves_the_first() {
     let joined_b = json!({
         "action": "joined", "user": "bob", "owner": "carol", "is_owner": false,
         "players": players(&[("carol", false), ("bob", false)]),
-        "bot_level": "medium", "target_players": 2
+        "bot_level": "medium", "target_players": 2, "max_turns": null
     });
     let mut bob_in_b = join_room(&server, "ROOMB", &bob, &joined_b).await;
     let mut for_carol = joined_b.clone();
@@ -695,7 +720,7 @@ async fn a_rejected_move_does_not_leave_the_first_room() {
         .await;
     assert_eq!(
         carol_socket.recv().await,
-        json!({"action": "settings_changed", "bot_level": "easy", "target_players": 1})
+        json!({"action": "settings_changed", "bot_level": "easy", "target_players": 1, "max_turns": null})
     );
     assert_quiet(&mut alice_socket).await;
     assert_quiet(&mut bob_socket).await;
@@ -764,8 +789,7 @@ async fn concurrent_joins_admit_exactly_the_capacity() {
             .send_json(json!({"command": "update_settings"}))
             .await;
     }
-    let settings =
-        json!({"action": "settings_changed", "bot_level": "medium", "target_players": 4});
+    let settings = json!({"action": "settings_changed", "bot_level": "medium", "target_players": 4, "max_turns": null});
     for (index, socket) in members.iter_mut().enumerate() {
         let (mut heard_settings, mut refused) = (false, index == host);
         while !(heard_settings && refused) {
