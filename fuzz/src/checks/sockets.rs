@@ -56,13 +56,19 @@ fn build_sample_games() -> Vec<Game> {
 
 fn check_game_frame(text: &str) {
     match parse_frame(text) {
-        Err(message) => assert!(
-            message == MALFORMED_JSON
-                || message == MESSAGE_TOO_LARGE
-                || message == BAD_CHAT
-                || message.starts_with("Invalid data: {"),
-            "unexpected error text {message:?}"
-        ),
+        Err(error) => {
+            let message = error.message.as_str();
+            let expected = match error.code {
+                wire::code::MALFORMED_JSON => message == MALFORMED_JSON,
+                wire::code::TOO_LARGE => message == MESSAGE_TOO_LARGE,
+                wire::code::INVALID_CHAT => message == BAD_CHAT,
+                wire::code::INVALID_DATA | wire::code::UNKNOWN_ACTION => {
+                    message.starts_with("Invalid data: {")
+                }
+                _ => false,
+            };
+            assert!(expected, "unexpected error {error:?}");
+        }
         Ok(GameFrame::IgnoredChat) => {}
         Ok(GameFrame::Chat(msg)) => {
             let text = match &msg {
@@ -102,7 +108,8 @@ fn check_game_frame(text: &str) {
                     let mut probe = game.clone();
                     let input = Input::action(player, resolved.clone());
                     if let Err(error) = probe.clone().apply(input.clone(), START) {
-                        let _ = wire::rule_error_message(&error, player, 1);
+                        let refusal = wire::rule_error(&error);
+                        assert!(!refusal.code.is_empty() && !refusal.message.is_empty());
                     }
                     apply_atomic(&mut probe, input, START);
                 }

@@ -1,42 +1,15 @@
-//! Server frames out: `game_response` from the core's events, `game_action` echoes, errors,
-//! chat and the `game_state` snapshot, with integers for every square reference.
+//! Server frames out: `game_response` from the core's events, `game_action` echoes, chat and
+//! the `game_state` snapshot (error frames are in `errors.rs`), with integers for every square reference.
 
 use std::collections::BTreeMap;
 
 use magnate_core::{
-    Action, AuctionOutcome, Event, EventKind, Game, Phase, PlayerId, RuleError, SquareId, Timer,
-    View,
+    Action, AuctionOutcome, Event, EventKind, Game, Phase, PlayerId, SquareId, Timer, View,
 };
 use serde_json::{json, Map, Value};
 
 use crate::ids::relationship_id;
 use crate::names::{action_type, phase_name, response_type};
-
-/// The error text sent for an engine refusal (spec §4.4.9). `action_id` is the id the action
-/// would have had in the log.
-pub fn rule_error_message(error: &RuleError, player: PlayerId, action_id: u64) -> String {
-    let malicious = |detail: &dyn std::fmt::Display| {
-        format!("[{player}] Potentially malicious input: {detail}")
-    };
-    match error {
-        RuleError::GameFinished => "Internal logic error: game was already ended".to_owned(),
-        RuleError::NotInGame { .. } => malicious(&"is not in the game"),
-        RuleError::NotActivePlayer { .. } => malicious(&"is not the active player"),
-        RuleError::WrongPhase { action, phase } => malicious(&format!(
-            "cannot perform action {} object ({action_id}) in phase {}",
-            action_type(*action),
-            phase_name(*phase)
-        )),
-        RuleError::Invalid(reason) => malicious(reason),
-        RuleError::InsufficientFunds { .. } => malicious(&"does not have enough money"),
-        RuleError::Logic(reason) => format!("Internal logic error: {reason}"),
-    }
-}
-
-/// `{"event_type":"error","message":...}`.
-pub fn error_frame(message: &str) -> String {
-    json!({"event_type": "error", "message": message}).to_string()
-}
 
 /// `{"event_type":"chat_message","game":G,"user":name,"msg":...}`; `msg` as the sender wrote it
 /// (a string, or an object with a `text`).
@@ -340,54 +313,4 @@ pub fn snapshot_frame(game: &Game, context: &SnapshotContext<'_>) -> String {
         "max_turns": game.rules().max_turns,
     });
     json!({"event_type": "game_state", "game_state": state}).to_string()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use magnate_core::ActionKind;
-
-    #[test]
-    fn rule_errors_use_the_catalogue() {
-        let player = PlayerId(7);
-        let cases = [
-            (
-                RuleError::NotActivePlayer { player },
-                "[7] Potentially malicious input: is not the active player",
-            ),
-            (
-                RuleError::WrongPhase {
-                    action: ActionKind::BuySquare,
-                    phase: magnate_core::PhaseName::RollTheDices,
-                },
-                "[7] Potentially malicious input: cannot perform action ActionBuySquare object (9) in phase roll_the_dices",
-            ),
-            (
-                RuleError::Invalid(magnate_core::Invalid::SelfTrade),
-                "[7] Potentially malicious input: cannot trade with themselves",
-            ),
-            (
-                RuleError::InsufficientFunds {
-                    needed: 10,
-                    available: 5,
-                },
-                "[7] Potentially malicious input: does not have enough money",
-            ),
-            (
-                RuleError::NotInGame { player },
-                "[7] Potentially malicious input: is not in the game",
-            ),
-            (
-                RuleError::Logic(magnate_core::LogicError::NoAuction),
-                "Internal logic error: No active auction",
-            ),
-            (
-                RuleError::GameFinished,
-                "Internal logic error: game was already ended",
-            ),
-        ];
-        for (error, expected) in cases {
-            assert_eq!(rule_error_message(&error, player, 9), expected);
-        }
-    }
 }

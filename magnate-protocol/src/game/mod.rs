@@ -7,17 +7,20 @@
 //! square reference.
 //!
 //! - `parse.rs`: client frames in ([`parse_frame`], [`WireAction`]);
-//! - `frames.rs`: server frames out (responses, echoes, errors, chat, the `game_state` snapshot);
+//! - `frames.rs`: server frames out (responses, echoes, chat, the `game_state` snapshot);
+//! - `errors.rs`: error frames ([`FrameError`]: a stable `code` and a plain message);
 //! - here: the limits and messages both sides use.
 
+mod errors;
 mod frames;
 mod parse;
 
+pub use errors::{code, error_frame, rule_error, FrameError};
 pub use frames::{
-    action_echo_frame, action_object, bot_action_object, chat_frame, error_frame, response_frame,
-    rule_error_message, snapshot_frame, SnapshotContext,
+    action_echo_frame, action_object, bot_action_object, chat_frame, response_frame,
+    snapshot_frame, SnapshotContext,
 };
-pub use parse::{invalid_data, parse_frame, ClientFrame, WireAction};
+pub use parse::{invalid_data, malformed_json, parse_frame, ClientFrame, WireAction};
 
 /// Largest accepted text frame, in bytes (spec §4.4.3).
 pub const MAX_FRAME_BYTES: usize = 64 * 1024;

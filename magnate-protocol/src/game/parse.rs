@@ -4,6 +4,7 @@
 use magnate_core::{Action, ActionKind, Game, PlayerId, SquareId};
 use serde_json::{Map, Value};
 
+use super::errors::{code, FrameError};
 use super::{
     BAD_CHAT, MALFORMED_JSON, MAX_CHAT_CHARS, MAX_CHAT_OBJECT_BYTES, MAX_FRAME_BYTES,
     MAX_QUOTED_CHARS, MESSAGE_TOO_LARGE,
@@ -48,8 +49,8 @@ impl WireAction {
         }
     }
 
-    /// Resolves relationship ids against the game: `Err` carries the `Invalid data` message.
-    pub fn resolve(self, game_id: i64, game: &Game) -> Result<Action, String> {
+    /// Resolves relationship ids against the game: `Err` is an `invalid_data` error.
+    pub fn resolve(self, game_id: i64, game: &Game) -> Result<Action, FrameError> {
         match self {
             WireAction::Plain(action) => Ok(action),
             WireAction::Trade {
@@ -75,7 +76,7 @@ impl WireAction {
                     &mut errors,
                 );
                 if !errors.is_empty() {
-                    return Err(invalid_data(&errors));
+                    return Err(FrameError::new(code::INVALID_DATA, invalid_data(&errors)));
                 }
                 Ok(Action::TradeProposal {
                     destination_user,
@@ -135,29 +136,44 @@ pub enum ClientFrame {
     },
 }
 
-/// Parses and validates one text frame; `Err` is the complete error message for the sender.
-pub fn parse_frame(text: &str) -> Result<ClientFrame, String> {
+/// Parses and validates one text frame; `Err` is what the sender is told.
+pub fn parse_frame(text: &str) -> Result<ClientFrame, FrameError> {
     if text.len() > MAX_FRAME_BYTES {
-        return Err(MESSAGE_TOO_LARGE.to_owned());
+        return Err(FrameError::new(code::TOO_LARGE, MESSAGE_TOO_LARGE));
     }
     let Ok(Value::Object(object)) = serde_json::from_str::<Value>(text) else {
-        return Err(MALFORMED_JSON.to_owned());
+        return Err(malformed_json());
     };
     let kind = match object.get("type") {
         None | Some(Value::Null) => {
-            return Err(type_error("This field is required to identify the action."));
+            return Err(FrameError::new(
+                code::INVALID_DATA,
+                type_error("This field is required to identify the action."),
+            ));
         }
         Some(Value::String(kind)) => kind.clone(),
         Some(other) => python_str(other),
     };
     if kind == "ChatMessage" {
-        return parse_chat(object.get("msg"));
+        return parse_chat(object.get("msg"))
+            .map_err(|message| FrameError::new(code::INVALID_CHAT, message));
     }
-    let action = parse_action(&kind, &object)?;
+    let refused = if crate::names::action_kind(&kind).is_some() {
+        code::INVALID_DATA
+    } else {
+        code::UNKNOWN_ACTION
+    };
+    let action =
+        parse_action(&kind, &object).map_err(|message| FrameError::new(refused, message))?;
     Ok(ClientFrame::Action {
         action,
         echo: object,
     })
+}
+
+/// The error for a frame that is not a JSON object, or a binary frame.
+pub fn malformed_json() -> FrameError {
+    FrameError::new(code::MALFORMED_JSON, MALFORMED_JSON)
 }
 
 fn type_error(message: &str) -> String {
@@ -492,9 +508,24 @@ mod tests {
     #[track_caller]
     fn error_of(text: &str) -> String {
         match parse_frame(text) {
-            Err(message) => message,
+            Err(error) => error.message,
             Ok(frame) => panic!("{text} was accepted as {frame:?}"),
         }
+    }
+
+    #[test]
+    fn each_refusal_has_its_code() {
+        let code_of = |text: &str| parse_frame(text).unwrap_err().code;
+        let large = format!(r#"{{"type":"ChatMessage","msg":"{}"}}"#, "a".repeat(70_000));
+        assert_eq!(code_of(&large), code::TOO_LARGE);
+        assert_eq!(code_of("[1]"), code::MALFORMED_JSON);
+        assert_eq!(code_of("{}"), code::INVALID_DATA);
+        assert_eq!(code_of(r#"{"type":"ActionBuySquare"}"#), code::INVALID_DATA);
+        assert_eq!(code_of(r#"{"type":"ActionFly"}"#), code::UNKNOWN_ACTION);
+        assert_eq!(
+            code_of(r#"{"type":"ChatMessage","msg":7}"#),
+            code::INVALID_CHAT
+        );
     }
 
     #[test]

@@ -308,8 +308,8 @@ impl Actor {
         let player = PlayerId(user.max(0) as u64);
         let action = match action.resolve(self.live.game_id, &self.live.game) {
             Ok(action) => action,
-            Err(message) => {
-                self.send_to(conn, &message);
+            Err(error) => {
+                self.send_to(conn, &error);
                 return Ok(());
             }
         };
@@ -326,8 +326,7 @@ impl Actor {
                 self.finish_step(step).await
             }
             Err(error) => {
-                let message = wire::rule_error_message(&error, player, self.live.next_index + 1);
-                self.send_to(conn, &message);
+                self.send_to(conn, &wire::rule_error(&error));
                 Ok(())
             }
         }
@@ -486,7 +485,8 @@ impl Actor {
         };
         if let Err(error) = self.context.journal.commit(commit).await {
             tracing::error!(game = self.live.game_id, %error, "cannot persist a game step; reloading the game");
-            let frame: Utf8Bytes = wire::error_frame(wire::UNEXPECTED).into();
+            let error = wire::FrameError::new(wire::code::INTERNAL, wire::UNEXPECTED);
+            let frame: Utf8Bytes = wire::error_frame(&error).into();
             self.broadcast(&[frame]);
             return Err(Fatal);
         }
@@ -538,8 +538,8 @@ impl Actor {
         )
     }
 
-    fn send_to(&mut self, conn: ConnId, message: &str) {
-        let frame = Message::Text(wire::error_frame(message).into());
+    fn send_to(&mut self, conn: ConnId, error: &wire::FrameError) {
+        let frame = Message::Text(wire::error_frame(error).into());
         if let Some(connection) = self.connections.get(&conn) {
             if connection.outbound.try_send(frame).is_err() {
                 self.connections.remove(&conn);

@@ -168,7 +168,7 @@ impl SocketConnection {
                     liveness.heard();
                     let parsed = match message {
                         Message::Text(text) => wire::parse_frame(text.as_str()),
-                        Message::Binary(_) => Err(wire::MALFORMED_JSON.to_owned()),
+                        Message::Binary(_) => Err(wire::malformed_json()),
                         Message::Close(_) => break,
                         Message::Ping(_) | Message::Pong(_) => continue,
                     };
@@ -180,7 +180,9 @@ impl SocketConnection {
                     let parsed = match limiter.admit(kind, Instant::now()) {
                         Admission::Accept => parsed,
                         Admission::Drop => continue,
-                        Admission::Refuse(message) => Err(message.to_owned()),
+                        Admission::Refuse(message) => {
+                            Err(wire::FrameError::new(wire::code::RATE_LIMITED, message))
+                        }
                     };
                     let command = match parsed {
                         Ok(ClientFrame::IgnoredChat) => None,
@@ -194,8 +196,8 @@ impl SocketConnection {
                             action,
                             echo,
                         }),
-                        Err(message) => {
-                            let frame = Message::Text(wire::error_frame(&message).into());
+                        Err(error) => {
+                            let frame = Message::Text(wire::error_frame(&error).into());
                             if socket.send(frame).await.is_err() {
                                 break;
                             }
@@ -206,7 +208,10 @@ impl SocketConnection {
                         if actor.send(command).await.is_err() {
                             // The actor stopped (a failed commit): the client reconnects and
                             // gets the game reloaded from disk.
-                            let frame = wire::error_frame("Game not found");
+                            let frame = wire::error_frame(&wire::FrameError::new(
+                                wire::code::GAME_UNAVAILABLE,
+                                "Game not found",
+                            ));
                             let _ = socket.send(Message::Text(frame.into())).await;
                             break;
                         }

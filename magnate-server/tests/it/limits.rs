@@ -98,8 +98,8 @@ async fn open_game(server: &Server, game_id: i64, user: &TestUser) -> Client {
     client
 }
 
-fn game_error(message: &str) -> Value {
-    json!({"event_type": "error", "message": message})
+fn game_error(code: &str, message: &str) -> Value {
+    json!({"event_type": "error", "code": code, "message": message})
 }
 
 fn lobby_error(message: &str) -> Value {
@@ -171,7 +171,7 @@ async fn a_game_chat_flood_gets_its_burst_and_one_notice_and_the_socket_keeps_wo
         expected,
         "the first 5 messages, in order"
     );
-    let notices = count(&frames, &game_error(TOO_MANY_MESSAGES));
+    let notices = count(&frames, &game_error("rate_limited", TOO_MANY_MESSAGES));
     assert!(
         (1..=most_notices(elapsed)).contains(&notices),
         "{notices} notices in {elapsed:?}"
@@ -206,7 +206,7 @@ async fn a_game_action_flood_reaches_the_actor_only_up_to_the_burst() {
         .await;
     let frames = frames_until(&mut bob, |frame| frame["msg"] == "done").await;
     let elapsed = started.elapsed();
-    let notices = count(&frames, &game_error(TOO_MANY_ACTIONS));
+    let notices = count(&frames, &game_error("rate_limited", TOO_MANY_ACTIONS));
     assert!(
         (1..=most_notices(elapsed)).contains(&notices),
         "{notices} notices in {elapsed:?}"
@@ -227,7 +227,7 @@ async fn a_game_action_flood_reaches_the_actor_only_up_to_the_burst() {
     assert!(
         frames
             .iter()
-            .all(|frame| *frame == game_error(TOO_MANY_ACTIONS)),
+            .all(|frame| *frame == game_error("rate_limited", TOO_MANY_ACTIONS)),
         "{frames:?}"
     );
     bob.close().await;
@@ -372,7 +372,7 @@ async fn the_ninth_socket_of_a_user_is_refused_until_one_closes() {
         socket.send_text("{oops").await;
         assert_eq!(
             socket.recv().await,
-            game_error("Invalid data: malformed JSON")
+            game_error("malformed_json", "Invalid data: malformed JSON")
         );
     }
     sockets.pop().expect("the lobby socket").close().await;

@@ -112,8 +112,8 @@ async fn a_finished_game_stays_finished_after_a_restart() {
     let frames = client.act(json!({"type": "ActionThrowDices"})).await;
     assert_eq!(
         frames,
-        vec![json!({"event_type": "error",
-            "message": "Internal logic error: game was already ended"})]
+        vec![json!({"event_type": "error", "code": "game_finished",
+            "message": "The game has ended."})]
     );
     let (status, summary) = server
         .get(&format!("/game/summary/{game}/"), &alice.access)
