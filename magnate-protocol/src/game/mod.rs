@@ -8,11 +8,13 @@
 //!
 //! - `parse.rs`: client frames in ([`parse_frame`], [`WireAction`]);
 //! - `frames.rs`: server frames out (responses, echoes, chat, the `game_state` snapshot);
+//! - `legal.rs`: the opt-in `legal_actions` frame ([`legal_actions_frame`]);
 //! - `errors.rs`: error frames ([`FrameError`]: a stable `code` and a plain message);
 //! - here: the limits and messages both sides use.
 
 mod errors;
 mod frames;
+mod legal;
 mod parse;
 
 pub use errors::{code, error_frame, rule_error, FrameError};
@@ -20,6 +22,7 @@ pub use frames::{
     action_echo_frame, action_object, bot_action_object, chat_frame, response_frame,
     snapshot_frame, SnapshotContext,
 };
+pub use legal::legal_actions_frame;
 pub use parse::{invalid_data, malformed_json, parse_frame, ClientFrame, WireAction};
 
 /// Largest accepted text frame, in bytes (spec §4.4.3).

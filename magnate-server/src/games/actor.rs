@@ -48,6 +48,8 @@ pub(crate) enum Command {
     Join {
         conn: ConnId,
         user: UserId,
+        /// The client asked for `legal_actions` frames (`?legal=1`).
+        legal: bool,
         outbound: mpsc::Sender<Message>,
         reply: oneshot::Sender<Result<(), JoinRefused>>,
     },
@@ -93,7 +95,21 @@ pub(crate) struct LiveGame {
 
 struct Connection {
     user: UserId,
+    /// Sent a `legal_actions` frame after the snapshot and after every change.
+    legal: bool,
     outbound: mpsc::Sender<Message>,
+}
+
+impl Connection {
+    /// Queues this player's `legal_actions` frame if the client asked for them; `false` when
+    /// the queue is full or closed (the connection is then dropped, like any slow reader).
+    fn send_legal_actions(&self, game: &Game) -> bool {
+        if !self.legal {
+            return true;
+        }
+        let frame = wire::legal_actions_frame(game, PlayerId(self.user.max(0) as u64));
+        self.outbound.try_send(Message::Text(frame.into())).is_ok()
+    }
 }
 
 struct Bot {
@@ -261,6 +277,7 @@ impl Actor {
             Command::Join {
                 conn,
                 user,
+                legal,
                 outbound,
                 reply,
             } => {
@@ -275,7 +292,14 @@ impl Actor {
                 }
                 let snapshot = self.snapshot();
                 if outbound.try_send(Message::Text(snapshot.into())).is_ok() {
-                    self.connections.insert(conn, Connection { user, outbound });
+                    let connection = Connection {
+                        user,
+                        legal,
+                        outbound,
+                    };
+                    if connection.send_legal_actions(&self.live.game) {
+                        self.connections.insert(conn, connection);
+                    }
                 }
                 let _ = reply.send(Ok(()));
                 Ok(())
@@ -286,7 +310,7 @@ impl Actor {
             }
             Command::Chat { username, msg } => {
                 let frame = wire::chat_frame(self.live.game_id, &username, &msg);
-                self.broadcast(&[frame.into()]);
+                self.broadcast(&[frame.into()], false);
                 Ok(())
             }
             Command::Action {
@@ -487,13 +511,13 @@ impl Actor {
             tracing::error!(game = self.live.game_id, %error, "cannot persist a game step; reloading the game");
             let error = wire::FrameError::new(wire::code::INTERNAL, wire::UNEXPECTED);
             let frame: Utf8Bytes = wire::error_frame(&error).into();
-            self.broadcast(&[frame]);
+            self.broadcast(&[frame], false);
             return Err(Fatal);
         }
         if step.ended && !self.live.finalized {
             self.finalize().await;
         }
-        self.broadcast(&step.frames);
+        self.broadcast(&step.frames, true);
         Ok(())
     }
 
@@ -547,19 +571,21 @@ impl Actor {
         }
     }
 
-    /// Queues frames for every connection; a connection whose queue is full or closed is dropped
-    /// (its socket closes when its sender goes away).
-    fn broadcast(&mut self, frames: &[Utf8Bytes]) {
+    /// Queues frames for every connection, and after a change of the game (`changed`) the
+    /// `legal_actions` frame of each connection that asked for it; a connection whose queue is
+    /// full or closed is dropped (its socket closes when its sender goes away).
+    fn broadcast(&mut self, frames: &[Utf8Bytes], changed: bool) {
         if frames.is_empty() {
             return;
         }
+        let game = &self.live.game;
         self.connections.retain(|_, connection| {
             frames.iter().all(|frame| {
                 connection
                     .outbound
                     .try_send(Message::Text(frame.clone()))
                     .is_ok()
-            })
+            }) && (!changed || connection.send_legal_actions(game))
         });
     }
 

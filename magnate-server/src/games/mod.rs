@@ -368,6 +368,7 @@ impl GameRegistry {
         state: &AppState,
         game_id: GameId,
         user: UserId,
+        legal: bool,
         outbound: mpsc::Sender<Message>,
     ) -> Result<(ConnId, mpsc::Sender<Command>), JoinRefused> {
         let conn = self.inner.next_conn.fetch_add(1, Ordering::Relaxed);
@@ -378,6 +379,7 @@ impl GameRegistry {
             let command = Command::Join {
                 conn,
                 user,
+                legal,
                 outbound: outbound.clone(),
                 reply,
             };

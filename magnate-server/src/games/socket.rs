@@ -65,7 +65,13 @@ async fn game_socket(
     let (outbound, outbound_rx) = mpsc::channel(OUTBOUND_CAPACITY);
     let (conn, actor) = match state
         .games
-        .join(&state, game_id, user.id, outbound.clone())
+        .join(
+            &state,
+            game_id,
+            user.id,
+            wants_legal_actions(query.as_deref()),
+            outbound.clone(),
+        )
         .await
     {
         Ok(joined) => joined,
@@ -118,6 +124,18 @@ async fn write_queued(
         }
     }
     socket.flush().await
+}
+
+/// `legal=1` (or `true`) in the query string: the client wants `legal_actions` frames.
+fn wants_legal_actions(query: Option<&str>) -> bool {
+    let Some(pairs) =
+        query.and_then(|q| serde_urlencoded::from_str::<Vec<(String, String)>>(q).ok())
+    else {
+        return false;
+    };
+    pairs
+        .iter()
+        .any(|(name, value)| name == "legal" && matches!(value.as_str(), "1" | "true"))
 }
 
 fn parse_game_id(text: &str) -> Option<GameId> {

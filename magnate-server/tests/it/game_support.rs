@@ -251,7 +251,17 @@ pub async fn handshake_status(url: &str) -> u16 {
 impl Client {
     /// Connects and returns the client with its first frame (the snapshot).
     pub async fn connect(server: &impl Endpoint, game: i64, player: &Player) -> (Client, Value) {
-        let url = server.ws_url(&game.to_string(), &player.access);
+        Self::connect_with_query(server, game, player, "").await
+    }
+
+    /// As [`Client::connect`], with `extra` appended to the query string (`&legal=1`).
+    pub async fn connect_with_query(
+        server: &impl Endpoint,
+        game: i64,
+        player: &Player,
+        extra: &str,
+    ) -> (Client, Value) {
+        let url = server.ws_url(&game.to_string(), &player.access) + extra;
         let (ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
         let mut client = Client {
             id: player.id,

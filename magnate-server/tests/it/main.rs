@@ -17,6 +17,7 @@ mod sigkill;
 mod store;
 mod support;
 mod ws_game;
+mod ws_game_legal;
 mod ws_game_phases;
 mod ws_queue;
 mod ws_room;
