@@ -61,16 +61,16 @@ impl WireAction {
                 asked_properties,
             } => {
                 let mut errors = FieldErrors::new();
+                // Only the player who must act may propose, so the offer is theirs.
+                let proposer = game.active_phase_player();
                 let offered = resolve_relationships(
-                    game_id,
-                    game,
+                    (game_id, game, proposer),
                     "offered_properties",
                     &offered_properties,
                     &mut errors,
                 );
                 let asked = resolve_relationships(
-                    game_id,
-                    game,
+                    (game_id, game, destination_user),
                     "asked_properties",
                     &asked_properties,
                     &mut errors,
@@ -90,21 +90,30 @@ impl WireAction {
     }
 }
 
+/// Resolves the ids of a trade list, whose squares should belong to `owner`.
+///
+/// An id is a relationship id of this game (what the reference expects) or a tile id (what the
+/// reference's web and desktop clients send). Tile ids run to 113 and relationship ids of game 1
+/// are 101–155, so in game 1 one number can be both: the reading whose square `owner` holds
+/// wins, then an owned square's relationship id, then an owned tile.
 fn resolve_relationships(
-    game_id: i64,
-    game: &Game,
+    (game_id, game, owner): (i64, &Game, PlayerId),
     field: &str,
     ids: &[i64],
     errors: &mut FieldErrors,
 ) -> Vec<SquareId> {
     let mut squares = Vec::with_capacity(ids.len());
     for id in ids {
-        // A relationship id of this game first (what the reference expects), else a tile id (what
-        // the reference's web and desktop clients send). They differ except in games 1 and 2,
-        // where an owned square's relationship id wins.
         let owned = |square: &SquareId| game.holding(*square).is_some();
-        let tile = u16::try_from(*id).ok().map(SquareId).filter(owned);
-        match relationship_square(game_id, *id).filter(owned).or(tile) {
+        let owners = |square: &SquareId| game.holding(*square).is_some_and(|h| h.owner == owner);
+        let relationship = relationship_square(game_id, *id);
+        let tile = u16::try_from(*id).ok().map(SquareId);
+        let resolved = relationship
+            .filter(owners)
+            .or(tile.filter(owners))
+            .or(relationship.filter(owned))
+            .or(tile.filter(owned));
+        match resolved {
             Some(square) => squares.push(square),
             None => {
                 errors.add(
@@ -504,6 +513,55 @@ fn key_list(
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// Game 1's relationship ids (101–155) overlap the tile ids 100–113: the reading whose square
+    /// the proposer (offer) or the recipient (ask) holds wins.
+    #[test]
+    fn in_game_one_a_trade_number_means_the_square_its_owner_holds() {
+        use magnate_core::{HouseRules, Phase, PlayerSpec, Seed, Setup, TimerSettings, Timestamp};
+        let (alice, bob) = (PlayerId(7), PlayerId(9));
+        let setup = Setup {
+            players: [alice, bob]
+                .map(|id| PlayerSpec { id, is_bot: false })
+                .to_vec(),
+            rules: HouseRules::default(),
+            timers: TimerSettings::default(),
+        };
+        let mut game = Game::new(setup, Seed(1), Timestamp(0)).unwrap();
+        // Relationship 101 of game 1 is square 1; tile 101 is another square.
+        assert_eq!(relationship_square(1, 101), Some(SquareId(1)));
+        game.edit()
+            .turn_order(&[alice, bob])
+            .phase(Phase::Business, alice)
+            .own(SquareId(101), alice, -1, false)
+            .own(SquareId(1), bob, -1, false);
+        let trade = |offered: i64, asked: i64| WireAction::Trade {
+            destination_user: bob,
+            offered_money: 0,
+            asked_money: 0,
+            offered_properties: vec![offered],
+            asked_properties: vec![asked],
+        };
+        // The desktop client's tile ids: alice offers tile 101 (hers), asks tile 1 (bob's).
+        let Ok(Action::TradeProposal {
+            offered_properties,
+            asked_properties,
+            ..
+        }) = trade(101, 1).resolve(1, &game)
+        else {
+            panic!("refused");
+        };
+        assert_eq!(offered_properties, [SquareId(101)]);
+        assert_eq!(asked_properties, [SquareId(1)]);
+        // The reference's relationship ids: 101 asked of bob is his square 1.
+        let Ok(Action::TradeProposal {
+            asked_properties, ..
+        }) = trade(101, 101).resolve(1, &game)
+        else {
+            panic!("refused");
+        };
+        assert_eq!(asked_properties, [SquareId(1)]);
+    }
 
     #[track_caller]
     fn error_of(text: &str) -> String {
