@@ -19,7 +19,7 @@ fn expert_game(seed: u64, record: bool) -> magnate_core::sim::SimOutcome {
     setup.timers = TimerSettings::default();
     setup.record = record;
     let bot = EvBot::new(BotLevel::Expert);
-    play(&setup, &[&bot as &dyn Policy]).expect("bots finish their games")
+    play(&setup, &[&bot as &(dyn Policy + Sync)]).expect("bots finish their games")
 }
 
 fn long_record() -> GameRecord {

@@ -13,7 +13,7 @@ fn main() {
     let mut setup = SimSetup::new(Seed(3), 4, Some(500));
     setup.record = true;
     let bot = EvBot::new(BotLevel::Expert);
-    let record = play(&setup, &[&bot as &dyn Policy])
+    let record = play(&setup, &[&bot as &(dyn Policy + Sync)])
         .expect("bots finish")
         .record
         .expect("recorded");

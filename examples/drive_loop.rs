@@ -5,8 +5,7 @@
 
 use magnate_core::bot::EvBot;
 use magnate_core::{
-    bot_rng, BotLevel, BotMove, EventKind, Game, GameRng, Input, PlayerId, PlayerSpec, Policy,
-    Seed, Setup, TimerSettings, Timestamp,
+    BotLevel, Driver, Game, Input, PlayerId, PlayerSpec, Seed, Setup, TimerSettings, Timestamp,
 };
 
 fn main() {
@@ -25,42 +24,25 @@ fn main() {
     }
     setup.rules.max_turns = Some(500);
     setup.timers = TimerSettings::default();
-    let mut game = Game::new(setup, Seed(seed), Timestamp(0)).expect("a valid setup");
+    let game = Game::new(setup, Seed(seed), Timestamp(0)).expect("a valid setup");
 
-    let bot = EvBot::new(BotLevel::Expert);
-    let mut rngs: Vec<GameRng> = (0..4).map(|seat| bot_rng(Seed(seed), seat)).collect();
-    let mut now = Timestamp(0);
-    let mut woken: Vec<PlayerId> = Vec::new();
-    let mut actions = 0u64;
-
-    while !game.is_finished() {
-        // A bot that was woken acts now; otherwise the clock jumps to the next deadline.
-        let events = match woken.pop() {
-            Some(player) => {
-                let seat = (player.0 - 1) as usize;
-                match bot.decide(&game, player, &mut rngs[seat]) {
-                    BotMove::Act(action) => {
-                        actions += 1;
-                        game.apply(Input::action(player, action), now)
-                            .expect("bots only choose legal actions")
-                    }
-                    BotMove::Idle => continue,
-                }
-            }
-            None => {
-                let deadline = game
-                    .next_deadline()
-                    .expect("a running game always has a deadline");
-                now = now.max(deadline.at);
-                game.apply(Input::Tick, now).expect("ticks never fail")
-            }
-        };
-        for event in events.iter().rev() {
-            if let EventKind::BotWoken { player } = event.kind {
-                woken.push(player);
-            }
-        }
+    // The driver plays the bots the game wakes (with their fallback if a move is refused) and
+    // jumps the clock to the next deadline whenever nobody has anything to do. A real-time
+    // driver would instead sleep until `driver.next_deadline()` and call `driver.tick(now)`,
+    // and hand players' actions to `driver.act(player, action, now)`.
+    let mut driver = Driver::new(game);
+    for id in 1..=4 {
+        driver = driver.with_bot(PlayerId(id), EvBot::new(BotLevel::Expert));
     }
+    let mut actions = 0u64;
+    let now = driver
+        .run_virtual(Timestamp(0), 1_000_000, |_, applied| {
+            if matches!(applied.input, Input::Action { .. }) {
+                actions += 1;
+            }
+        })
+        .expect("bots finish their games");
+    let game = driver.into_game();
 
     let outcome = game.outcome().expect("the game is finished");
     println!(

@@ -9,8 +9,8 @@
 
 use magnate_core::bot::EvBot;
 use magnate_core::{
-    bot_rng, replay, BotLevel, BotMove, EventKind, GameRecord, Input, PlayerId, PlayerSpec, Policy,
-    RecordHeader, Recorder, Seed, Setup, Timestamp,
+    replay, BotLevel, Driver, GameRecord, Input, PlayerId, PlayerSpec, RecordHeader, Seed, Setup,
+    Timestamp,
 };
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -34,40 +34,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         header.bot_levels.insert(PlayerId(i as u64 + 1), *level);
     }
 
-    // Play, recording every accepted input with its time and the state hash after it.
-    let mut recorder = Recorder::new(header)?;
-    let bots: Vec<EvBot> = levels.iter().map(|level| EvBot::new(*level)).collect();
-    let mut rngs: Vec<_> = (0..3).map(|seat| bot_rng(seed, seat)).collect();
-    let mut now = recorder.game().started_at();
-    let mut woken = Vec::new();
-    while !recorder.game().is_finished() {
-        let events = match woken.pop() {
-            Some(PlayerId(id)) => {
-                let seat = (id - 1) as usize;
-                match bots[seat].decide(recorder.game(), PlayerId(id), &mut rngs[seat]) {
-                    BotMove::Act(action) => {
-                        recorder.apply(Input::action(PlayerId(id), action), now)?
-                    }
-                    BotMove::Idle => continue,
-                }
-            }
-            None => {
-                now = now.max(
-                    recorder
-                        .game()
-                        .next_deadline()
-                        .expect("a running game has a deadline")
-                        .at,
-                );
-                recorder.apply(Input::Tick, now)?
-            }
-        };
-        woken.extend(events.iter().rev().filter_map(|e| match e.kind {
-            EventKind::BotWoken { player } => Some(player),
-            _ => None,
-        }));
+    // Play on a virtual clock, recording every input with its time and the state hash after it.
+    let game = header.create_game()?;
+    let start = game.started_at();
+    let mut driver = Driver::recording(game, 0);
+    for (i, level) in levels.iter().enumerate() {
+        driver = driver.with_bot(PlayerId(i as u64 + 1), EvBot::new(*level));
     }
-    let (game, record) = recorder.into_parts();
+    let mut entries = Vec::new();
+    driver.run_virtual(start, 1_000_000, |_, applied| {
+        entries.extend(applied.entry.clone());
+    })?;
+    let game = driver.into_game();
+    let record = GameRecord { header, entries };
     std::fs::write(&path, serde_json::to_vec(&record)?)?;
     println!(
         "recorded {} inputs to {}",

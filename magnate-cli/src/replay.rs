@@ -69,7 +69,6 @@ pub fn run(args: &ReplayArgs) -> Result<()> {
         crate::out::println(&serde_json::to_string_pretty(&game_state(
             &record,
             &game,
-            &events,
             args.game_id,
         )?)?)?;
         return Ok(());
@@ -100,20 +99,14 @@ pub fn show(path: &Path, at: Option<u64>) -> Result<()> {
 pub fn game_state(
     record: &GameRecord,
     game: &Game,
-    events: &[Vec<magnate_core::Event>],
     game_id: i64,
 ) -> Result<serde_json::Value> {
     let started = chrono::DateTime::from_timestamp_millis(record.header.started_at.0 as i64)
         .context("the record's start time is out of range")?;
     let datetime = started.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
-    let thrown = events
-        .iter()
-        .flatten()
-        .any(|e| matches!(e.kind, EventKind::DiceThrown { .. }));
     let context = magnate_protocol::game::SnapshotContext {
         game_id,
         datetime: &datetime,
-        thrown,
     };
     let frame: serde_json::Value =
         serde_json::from_str(&magnate_protocol::game::snapshot_frame(game, &context))?;

@@ -100,7 +100,8 @@ pub fn play_game(
     setup.timers = TimerSettings::default();
     setup.record = record;
     let bots: Vec<EvBot> = levels.iter().map(|level| EvBot::new(*level)).collect();
-    let policies: Vec<&dyn Policy> = bots.iter().map(|bot| bot as &dyn Policy).collect();
+    let policies: Vec<&(dyn Policy + Sync)> =
+        bots.iter().map(|bot| bot as &(dyn Policy + Sync)).collect();
     let mut outcome =
         play(&setup, &policies).with_context(|| format!("game with seed {seed} failed"))?;
     if let Some(record) = outcome.record.as_mut() {

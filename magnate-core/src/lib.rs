@@ -39,6 +39,7 @@
 mod action;
 mod board;
 pub mod bot;
+pub mod driver;
 mod error;
 mod event;
 mod game;
@@ -67,6 +68,7 @@ pub use board::{Board, BoardError, Square, SquareKind};
 pub use bot::{
     bot_rng, BotLevel, BotMove, BotTuning, EvBot, Formulas, Policy, RandomBot, UnknownBotLevel,
 };
+pub use driver::{Applied, Driver, Stopped, MAX_BOT_MOVES_PER_TURN};
 pub use error::{Invalid, LogicError, RuleError};
 pub use event::{AuctionOutcome, BonusAward, EndReason, Event, EventKind, View};
 pub use game::{BusinessAction, Game, Holding, Outcome, PlayerState, Stats};

@@ -2,12 +2,12 @@
 //! timers (and bot wake-ups) fire exactly as they would on a server.
 
 use crate::action::Input;
-use crate::bot::{bot_rng, BotMove, Policy};
-use crate::event::{EndReason, EventKind};
+use crate::bot::Policy;
+use crate::driver::{Driver, Stopped};
+use crate::event::EndReason;
 use crate::game::Game;
 use crate::ids::{PlayerId, Seed};
-use crate::record::{GameRecord, RecordHeader, Recorder, ReplayError};
-use crate::rng::GameRng;
+use crate::record::{GameRecord, RecordHeader, ReplayError};
 use crate::setup::{PlayerSpec, Setup, TimerSettings};
 use crate::time::Timestamp;
 
@@ -109,95 +109,62 @@ pub enum SimError {
     TooLong(u64),
 }
 
-/// Plays one game with `policies[seat]` deciding for each seat (joining order = player id order).
+/// Plays one game with `policies[seat]` deciding for each seat (joining order = player id order;
+/// the last policy plays the seats beyond the list).
 ///
-/// The loop is the server's: the clock jumps to the next deadline and ticks; every bot woken by
-/// the tick is asked for a move, which is applied at that same instant.
-pub fn play(setup: &SimSetup, policies: &[&dyn Policy]) -> Result<SimOutcome, SimError> {
+/// The loop is the server's ([`Driver`]): the clock jumps to the next deadline and ticks; every
+/// bot woken by the tick is asked for a move, which is applied at that same instant. A policy's
+/// refused move is reported as [`SimError::IllegalMove`] (the game itself went on with the safe
+/// default, as on a server).
+pub fn play(setup: &SimSetup, policies: &[&(dyn Policy + Sync)]) -> Result<SimOutcome, SimError> {
     let header = RecordHeader::new(setup.game_setup(), setup.seed, setup.start);
-    let mut recorder = Recorder::new(header)?;
-    let mut plain = if setup.record {
-        None
+    let game = header.create_game()?;
+    let seats: Vec<PlayerId> = game.participants().iter().map(|p| p.id).collect();
+    let mut driver = if setup.record {
+        Driver::recording(game, 0)
     } else {
-        Some(recorder.game().clone())
+        Driver::new(game).without_views()
     };
-    let seats: Vec<PlayerId> = setup.game_setup().players.iter().map(|p| p.id).collect();
-    let mut rngs: Vec<GameRng> = (0..seats.len())
-        .map(|seat| bot_rng(setup.seed, seat))
-        .collect();
-    let (mut actions, mut ticks) = (0u64, 0u64);
-    let mut now = setup.start;
-    let mut woken: Vec<PlayerId> = Vec::new();
-    loop {
-        let game = plain.as_ref().unwrap_or_else(|| recorder.game());
-        if game.is_finished() {
-            break;
-        }
-        if actions + ticks >= setup.max_inputs {
-            return Err(SimError::TooLong(setup.max_inputs));
-        }
-        let input = if let Some(player) = woken.pop() {
-            let seat = seats.iter().position(|p| *p == player).unwrap_or(0);
-            let policy = policies.get(seat).or(policies.last()).copied();
-            match policy.map(|p| p.decide(game, player, &mut rngs[seat])) {
-                Some(BotMove::Act(action)) => Some((Input::action(player, action), seat)),
-                _ => None,
-            }
-        } else {
-            match game.next_deadline() {
-                Some(deadline) => {
-                    now = now.max(deadline.at);
-                    Some((Input::Tick, usize::MAX))
-                }
-                None => {
-                    return Err(SimError::Stalled {
-                        inputs: actions + ticks,
-                        phase: game.phase().name(),
-                    })
-                }
-            }
-        };
-        let Some((input, seat)) = input else { continue };
-        let is_tick = matches!(input, Input::Tick);
-        let result = match plain.as_mut() {
-            // Only the event kinds are read below.
-            Some(game) => game.apply_without_views(input.clone(), now),
-            None => recorder.apply(input.clone(), now),
-        };
-        let events = match result {
-            Ok(events) => events,
-            Err(error) => {
-                let Input::Action { player, action } = input else {
-                    unreachable!("ticks never fail")
-                };
-                let action = serde_json::to_string(&action).unwrap_or_default();
-                return Err(SimError::IllegalMove {
-                    seat,
-                    player,
-                    action,
-                    error,
-                });
-            }
-        };
-        if is_tick {
-            ticks += 1;
-        } else {
-            actions += 1;
-        }
-        // Bots woken by this input act next, the earliest woken first.
-        for event in events.iter().rev() {
-            if let EventKind::BotWoken { player } = event.kind {
-                woken.push(player);
-            }
+    for (seat, player) in seats.iter().enumerate() {
+        if let Some(policy) = policies.get(seat).or(policies.last()) {
+            driver = driver.with_bot(*player, *policy);
         }
     }
-    let (game, record) = match plain {
-        Some(game) => (game, None),
-        None => {
-            let (game, record) = recorder.into_parts();
-            (game, Some(record))
+    let (mut actions, mut ticks) = (0u64, 0u64);
+    let mut entries = Vec::new();
+    let mut illegal = None;
+    let ran = driver.run_virtual(setup.start, setup.max_inputs, |_, applied| {
+        match &applied.input {
+            Input::Tick => ticks += 1,
+            Input::Action { player, .. } => {
+                actions += 1;
+                if let (Some((action, error)), None) = (&applied.refused, &illegal) {
+                    illegal = Some(SimError::IllegalMove {
+                        seat: seats.iter().position(|p| p == player).unwrap_or(0),
+                        player: *player,
+                        action: serde_json::to_string(action).unwrap_or_default(),
+                        error: error.clone(),
+                    });
+                }
+            }
         }
-    };
+        entries.extend(applied.entry.clone());
+    });
+    if let Some(illegal) = illegal {
+        return Err(illegal);
+    }
+    match ran {
+        Ok(_) => {}
+        Err(Stopped::Stalled { inputs }) => {
+            return Err(SimError::Stalled {
+                inputs,
+                phase: driver.game().phase().name(),
+            })
+        }
+        Err(Stopped::Budget { .. }) => return Err(SimError::TooLong(setup.max_inputs)),
+    }
+    let game = driver.into_game();
+    let record = setup.record.then_some(GameRecord { header, entries });
     let outcome = game
         .outcome()
         .cloned()

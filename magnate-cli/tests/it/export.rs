@@ -106,6 +106,7 @@ async fn play_on_a_server(db: &std::path::Path) -> Played {
             NewLiveGame {
                 players,
                 public: false,
+                max_turns: None,
             },
         )
         .await

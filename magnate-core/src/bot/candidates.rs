@@ -367,18 +367,42 @@ fn liquidation(
     }
 }
 
-/// The safe default of §8 for `me`, used only if the candidate list is unexpectedly empty
-/// while `me` must act: the first legal non-surrender action, else a pass in an auction.
+/// The safe default for `me` in the current phase: a move that keeps the game going without
+/// judging the position (docs/rules.md, "Bots"). The [`crate::driver::Driver`] plays it when a
+/// bot's own decision is refused or missing, and the expected-value bot when its candidate list
+/// is unexpectedly empty. `None` when `me` has nothing to do.
+///
+/// Roll → throw; choose a square → the first offered; fantasy → the hidden card; management →
+/// decline an unowned buyable square (else end the phase); business → end the phase;
+/// liquidation → end the phase with money ≥ 0, else surrender; auction → a pass (bid 0); a
+/// trade proposal → reject.
 pub(crate) fn safe_default(game: &Game, me: PlayerId) -> Option<Action> {
     if !game.is_pending_actor(me) {
         return None;
     }
-    game.legal_actions(me)
-        .iter()
-        .find_map(|l| match l {
-            LegalAction::Exact(action) if *action != Action::Surrender => Some(action.clone()),
-            LegalAction::Bid { .. } => Some(Action::Bid { amount: 0 }),
-            _ => None,
-        })
-        .or(Some(Action::Surrender))
+    let player = game.player(me)?;
+    Some(match game.phase() {
+        Phase::RollTheDices => Action::ThrowDice,
+        Phase::ChooseSquare { destinations } => Action::MoveTo {
+            square: *destinations.keys().next()?,
+        },
+        Phase::ChooseFantasy { .. } => Action::ChooseCard {
+            chosen_revealed_card: false,
+        },
+        Phase::Management => {
+            let here = player.position;
+            let buyable = game.board().square(here).is_some_and(|s| s.is_ownable());
+            if buyable && game.holding(here).is_none() {
+                Action::DropPurchase { square: here }
+            } else {
+                Action::NextPhase
+            }
+        }
+        Phase::Business => Action::NextPhase,
+        Phase::Liquidation if player.money >= 0 => Action::NextPhase,
+        Phase::Liquidation => Action::Surrender,
+        Phase::Auction(_) => Action::Bid { amount: 0 },
+        Phase::ProposalAcceptance(_) => Action::TradeAnswer { choose: false },
+        Phase::EndGame => return None,
+    })
 }

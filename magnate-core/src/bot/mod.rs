@@ -25,6 +25,8 @@ mod ev;
 mod trade;
 mod value;
 
+pub(crate) use candidates::safe_default;
+
 pub use ev::{expected_visits, score, BotTuning, EvBot, Formulas};
 
 use std::fmt;
@@ -130,6 +132,12 @@ pub enum BotMove {
 pub trait Policy {
     /// Decides one move for `me`; draws only from `rng` (never from the game's generator).
     fn decide(&self, game: &Game, me: PlayerId, rng: &mut GameRng) -> BotMove;
+}
+
+impl<P: Policy + ?Sized> Policy for &P {
+    fn decide(&self, game: &Game, me: PlayerId, rng: &mut GameRng) -> BotMove {
+        (**self).decide(game, me, rng)
+    }
 }
 
 /// Picks uniformly among the legal actions, with three guards so that its games end: it never
