@@ -32,7 +32,8 @@ fn main() {
     // and hand players' actions to `driver.act(player, action, now)`.
     let mut driver = Driver::new(game);
     for id in 1..=4 {
-        driver = driver.with_bot(PlayerId(id), EvBot::new(BotLevel::Expert));
+        let seat = (id - 1) as usize;
+        driver = driver.with_bot(PlayerId(id), seat, EvBot::new(BotLevel::Expert));
     }
     let mut actions = 0u64;
     let now = driver

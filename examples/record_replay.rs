@@ -39,7 +39,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let start = game.started_at();
     let mut driver = Driver::recording(game, 0);
     for (i, level) in levels.iter().enumerate() {
-        driver = driver.with_bot(PlayerId(i as u64 + 1), EvBot::new(*level));
+        driver = driver.with_bot(PlayerId(i as u64 + 1), i, EvBot::new(*level));
     }
     let mut entries = Vec::new();
     driver.run_virtual(start, 1_000_000, |_, applied| {

@@ -96,11 +96,7 @@ pub fn show(path: &Path, at: Option<u64>) -> Result<()> {
 }
 
 /// The server's `game_state` object for this state (server spec §4.4.6).
-pub fn game_state(
-    record: &GameRecord,
-    game: &Game,
-    game_id: i64,
-) -> Result<serde_json::Value> {
+pub fn game_state(record: &GameRecord, game: &Game, game_id: i64) -> Result<serde_json::Value> {
     let started = chrono::DateTime::from_timestamp_millis(record.header.started_at.0 as i64)
         .context("the record's start time is out of range")?;
     let datetime = started.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);

@@ -107,15 +107,16 @@ impl<'p> Driver<'p> {
         }
     }
 
-    /// Seats `policy` as the bot playing `player`, with the bot stream of its seat
-    /// ([`bot_rng`]): the same game and policies always play the same moves.
-    pub fn with_bot(mut self, player: PlayerId, policy: impl Policy + Send + 'p) -> Driver<'p> {
-        let seat = self
-            .game
-            .participants()
-            .iter()
-            .position(|p| p.id == player)
-            .unwrap_or(0);
+    /// Seats `policy` as the bot playing `player`. `seat` seeds the bot's own random stream
+    /// ([`bot_rng`] of the game's seed and the seat): the same game, seats and policies always
+    /// play the same moves. Use one convention per driver, for example the player's index in
+    /// the setup's joining order.
+    pub fn with_bot(
+        mut self,
+        player: PlayerId,
+        seat: usize,
+        policy: impl Policy + Send + 'p,
+    ) -> Driver<'p> {
         self.bots.insert(
             player,
             BotSeat {
@@ -367,9 +368,9 @@ mod tests {
             let mut driver = Driver::recording(game, 0);
             for (n, player) in players.into_iter().enumerate() {
                 driver = if n % 2 == 0 {
-                    driver.with_bot(player, RandomBot)
+                    driver.with_bot(player, n, RandomBot)
                 } else {
-                    driver.with_bot(player, EvBot::new(BotLevel::Hard))
+                    driver.with_bot(player, n, EvBot::new(BotLevel::Hard))
                 };
             }
             let mut entries = Vec::new();
@@ -401,8 +402,8 @@ mod tests {
         let header = bots_game(3, 2);
         let game = header.create_game().unwrap();
         let mut driver = Driver::new(game)
-            .with_bot(PlayerId(1), Stubborn)
-            .with_bot(PlayerId(2), RandomBot);
+            .with_bot(PlayerId(1), 0, Stubborn)
+            .with_bot(PlayerId(2), 1, RandomBot);
         let mut fallbacks = 0;
         driver
             .run_virtual(Timestamp(0), 200_000, |_, applied| {
@@ -442,8 +443,8 @@ mod tests {
         let header = bots_game(8, 2);
         let game = header.create_game().unwrap();
         let mut driver = Driver::new(game)
-            .with_bot(PlayerId(1), Restless)
-            .with_bot(PlayerId(2), Restless);
+            .with_bot(PlayerId(1), 0, Restless)
+            .with_bot(PlayerId(2), 1, Restless);
         let mut longest = BTreeMap::<(PlayerId, u32), u32>::new();
         driver
             .run_virtual(Timestamp(0), 500_000, |game, applied| {

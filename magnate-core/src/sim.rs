@@ -119,7 +119,8 @@ pub enum SimError {
 pub fn play(setup: &SimSetup, policies: &[&(dyn Policy + Sync)]) -> Result<SimOutcome, SimError> {
     let header = RecordHeader::new(setup.game_setup(), setup.seed, setup.start);
     let game = header.create_game()?;
-    let seats: Vec<PlayerId> = game.participants().iter().map(|p| p.id).collect();
+    // Seats in joining order (the turn order is shuffled by the seed).
+    let seats: Vec<PlayerId> = header.setup.players.iter().map(|p| p.id).collect();
     let mut driver = if setup.record {
         Driver::recording(game, 0)
     } else {
@@ -127,7 +128,7 @@ pub fn play(setup: &SimSetup, policies: &[&(dyn Policy + Sync)]) -> Result<SimOu
     };
     for (seat, player) in seats.iter().enumerate() {
         if let Some(policy) = policies.get(seat).or(policies.last()) {
-            driver = driver.with_bot(*player, *policy);
+            driver = driver.with_bot(*player, seat, *policy);
         }
     }
     let (mut actions, mut ticks) = (0u64, 0u64);

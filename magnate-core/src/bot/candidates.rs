@@ -367,10 +367,25 @@ fn liquidation(
     }
 }
 
+/// The expected-value bot's last resort when its candidate list is unexpectedly empty while `me`
+/// must act: the first legal non-surrender action, else a pass in an auction, else a surrender.
+pub(crate) fn first_legal_move(game: &Game, me: PlayerId) -> Option<Action> {
+    if !game.is_pending_actor(me) {
+        return None;
+    }
+    game.legal_actions(me)
+        .iter()
+        .find_map(|l| match l {
+            LegalAction::Exact(action) if *action != Action::Surrender => Some(action.clone()),
+            LegalAction::Bid { .. } => Some(Action::Bid { amount: 0 }),
+            _ => None,
+        })
+        .or(Some(Action::Surrender))
+}
+
 /// The safe default for `me` in the current phase: a move that keeps the game going without
 /// judging the position (docs/rules.md, "Bots"). The [`crate::driver::Driver`] plays it when a
-/// bot's own decision is refused or missing, and the expected-value bot when its candidate list
-/// is unexpectedly empty. `None` when `me` has nothing to do.
+/// bot's own decision is refused or missing. `None` when `me` has nothing to do.
 ///
 /// Roll → throw; choose a square → the first offered; fantasy → the hidden card; management →
 /// decline an unowned buyable square (else end the phase); business → end the phase;

@@ -126,7 +126,8 @@ impl Policy for EvBot {
     fn decide(&self, game: &Game, me: PlayerId, rng: &mut GameRng) -> BotMove {
         let list = candidates::build(game, me, &self.tuning, rng);
         if list.is_empty() {
-            return match candidates::safe_default(game, me) {
+            // This bot's own last resort (kept as it was tuned), not the driver's safe default.
+            return match candidates::first_legal_move(game, me) {
                 Some(action) => BotMove::Act(action),
                 None => BotMove::Idle,
             };
