@@ -14,6 +14,7 @@ mod rest_queue;
 mod rest_shop;
 mod rest_user;
 mod sigkill;
+mod startup;
 mod store;
 mod support;
 mod ws_game;
