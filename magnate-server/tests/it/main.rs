@@ -17,6 +17,7 @@ mod sigkill;
 mod startup;
 mod store;
 mod support;
+mod throttles;
 mod ws_game;
 mod ws_game_phases;
 mod ws_queue;
