@@ -1,6 +1,7 @@
 //! Integration tests for magnate-server: REST conformance (spec §10 C1–C34), bad input, the
 //! store's end-of-game bookkeeping, and a few checks against a real listening server.
 
+mod abandoned;
 mod bad_input;
 mod config;
 mod game_support;
