@@ -56,6 +56,11 @@ pub const KICKED: &str = "Has sido expulsado de esta sala.";
 /// Users a room remembers as removed; the oldest is forgotten first.
 const MAX_BANNED: usize = 32;
 
+/// `start_game` while a member is still seated in an unfinished game.
+pub fn still_playing(username: &str, game_id: GameId) -> String {
+    format!("{username} todavía está jugando la partida {game_id}.")
+}
+
 /// `start_game` with fewer than `min` members.
 pub fn not_enough_players(min: u32) -> String {
     format!("Se necesitan {min} jugadores para iniciar la partida.")
@@ -625,6 +630,19 @@ impl Room {
         if self.members.iter().any(|member| !member.ready) {
             self.send_error(conn, NOT_ALL_READY);
             return None;
+        }
+        // One unfinished game per user (issue 13), as for the public queue.
+        for member in &self.members {
+            match crate::matchmaking::seated_game(state, member.user).await {
+                Ok(None) => {}
+                Ok(Some(game_id)) => {
+                    self.send_error(conn, &still_playing(&member.username, game_id));
+                    return None;
+                }
+                Err(error) => {
+                    tracing::error!(code = %self.code, %error, "cannot look up a member's unfinished game");
+                }
+            }
         }
         match self.create_game(state).await {
             Ok(game_id) => Some(game_id),
