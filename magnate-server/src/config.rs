@@ -182,6 +182,11 @@ pub struct Args {
     #[arg(long, env = "ROOM_CODE_TRY_BURST", default_value_t = 20)]
     pub room_code_try_burst: u32,
 
+    /// Comma-separated IP addresses of reverse proxies whose `X-Forwarded-For` header names the
+    /// client for the per-address throttles; empty: the TCP peer is the client.
+    #[arg(long, env = "TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+
     /// Seconds the humans of a new game have to open its socket; a human who has not connected
     /// (or acted) by then leaves the game as if they surrendered. 0 disables it.
     #[arg(long, env = "FIRST_CONNECTION_TIMEOUT", default_value_t = 300)]
@@ -553,6 +558,8 @@ pub struct Config {
     /// How long the humans of a new game have to connect before they are removed from it;
     /// `None` disables it.
     pub first_connection_timeout: Option<Duration>,
+    /// Reverse proxies trusted to name the client in `X-Forwarded-For`.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for Config {
@@ -574,6 +581,7 @@ impl Default for Config {
             body_read_timeout: Duration::from_secs(10),
             throttles: Throttles::default(),
             first_connection_timeout: Some(Duration::from_secs(300)),
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -704,6 +712,7 @@ impl Config {
             throttles,
             first_connection_timeout: (args.first_connection_timeout > 0)
                 .then(|| Duration::from_secs(args.first_connection_timeout)),
+            trusted_proxies: args.trusted_proxies.clone(),
         })
     }
 }

@@ -20,10 +20,16 @@ use std::{
     time::Duration,
 };
 
-use axum::{extract::FromRequestParts, http::request::Parts};
+use axum::{
+    extract::FromRequestParts,
+    http::{request::Parts, HeaderMap},
+};
 use tokio::time::Instant;
 
-use crate::config::{Rate, Throttles};
+use crate::{
+    config::{Rate, Throttles},
+    state::AppState,
+};
 
 /// Most keys one throttle remembers.
 pub const MAX_KEYS: usize = 50_000;
@@ -187,16 +193,45 @@ impl AccountThrottles {
 
 /// The client's address as a throttle key: the TCP peer's IP address, or for IPv6 its /64
 /// network (one subscriber's allocation). Behind a reverse proxy every client has the proxy's
-/// address; run such a deployment with the throttles set for that (or off, throttling at the
-/// proxy). Requests that did not come over TCP (tests driving the router directly) have no
-/// address and are not throttled by address.
+/// address, unless the proxy is listed in `TRUSTED_PROXIES`: for a request from such a peer,
+/// the client is the rightmost `X-Forwarded-For` address that is not itself a trusted proxy
+/// (the entries left of it could be forged by the client). Requests that did not come over TCP
+/// (tests driving the router directly) have no address and are not throttled by address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ClientAddress(pub Option<IpAddr>);
 
 impl ClientAddress {
     /// The key of a peer address.
     pub fn from_peer(peer: SocketAddr) -> Self {
-        let ip = match peer.ip() {
+        Self::from_ip(peer.ip())
+    }
+
+    /// The client of a request from `peer` with these headers, given the trusted proxies.
+    pub fn resolve(peer: SocketAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> Self {
+        let mut client = peer.ip();
+        if trusted.contains(&client) {
+            let forwarded: Vec<&str> = headers
+                .get_all("x-forwarded-for")
+                .iter()
+                .filter_map(|value| value.to_str().ok())
+                .flat_map(|value| value.split(','))
+                .collect();
+            for entry in forwarded.iter().rev() {
+                let Ok(ip) = entry.trim().parse::<IpAddr>() else {
+                    // An entry that is not an address: nothing left of it can be trusted.
+                    break;
+                };
+                client = ip;
+                if !trusted.contains(&ip) {
+                    break;
+                }
+            }
+        }
+        Self::from_ip(client)
+    }
+
+    fn from_ip(ip: IpAddr) -> Self {
+        let ip = match ip {
             IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
                 Some(v4) => IpAddr::V4(v4),
                 None => {
@@ -219,14 +254,19 @@ impl ClientAddress {
     }
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+impl FromRequestParts<AppState> for ClientAddress {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         Ok(parts
             .extensions
             .get::<axum::extract::ConnectInfo<SocketAddr>>()
-            .map_or(Self(None), |info| Self::from_peer(info.0)))
+            .map_or(Self(None), |info| {
+                Self::resolve(info.0, &parts.headers, &state.config.trusted_proxies)
+            }))
     }
 }
 
@@ -309,6 +349,34 @@ mod tests {
         assert!(throttle
             .take("victim", now + Duration::from_millis(2))
             .is_err());
+    }
+
+    #[test]
+    fn forwarded_addresses_count_only_from_trusted_proxies() {
+        let proxy: SocketAddr = "10.0.0.1:4000".parse().unwrap();
+        let stranger: SocketAddr = "198.51.100.7:4000".parse().unwrap();
+        let trusted: Vec<IpAddr> = vec!["10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap()];
+        let key = |peer, forwarded: &[&str]| {
+            let mut headers = HeaderMap::new();
+            for value in forwarded {
+                headers.append("x-forwarded-for", value.parse().unwrap());
+            }
+            ClientAddress::resolve(peer, &headers, &trusted)
+                .0
+                .unwrap()
+                .to_string()
+        };
+        assert_eq!(key(proxy, &[]), "10.0.0.1");
+        assert_eq!(key(proxy, &["203.0.113.5"]), "203.0.113.5");
+        // The client may prepend anything; the proxies append what they saw.
+        assert_eq!(key(proxy, &["1.1.1.1, 203.0.113.5"]), "203.0.113.5");
+        assert_eq!(
+            key(proxy, &["1.1.1.1", "203.0.113.5, 10.0.0.2"]),
+            "203.0.113.5"
+        );
+        assert_eq!(key(proxy, &["1.1.1.1, garbage, 10.0.0.2"]), "10.0.0.2");
+        // A peer that is not a trusted proxy cannot choose its key.
+        assert_eq!(key(stranger, &["203.0.113.5"]), "198.51.100.7");
     }
 
     #[test]

@@ -336,3 +336,106 @@ async fn the_host_removes_a_stranger_who_cannot_come_back() {
     assert_eq!(friend.recv().await["action"], "game_start");
     server.shut_down().await;
 }
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_the_forwarded_address_is_the_client() {
+    let mut config = config(Throttles {
+        registration_per_address: per_minute(1),
+        ..Throttles::UNLIMITED
+    });
+    config.trusted_proxies = vec!["127.0.0.1".parse().unwrap()];
+    let server = Server::with_config(config).await;
+    let register = |from: &str, forwarded: &str, name: &str| {
+        let client = client_from(from);
+        let request = client
+            .post(format!("http://{}/auth/register/", server.address()))
+            .header("x-forwarded-for", forwarded)
+            .json(&json!({"username": name, "password": PASSWORD, "password2": PASSWORD}));
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    // Through the proxy: one budget per forwarded client.
+    assert_eq!(register("127.0.0.1", "203.0.113.5", "a1").await, 201);
+    assert_eq!(register("127.0.0.1", "203.0.113.5", "a2").await, 429);
+    assert_eq!(
+        register("127.0.0.1", "9.9.9.9, 203.0.113.6", "b1").await,
+        201
+    );
+    // A forged header from any other peer changes nothing: the peer is the client.
+    assert_eq!(register("127.0.0.2", "203.0.113.7", "c1").await, 201);
+    assert_eq!(register("127.0.0.2", "203.0.113.8", "c2").await, 429);
+    server.shut_down().await;
+}
+
+#[test]
+fn the_account_settings_are_validated_like_their_neighbours() {
+    use clap::Parser;
+    use magnate_server::Args;
+    let dir = tempfile::tempdir().unwrap();
+    let config_path = dir.path().join("config.json");
+    let parse = |extra: &[&str]| {
+        let mut argv = vec!["magnate-server", "--config", config_path.to_str().unwrap()];
+        argv.extend_from_slice(extra);
+        Config::from_args(&Args::try_parse_from(argv).unwrap())
+    };
+    let config = parse(&[]).unwrap();
+    assert_eq!(config.throttles, Throttles::default());
+    assert_eq!(config.throttles.login_per_address.burst, 20);
+    assert!((config.throttles.login_per_address.per_second * 60.0 - 30.0).abs() < 1e-9);
+    assert_eq!(
+        config.first_connection_timeout,
+        Some(std::time::Duration::from_secs(300))
+    );
+    assert!(config.trusted_proxies.is_empty());
+    let config = parse(&[
+        "--logins-per-minute-per-address",
+        "0",
+        "--login-failures-per-minute-per-user",
+        "0",
+        "--registrations-per-minute-per-address",
+        "0",
+        "--room-code-tries-per-minute",
+        "0",
+        "--first-connection-timeout",
+        "0",
+        "--trusted-proxies",
+        "10.0.0.1,::1",
+    ])
+    .unwrap();
+    let throttles = config.throttles;
+    for rate in [
+        throttles.login_per_address,
+        throttles.login_failures_per_user,
+        throttles.registration_per_address,
+        throttles.room_code_per_user,
+    ] {
+        assert!(rate.is_unlimited(), "{rate:?}");
+    }
+    assert_eq!(config.first_connection_timeout, None);
+    assert_eq!(config.trusted_proxies.len(), 2);
+    for (flags, message) in [
+        (
+            ["--login-burst-per-address", "0"],
+            "LOGIN_BURST_PER_ADDRESS must be at least 1",
+        ),
+        (
+            [
+                "--login-failures-per-minute-per-user=-1",
+                "--log-level=info",
+            ],
+            "LOGIN_FAILURES_PER_MINUTE_PER_USER must be a non-negative number",
+        ),
+        (
+            ["--registration-burst-per-address", "0"],
+            "REGISTRATION_BURST_PER_ADDRESS must be at least 1",
+        ),
+        (
+            ["--room-code-tries-per-minute", "inf"],
+            "ROOM_CODE_TRIES_PER_MINUTE must be a non-negative number",
+        ),
+        (["--secret-key", "too-short"], "SECRET_KEY is too weak"),
+    ] {
+        let error = parse(&flags).unwrap_err().to_string();
+        assert!(error.contains(message), "{flags:?}: {error}");
+    }
+    assert!(Args::try_parse_from(["magnate-server", "--trusted-proxies", "proxy.local"]).is_err());
+}
