@@ -451,7 +451,6 @@ async fn run<C: GameCreator>(mut inbox: mpsc::Receiver<Command>, mut queue: Queu
     }
 }
 
-/// Creates games while enough players wait, oldest first (§5.1).
 /// The unfinished game `user` is seated in; a failed lookup is logged and counts as none.
 async fn seated<C: GameCreator>(creator: &C, user: UserId) -> Option<GameId> {
     creator.seated_game(user).await.unwrap_or_else(|error| {
@@ -460,6 +459,7 @@ async fn seated<C: GameCreator>(creator: &C, user: UserId) -> Option<GameId> {
     })
 }
 
+/// Creates games while enough players wait, oldest first (§5.1).
 async fn match_players<C: GameCreator>(queue: &mut Queue, creator: &C) {
     while let Some(mut group) = queue.take_group() {
         // Users who got a seat elsewhere while they waited leave the queue for that game.

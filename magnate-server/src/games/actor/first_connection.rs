@@ -13,7 +13,7 @@
 
 use std::{collections::BTreeSet, time::Duration};
 
-use magnate_core::{Action, Input, PlayerId, RecordEntry};
+use magnate_core::{Action, Input, PlayerId};
 
 use super::{Actor, Fatal, LiveGame, Step};
 use crate::store::{GameId, Store, StoreError};
@@ -104,7 +104,7 @@ async fn players_who_acted(
                 connection.prepare("SELECT input FROM game_records WHERE game_id = ?1")?;
             let mut acted = BTreeSet::new();
             for text in statement.query_map([game_id], |row| row.get::<_, String>(0))? {
-                let entry: RecordEntry = serde_json::from_str(&text?)?;
+                let entry = magnate_protocol::record::parse_entry(&text?)?;
                 if let Input::Action { player, .. } = entry.input {
                     acted.insert(player);
                 }
