@@ -17,10 +17,13 @@ setup_run() {
     SERVER_PID=
     LOADGEN_PID=
     # 4-player public games, 2 s auctions (games never wait 20 s on one), no per-socket action
-    # rate limit (the load clients act faster than people).
+    # rate limit (the load clients act faster than people), and no login, registration or
+    # room-code throttles (every load client registers and logs in from this one address).
     SERVER_ENV=(
         NUM_PUBLIC_GAME_PLAYERS=4 AUCTION_DURATION=2 WS_ACTIONS_PER_SECOND=0
-        LOG_LEVEL=warn SECRET_KEY="$name-secret-key"
+        LOGINS_PER_MINUTE_PER_ADDRESS=0 LOGIN_FAILURES_PER_MINUTE_PER_USER=0
+        REGISTRATIONS_PER_MINUTE_PER_ADDRESS=0 ROOM_CODE_TRIES_PER_MINUTE=0
+        LOG_LEVEL=warn SECRET_KEY="$name-bench-secret-key-0123456789abcdef"
     )
     trap cleanup_run EXIT
 }

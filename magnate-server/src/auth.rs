@@ -10,9 +10,13 @@ use serde_json::{Map, Value};
 use crate::{error::TokenError, store::UserId};
 
 mod passwords;
+mod throttle;
 mod usernames;
 
 pub use passwords::{PasswordCheck, Passwords, PoolUnavailable};
+pub use throttle::{
+    AccountThrottles, ClientAddress, RetryAfter, Throttle, MAX_KEYS, TOO_MANY_ROOM_TRIES,
+};
 pub use usernames::{
     has_refused_character, is_reserved_for_bots, normalize_username, BOT_NAME_PREFIX,
     USERNAME_INVISIBLE, USERNAME_RESERVED,

@@ -17,9 +17,15 @@ pub struct Args {
     #[arg(long, env = "DATABASE_PATH", default_value = "magnate.db")]
     pub database: PathBuf,
 
-    /// HS256 key for JWTs. Without it a random key is generated once and kept in the database.
+    /// HS256 key for JWTs: at least 32 bytes with at least 8 different characters. Without it a
+    /// random key is generated once and kept in the database.
     #[arg(long, env = "SECRET_KEY", hide_env_values = true)]
     pub secret_key: Option<String>,
+
+    /// SQLite durability: `normal` survives process crashes, `full` also power cuts (slower
+    /// commits).
+    #[arg(long, env = "SQLITE_SYNCHRONOUS", value_enum, default_value_t = crate::store::Synchronous::Normal)]
+    pub sqlite_synchronous: crate::store::Synchronous,
 
     /// Game-size settings file; read when it exists (`MIN_PRIVATE_GAME_PLAYERS`, ...).
     #[arg(long, env = "MAGNATE_CONFIG", default_value = "config.json")]
@@ -134,6 +140,57 @@ pub struct Args {
     /// Open WebSockets per user, queue, lobby and game sockets together; 0 means no limit.
     #[arg(long, env = "MAX_SOCKETS_PER_USER", default_value_t = 8)]
     pub max_sockets_per_user: u32,
+
+    /// Login attempts per minute from one client address, sustained; 0 disables the limit.
+    #[arg(long, env = "LOGINS_PER_MINUTE_PER_ADDRESS", default_value_t = 30.0)]
+    pub logins_per_minute_per_address: f64,
+
+    /// Login attempts one client address may make in a burst.
+    #[arg(long, env = "LOGIN_BURST_PER_ADDRESS", default_value_t = 20)]
+    pub login_burst_per_address: u32,
+
+    /// Failed logins per minute for one username, sustained; 0 disables the limit.
+    #[arg(
+        long,
+        env = "LOGIN_FAILURES_PER_MINUTE_PER_USER",
+        default_value_t = 5.0
+    )]
+    pub login_failures_per_minute_per_user: f64,
+
+    /// Failed logins for one username in a burst.
+    #[arg(long, env = "LOGIN_FAILURE_BURST_PER_USER", default_value_t = 10)]
+    pub login_failure_burst_per_user: u32,
+
+    /// Registrations per minute from one client address, sustained; 0 disables the limit.
+    #[arg(
+        long,
+        env = "REGISTRATIONS_PER_MINUTE_PER_ADDRESS",
+        default_value_t = 5.0
+    )]
+    pub registrations_per_minute_per_address: f64,
+
+    /// Registrations one client address may make in a burst.
+    #[arg(long, env = "REGISTRATION_BURST_PER_ADDRESS", default_value_t = 10)]
+    pub registration_burst_per_address: u32,
+
+    /// Private-room code checks and lobby joins per minute per user, sustained; 0 disables the
+    /// limit.
+    #[arg(long, env = "ROOM_CODE_TRIES_PER_MINUTE", default_value_t = 10.0)]
+    pub room_code_tries_per_minute: f64,
+
+    /// Private-room code checks and lobby joins one user may make in a burst.
+    #[arg(long, env = "ROOM_CODE_TRY_BURST", default_value_t = 20)]
+    pub room_code_try_burst: u32,
+
+    /// Comma-separated IP addresses of reverse proxies whose `X-Forwarded-For` header names the
+    /// client for the per-address throttles; empty: the TCP peer is the client.
+    #[arg(long, env = "TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+
+    /// Seconds the humans of a new game have to open its socket; a human who has not connected
+    /// (or acted) by then leaves the game as if they surrendered. 0 disables it.
+    #[arg(long, env = "FIRST_CONNECTION_TIMEOUT", default_value_t = 300)]
+    pub first_connection_timeout: u64,
 
     /// Seconds a client has to send a complete request line and headers, on a new connection
     /// and between requests of a kept-alive one; slower connections are closed.
@@ -413,6 +470,68 @@ impl Default for SocketLimits {
     }
 }
 
+/// Throttles of the account endpoints (issue 13): token buckets keyed by client address, by
+/// username or by user. [`Rate::per_second`] here is the per-minute setting divided by 60.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Throttles {
+    /// Every `POST /auth/login/`, per client address.
+    pub login_per_address: Rate,
+    /// Failed logins, per (normalized) username.
+    pub login_failures_per_user: Rate,
+    /// Every `POST /auth/register/`, per client address.
+    pub registration_per_address: Rate,
+    /// `GET /lobby/check-code/<code>/` and lobby socket joins, per user.
+    pub room_code_per_user: Rate,
+}
+
+impl Throttles {
+    /// No throttling at all (load tests).
+    pub const UNLIMITED: Throttles = Throttles {
+        login_per_address: Rate::UNLIMITED,
+        login_failures_per_user: Rate::UNLIMITED,
+        registration_per_address: Rate::UNLIMITED,
+        room_code_per_user: Rate::UNLIMITED,
+    };
+}
+
+impl Default for Throttles {
+    /// A person logs in a few times a day and registers once; a household or classroom behind
+    /// one address still fits in the bursts. A password guesser gets 10 tries, then 5 a minute.
+    fn default() -> Self {
+        let per_minute = |burst: u32, per_minute: f64| Rate {
+            burst,
+            per_second: per_minute / 60.0,
+        };
+        Self {
+            login_per_address: per_minute(20, 30.0),
+            login_failures_per_user: per_minute(10, 5.0),
+            registration_per_address: per_minute(10, 5.0),
+            room_code_per_user: per_minute(20, 10.0),
+        }
+    }
+}
+
+/// Shortest accepted `SECRET_KEY`, in bytes.
+pub const MIN_SECRET_KEY_BYTES: usize = 32;
+/// Fewest different characters in an accepted `SECRET_KEY`.
+pub const MIN_SECRET_KEY_DISTINCT: usize = 8;
+
+/// Checks that a configured `SECRET_KEY` is strong enough to sign tokens: anyone who guesses it
+/// can sign in as any user.
+pub fn check_secret_key(key: &str) -> Result<(), ConfigError> {
+    let distinct = key.chars().collect::<std::collections::HashSet<_>>().len();
+    if key.len() >= MIN_SECRET_KEY_BYTES && distinct >= MIN_SECRET_KEY_DISTINCT {
+        return Ok(());
+    }
+    Err(ConfigError::Invalid(format!(
+        "SECRET_KEY is too weak: it needs at least {MIN_SECRET_KEY_BYTES} bytes and \
+         {MIN_SECRET_KEY_DISTINCT} different characters, got {} bytes and {distinct} different \
+         characters. Generate one with `openssl rand -hex 32`, or leave SECRET_KEY unset and \
+         the server generates a key and keeps it in its database",
+        key.len()
+    )))
+}
+
 /// Everything the running server needs, resolved from flags, environment and files.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -441,6 +560,13 @@ pub struct Config {
     pub body_read_timeout: Duration,
     /// Turn limit of new games without a room setting of their own; `None` means none.
     pub max_turns: Option<u32>,
+    /// Throttles of login, registration and room-code probing.
+    pub throttles: Throttles,
+    /// How long the humans of a new game have to connect before they are removed from it;
+    /// `None` disables it.
+    pub first_connection_timeout: Option<Duration>,
+    /// Reverse proxies trusted to name the client in `X-Forwarded-For`.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for Config {
@@ -461,6 +587,9 @@ impl Default for Config {
             header_read_timeout: Duration::from_secs(10),
             body_read_timeout: Duration::from_secs(10),
             max_turns: None,
+            throttles: Throttles::default(),
+            first_connection_timeout: Some(Duration::from_secs(300)),
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -502,6 +631,55 @@ impl Config {
         sockets
             .chat
             .validate("WS_CHATS_PER_SECOND", "WS_CHAT_BURST")?;
+        if let Some(key) = args.secret_key.as_deref().filter(|key| !key.is_empty()) {
+            check_secret_key(key)?;
+        }
+        let per_minute = |burst: u32, per_minute: f64| Rate {
+            burst,
+            per_second: per_minute / 60.0,
+        };
+        let throttles = Throttles {
+            login_per_address: per_minute(
+                args.login_burst_per_address,
+                args.logins_per_minute_per_address,
+            ),
+            login_failures_per_user: per_minute(
+                args.login_failure_burst_per_user,
+                args.login_failures_per_minute_per_user,
+            ),
+            registration_per_address: per_minute(
+                args.registration_burst_per_address,
+                args.registrations_per_minute_per_address,
+            ),
+            room_code_per_user: per_minute(
+                args.room_code_try_burst,
+                args.room_code_tries_per_minute,
+            ),
+        };
+        for (rate, rate_name, burst_name) in [
+            (
+                throttles.login_per_address,
+                "LOGINS_PER_MINUTE_PER_ADDRESS",
+                "LOGIN_BURST_PER_ADDRESS",
+            ),
+            (
+                throttles.login_failures_per_user,
+                "LOGIN_FAILURES_PER_MINUTE_PER_USER",
+                "LOGIN_FAILURE_BURST_PER_USER",
+            ),
+            (
+                throttles.registration_per_address,
+                "REGISTRATIONS_PER_MINUTE_PER_ADDRESS",
+                "REGISTRATION_BURST_PER_ADDRESS",
+            ),
+            (
+                throttles.room_code_per_user,
+                "ROOM_CODE_TRIES_PER_MINUTE",
+                "ROOM_CODE_TRY_BURST",
+            ),
+        ] {
+            rate.validate(rate_name, burst_name)?;
+        }
         for (name, secs) in [
             ("HEADER_READ_TIMEOUT", args.header_read_timeout),
             ("BODY_READ_TIMEOUT", args.body_read_timeout),
@@ -540,6 +718,10 @@ impl Config {
             header_read_timeout: Duration::from_secs(args.header_read_timeout),
             body_read_timeout: Duration::from_secs(args.body_read_timeout),
             max_turns: (args.max_turns > 0).then_some(args.max_turns),
+            throttles,
+            first_connection_timeout: (args.first_connection_timeout > 0)
+                .then(|| Duration::from_secs(args.first_connection_timeout)),
+            trusted_proxies: args.trusted_proxies.clone(),
         })
     }
 }

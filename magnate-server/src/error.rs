@@ -111,6 +111,10 @@ pub enum ApiError {
     /// The resource does not exist (404, `{"detail": ...}`).
     #[error("not found: {0}")]
     NotFound(&'static str),
+    /// Too many requests of this kind from this client or for this account (429, with
+    /// `Retry-After`); the body is Django REST framework's throttling message.
+    #[error("throttled for {} s", .0.seconds())]
+    Throttled(crate::auth::RetryAfter),
     /// Something failed inside the server; the text is logged, never sent (500).
     #[error("internal error: {0}")]
     Internal(String),
@@ -154,6 +158,7 @@ impl ApiError {
             | Self::NoActiveAccount => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Throttled(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -214,6 +219,7 @@ impl ApiError {
             }
             Self::Forbidden(message) => json!({"error": message}),
             Self::NotFound(message) => json!({"detail": message}),
+            Self::Throttled(retry) => json!({"detail": throttled_message(retry.seconds())}),
             Self::Internal(_) => json!({"detail": "Internal server error."}),
         }
     }
@@ -224,12 +230,25 @@ impl ApiError {
     }
 }
 
+/// Django REST framework's `Throttled` detail, in Spanish like the reference's other messages.
+pub fn throttled_message(seconds: u64) -> String {
+    let unit = if seconds == 1 { "segundo" } else { "segundos" };
+    format!(
+        "Solicitud fue regulada (throttled). Se espera que esté disponible en {seconds} {unit}."
+    )
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         if let Self::Internal(details) = &self {
             tracing::error!(error = %details, "internal error while handling a request");
         }
         let mut response = (self.status(), Json(self.body())).into_response();
+        if let Self::Throttled(retry) = &self {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry.seconds()));
+        }
         if self.is_authentication_failure() {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,

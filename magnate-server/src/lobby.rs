@@ -44,6 +44,22 @@ pub const ONLY_HOST_CONFIGURES: &str = "Solo el host puede cambiar la configurac
 pub const INVALID_SETTINGS: &str = "Configuración inválida.";
 /// Sent to the host when the game could not be created (not in the reference's catalogue).
 pub const GAME_NOT_CREATED: &str = "No se pudo crear la partida.";
+/// `kick_player` from a member who is not the host.
+pub const ONLY_HOST_KICKS: &str = "Solo el host puede expulsar jugadores.";
+/// `kick_player` naming nobody in the room.
+pub const PLAYER_NOT_IN_ROOM: &str = "Ese jugador no está en la sala.";
+/// `kick_player` naming the host.
+pub const CANNOT_KICK_YOURSELF: &str = "No puedes expulsarte a ti mismo.";
+/// Sent to a removed member (as a rejection, `{"error": ...}`), and to them again if they try
+/// to come back to the same room.
+pub const KICKED: &str = "Has sido expulsado de esta sala.";
+/// Users a room remembers as removed; the oldest is forgotten first.
+const MAX_BANNED: usize = 32;
+
+/// `start_game` while a member is still seated in an unfinished game.
+pub fn still_playing(username: &str, game_id: GameId) -> String {
+    format!("{username} todavía está jugando la partida {game_id}.")
+}
 
 /// `start_game` with fewer than `min` members.
 pub fn not_enough_players(min: u32) -> String {
@@ -71,6 +87,8 @@ pub enum LobbyCommand {
     UpdateSettings(Result<SettingsUpdate, InvalidSettings>),
     /// `start_game`.
     StartGame,
+    /// `kick_player` with the username of the member the host removes.
+    Kick(String),
 }
 
 /// New room settings; `None` leaves a value unchanged.
@@ -152,6 +170,21 @@ impl Lobbies {
         outbound: mpsc::UnboundedSender<LobbyEvent>,
     ) -> Entry {
         let (reply, admission) = oneshot::channel();
+        // Joining tells whether a code is in use, like R12, so it shares R12's throttle.
+        let now = tokio::time::Instant::now();
+        if state
+            .throttles
+            .room_code_per_user
+            .take(user.id, now)
+            .is_err()
+        {
+            let _ = reply.send(Err(crate::auth::TOO_MANY_ROOM_TRIES));
+            let (sender, _) = mpsc::unbounded_channel();
+            return Entry {
+                room: RoomLink { sender, conn },
+                admission,
+            };
+        }
         let join = RoomCommand::Join {
             user: user.id,
             username: user.username.clone(),
@@ -313,6 +346,8 @@ struct Room {
     bot_level: BotLevel,
     /// The room's turn limit; `None` leaves the server's `MAX_TURNS`.
     max_turns: Option<u32>,
+    /// Users the host removed, who may not come back while the room lives.
+    banned: std::collections::VecDeque<UserId>,
 }
 
 async fn run_room(
@@ -384,6 +419,7 @@ impl Room {
             target_players: 0,
             bot_level: BotLevel::Medium,
             max_turns: None,
+            banned: std::collections::VecDeque::new(),
         }
     }
 
@@ -426,6 +462,9 @@ impl Room {
         }
         if self.members.iter().any(|member| member.user == user) {
             return Err(ALREADY_IN_ROOM);
+        }
+        if self.banned.contains(&user) {
+            return Err(KICKED);
         }
         if self.owner.is_none() {
             self.owner = Some(user);
@@ -563,8 +602,40 @@ impl Room {
                 }
             }
             LobbyCommand::StartGame => return self.start(state, conn, is_host).await,
+            LobbyCommand::Kick(target) => self.kick(state, conn, is_host, &target),
         }
         None
+    }
+
+    /// `kick_player`: the host removes a member, who is told with a rejection frame, has their
+    /// socket closed, and may not come back to this room.
+    fn kick(&mut self, state: &AppState, conn: ConnId, is_host: bool, target: &str) {
+        if !is_host {
+            self.send_error(conn, ONLY_HOST_KICKS);
+            return;
+        }
+        let Some(kicked) = self.members.iter().find(|member| member.username == target) else {
+            self.send_error(conn, PLAYER_NOT_IN_ROOM);
+            return;
+        };
+        if kicked.conn == conn {
+            self.send_error(conn, CANNOT_KICK_YOURSELF);
+            return;
+        }
+        let (user, kicked_conn) = (kicked.user, kicked.conn);
+        let _ = kicked
+            .outbound
+            .send(LobbyEvent::Frame(json!({ "error": KICKED })));
+        // `Moved` makes the socket close without leaving again.
+        let _ = kicked.outbound.send(LobbyEvent::Moved);
+        if self.banned.len() >= MAX_BANNED {
+            self.banned.pop_front();
+        }
+        self.banned.push_back(user);
+        if self.leave(kicked_conn, false).is_some() {
+            state.lobbies.release(user, kicked_conn);
+        }
+        tracing::info!(code = %self.code, user, "host removed a member");
     }
 
     fn send_error(&self, conn: ConnId, message: &str) {
@@ -587,6 +658,19 @@ impl Room {
         if self.members.iter().any(|member| !member.ready) {
             self.send_error(conn, NOT_ALL_READY);
             return None;
+        }
+        // One unfinished game per user (issue 13), as for the public queue.
+        for member in &self.members {
+            match crate::matchmaking::seated_game(state, member.user).await {
+                Ok(None) => {}
+                Ok(Some(game_id)) => {
+                    self.send_error(conn, &still_playing(&member.username, game_id));
+                    return None;
+                }
+                Err(error) => {
+                    tracing::error!(code = %self.code, %error, "cannot look up a member's unfinished game");
+                }
+            }
         }
         match self.create_game(state).await {
             Ok(game_id) => Some(game_id),

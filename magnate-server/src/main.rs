@@ -5,8 +5,11 @@
 use anyhow::Context;
 use clap::Parser;
 use magnate_server::{
-    auth::Passwords, config::LogFormat, serve, shutdown_signal, AppState, Args, Clock, Config,
-    Store,
+    auth::Passwords,
+    config::LogFormat,
+    serve, shutdown_signal,
+    store::{DatabaseLock, WalState},
+    AppState, Args, Clock, Config, Store,
 };
 use tracing_subscriber::EnvFilter;
 
@@ -23,8 +26,18 @@ async fn main() -> anyhow::Result<()> {
             .init(),
     }
     let config = Config::from_args(&args).context("invalid configuration")?;
-    let store = Store::open(&args.database)
+    // Held until the process exits: a second server on the same database refuses to start.
+    let _lock = DatabaseLock::acquire(&args.database).context("cannot start")?;
+    let (store, wal) = Store::open_checked(&args.database, args.sqlite_synchronous)
         .with_context(|| format!("cannot open database {}", args.database.display()))?;
+    if let WalState::TornTail { frame } = wal {
+        tracing::warn!(
+            database = %args.database.display(),
+            frame,
+            "the write-ahead log ends in an incomplete write (a crash or power cut while \
+             committing): the transaction being written then is lost, earlier commits are kept"
+        );
+    }
     let state = AppState::new(
         config,
         store,

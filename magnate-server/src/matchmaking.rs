@@ -9,6 +9,14 @@
 //! socket, which is told `match_found` and is the only one allowed to remove the entry by
 //! closing, or by a REST client, which has no socket: the matchmaker remembers every match so
 //! that `GET /game/queue/` can report the game id.
+//!
+//! A user seated in an unfinished game does not enter the queue (issue 13: otherwise two
+//! accounts can create public games without end): a REST join is refused with the game's id,
+//! and a queue socket is sent straight to that game with `match_found`, which is where a
+//! reference client that lost its game goes anyway. The check runs again when a group is
+//! matched, for users who got a seat elsewhere (a private room) while they waited. So a user
+//! holds at most one seat in an unfinished game, and at most one more while a private game
+//! and a public match are created at the same instant.
 
 use std::{
     collections::{HashMap, VecDeque},
@@ -57,6 +65,32 @@ pub trait GameCreator: Send + Sync + 'static {
         &self,
         request: GameRequest,
     ) -> impl Future<Output = Result<GameId, ApiError>> + Send;
+
+    /// The unfinished game `user` is seated in, if any (see [`seated_game`]); the default says
+    /// none, for fakes.
+    fn seated_game(
+        &self,
+        user: UserId,
+    ) -> impl Future<Output = Result<Option<GameId>, ApiError>> + Send {
+        let _ = user;
+        async { Ok(None) }
+    }
+}
+
+/// The unfinished game `user` still plays in: their `active_game_id` (set when a game is
+/// created, cleared when they are eliminated or the game ends), if that game is running. A
+/// quarantined game (its record does not replay) does not hold its players back.
+pub async fn seated_game(state: &AppState, user: UserId) -> Result<Option<GameId>, ApiError> {
+    let Some(game_id) = state
+        .store
+        .user(user)
+        .await?
+        .and_then(|user| user.active_game_id)
+    else {
+        return Ok(None);
+    };
+    let unfinished = state.store.is_game_finished(game_id).await? == Some(false);
+    Ok((unfinished && state.games.is_live(game_id)).then_some(game_id))
 }
 
 impl GameCreator for AppState {
@@ -77,6 +111,14 @@ impl GameCreator for AppState {
             max_turns: request.max_turns,
         };
         self.games.create(self, new_game)
+    }
+
+    fn seated_game(
+        &self,
+        user: UserId,
+    ) -> impl Future<Output = Result<Option<GameId>, ApiError>> + Send {
+        let state = self.clone();
+        async move { seated_game(&state, user).await }
     }
 }
 
@@ -105,6 +147,11 @@ pub enum QueueStatus {
     },
     /// Neither queued nor matched.
     Idle,
+    /// Not queued: the user is still seated in this unfinished game (a join's answer only).
+    Playing {
+        /// The game id.
+        game_id: GameId,
+    },
 }
 
 /// The answer to a REST join.
@@ -368,8 +415,14 @@ async fn run<C: GameCreator>(mut inbox: mpsc::Receiver<Command>, mut queue: Queu
     while let Some(command) = inbox.recv().await {
         match command {
             Command::JoinSocket { user, socket, done } => {
-                queue.join(user, Some(socket));
-                match_players(&mut queue, &creator).await;
+                match seated(&creator, user).await {
+                    // Straight to the game the user still plays in.
+                    Some(game_id) => socket.tell(QueueEvent::MatchFound(game_id)),
+                    None => {
+                        queue.join(user, Some(socket));
+                        match_players(&mut queue, &creator).await;
+                    }
+                }
                 let _ = done.send(());
             }
             Command::LeaveSocket { user, conn, done } => {
@@ -377,6 +430,13 @@ async fn run<C: GameCreator>(mut inbox: mpsc::Receiver<Command>, mut queue: Queu
                 let _ = done.send(());
             }
             Command::Join { user, reply } => {
+                if let Some(game_id) = seated(&creator, user).await {
+                    let _ = reply.send(JoinOutcome {
+                        created: false,
+                        status: QueueStatus::Playing { game_id },
+                    });
+                    continue;
+                }
                 let created = queue.join(user, None);
                 match_players(&mut queue, &creator).await;
                 let _ = reply.send(JoinOutcome {
@@ -394,9 +454,30 @@ async fn run<C: GameCreator>(mut inbox: mpsc::Receiver<Command>, mut queue: Queu
     }
 }
 
+/// The unfinished game `user` is seated in; a failed lookup is logged and counts as none.
+async fn seated<C: GameCreator>(creator: &C, user: UserId) -> Option<GameId> {
+    creator.seated_game(user).await.unwrap_or_else(|error| {
+        tracing::error!(user, %error, "cannot look up a user's unfinished game");
+        None
+    })
+}
+
 /// Creates games while enough players wait, oldest first (§5.1).
 async fn match_players<C: GameCreator>(queue: &mut Queue, creator: &C) {
-    while let Some(group) = queue.take_group() {
+    while let Some(mut group) = queue.take_group() {
+        // Users who got a seat elsewhere while they waited leave the queue for that game.
+        let mut free = Vec::with_capacity(group.len());
+        for entry in group.drain(..) {
+            match seated(creator, entry.user).await {
+                Some(game_id) => queue.record_match(std::slice::from_ref(&entry), game_id),
+                None => free.push(entry),
+            }
+        }
+        if free.len() < queue.players_per_game {
+            queue.restore_group(free);
+            continue;
+        }
+        let group = free;
         let request = GameRequest {
             seats: group
                 .iter()

@@ -77,15 +77,19 @@ pub async fn serve(
     });
     let (close_tx, close_rx) = watch::channel(());
     loop {
-        let (stream, _address) = tokio::select! {
+        let (stream, address) = tokio::select! {
             accepted = listener.accept() => accepted,
             () = signal_tx.closed() => break,
         };
         let router = TowerToHyperService::new(router.clone());
         // Every request body gets its deadline when its head has arrived.
         let service = service_fn(move |request: Request<Incoming>| {
-            let request =
+            let mut request =
                 request.map(|body| DeadlineBody::new(body, Instant::now() + body_read_timeout));
+            // The peer address, for the per-address throttles (`auth::ClientAddress`).
+            request
+                .extensions_mut()
+                .insert(axum::extract::ConnectInfo(address));
             hyper::service::Service::call(&router, request)
         });
         let signal_tx = signal_tx.clone();

@@ -6,7 +6,7 @@ use std::{
 };
 
 use crate::{
-    auth::{Jwt, Passwords},
+    auth::{AccountThrottles, Jwt, Passwords},
     clock::Clock,
     config::Config,
     games::GameRegistry,
@@ -39,6 +39,8 @@ pub struct AppState {
     pub lobbies: Lobbies,
     /// Open WebSockets per user, for [`crate::config::SocketLimits::max_per_user`].
     pub sockets: SocketSlots,
+    /// Login, registration and room-code throttles ([`crate::config::Throttles`]).
+    pub throttles: AccountThrottles,
 }
 
 impl AppState {
@@ -61,6 +63,7 @@ impl AppState {
         };
         let (matchmaker, pending_matchmaker) =
             Matchmaker::new(config.sizes.num_public_game_players as usize);
+        let throttles = AccountThrottles::new(&config.throttles);
         let state = Self {
             jwt: Jwt::new(
                 &secret,
@@ -76,6 +79,7 @@ impl AppState {
             matchmaker,
             lobbies: Lobbies::default(),
             sockets: SocketSlots::default(),
+            throttles,
         };
         // The matchmaker creates its games through the state that holds it.
         pending_matchmaker.start(state.clone());

@@ -148,6 +148,7 @@ fn check_lobby_and_queue_frame(text: &str) {
             "unexpected lobby error {message:?}"
         ),
         Ok(None) | Ok(Some(LobbyCommand::SetReady(_) | LobbyCommand::StartGame)) => {}
+        Ok(Some(LobbyCommand::Kick(name))) => assert!(!name.is_empty(), "kick without a name"),
         Ok(Some(LobbyCommand::Chat(message))) => {
             assert_eq!(message.trim(), message, "lobby chat is trimmed");
             assert!((1..=room::MAX_CHAT_CHARS).contains(&message.chars().count()));

@@ -137,22 +137,23 @@ impl Game {
         self.push_event(events, EventKind::AuctionClosed { auction: outcome });
     }
 
-    /// Closes the running auction with no sale, because the turn player left (D-24). The caller
-    /// sets the next phase.
-    pub(crate) fn close_auction_unsold(&mut self, events: &mut EventLog) {
+    /// Closes the running auction with no sale, because the turn player left (D-24), and
+    /// returns its result: the caller sends the `AuctionClosed` event once the turn has passed,
+    /// so that the event's view shows the game without that player. Leaves the phase at
+    /// `roll_the_dices`; the caller sets the next one.
+    pub(crate) fn take_auction_unsold(&mut self) -> Option<AuctionOutcome> {
         let Phase::Auction(auction) = std::mem::replace(&mut self.phase, Phase::RollTheDices)
         else {
-            return;
+            return None;
         };
         self.cancel_where(|t| matches!(t, Timer::AuctionClose { .. } | Timer::BotWake { .. }));
-        let outcome = AuctionOutcome {
+        Some(AuctionOutcome {
             id: auction.id,
             square: auction.square,
             winner: None,
             final_amount: None,
             is_tie: false,
             bids: auction.bids.iter().copied().collect(),
-        };
-        self.push_event(events, EventKind::AuctionClosed { auction: outcome });
+        })
     }
 }

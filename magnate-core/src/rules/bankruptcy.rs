@@ -42,12 +42,15 @@ impl Game {
         self.cancel_where(|t| t.player() == Some(player));
 
         // The open auction: drop the player's bid; close it if the turn player left or if every
-        // remaining eligible player has now bid.
+        // remaining eligible player has now bid. When the turn player left, the unsold result
+        // is sent once the turn has passed (or the game ended), so its view never names the
+        // player who is gone.
+        let mut unsold = None;
         if let Phase::Auction(auction) = &mut self.phase {
             auction.bids.retain(|(bidder, _)| *bidder != player);
             let (bids, square) = (auction.bids.len(), auction.square);
             if was_turn {
-                self.close_auction_unsold(events);
+                unsold = self.take_auction_unsold();
             } else if bids
                 >= self
                     .ordered_players()
@@ -73,6 +76,9 @@ impl Game {
                 self.active_phase = last;
             }
             self.phase = Phase::EndGame;
+            if let Some(auction) = unsold {
+                self.push_event(events, EventKind::AuctionClosed { auction });
+            }
             self.push_event(events, EventKind::PlayerEliminated { player, kicked_out });
             self.end_game(EndReason::LastPlayerStanding, now, events);
             return;
@@ -81,6 +87,9 @@ impl Game {
             if let Some(next) = next {
                 self.pass_turn_to(next, now);
             }
+        }
+        if let Some(auction) = unsold {
+            self.push_event(events, EventKind::AuctionClosed { auction });
         }
         self.push_event(events, EventKind::PlayerEliminated { player, kicked_out });
     }

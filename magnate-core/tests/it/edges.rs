@@ -59,6 +59,50 @@ fn surrender_of_the_turn_player_mid_auction_closes_it_unsold() {
 }
 
 #[test]
+fn the_unsold_auction_of_a_surrendering_turn_player_shows_the_game_without_them() {
+    // Three players: the turn passes to P2, and the auction result already says so.
+    let mut t = Table::new(3);
+    t.game
+        .edit()
+        .position(P1, sq(1))
+        .phase(Phase::Management, P1);
+    t.act(P1, Action::DropPurchase { square: sq(1) });
+    t.act(P2, Action::Bid { amount: 100 });
+    let events = t.act(P1, Action::Surrender);
+    assert_eq!(kinds(&events), vec!["AuctionClosed", "PlayerEliminated"]);
+    for event in &events {
+        let view = &event.view;
+        assert_eq!(view.phase, PhaseName::RollTheDices, "{event:?}");
+        assert_eq!(
+            (view.active_turn_player, view.active_phase_player),
+            (Some(P2), Some(P2)),
+            "{event:?}"
+        );
+        assert_eq!(view.money.keys().copied().collect::<Vec<_>>(), vec![P2, P3]);
+        assert!(!view.positions.contains_key(&P1));
+    }
+    // Two players: the auction result already shows the finished game.
+    let mut t = Table::new(2);
+    t.game
+        .edit()
+        .position(P1, sq(1))
+        .phase(Phase::Management, P1);
+    t.act(P1, Action::DropPurchase { square: sq(1) });
+    let events = t.act(P1, Action::Surrender);
+    assert_eq!(
+        kinds(&events),
+        vec!["AuctionClosed", "PlayerEliminated", "GameEnded"]
+    );
+    let view = &events[0].view;
+    assert_eq!(view.phase, PhaseName::EndGame);
+    assert_eq!(
+        (view.active_turn_player, view.active_phase_player),
+        (Some(P2), Some(P2))
+    );
+    assert_eq!(view.money.keys().copied().collect::<Vec<_>>(), vec![P2]);
+}
+
+#[test]
 fn surrender_of_a_recipient_cancels_the_proposal() {
     let mut t = Table::new(3);
     t.game.edit().phase(Phase::Business, P1);

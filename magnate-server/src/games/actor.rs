@@ -9,6 +9,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
+mod first_connection;
+
 use axum::extract::ws::{Message, Utf8Bytes};
 use magnate_core::record::format_hash;
 use magnate_core::{
@@ -77,6 +79,8 @@ pub(crate) struct ActorContext {
     pub rewards: Rewards,
     pub journal: Journal,
     pub registry: GameRegistry,
+    /// `FIRST_CONNECTION_TIMEOUT` (see `first_connection`).
+    pub first_connection_timeout: Option<Duration>,
 }
 
 /// The restored or new game an actor starts with.
@@ -137,6 +141,7 @@ struct Actor {
     context: ActorContext,
     connections: HashMap<ConnId, Connection>,
     bots: HashMap<PlayerId, Bot>,
+    first_connection: first_connection::FirstConnection,
 }
 
 /// Runs the actor until its game is over and no socket is attached (or the journal fails).
@@ -176,7 +181,15 @@ pub(crate) async fn run(
         context,
         connections: HashMap::new(),
         bots,
+        first_connection: Default::default(),
     };
+    actor.first_connection = first_connection::FirstConnection::load(
+        &actor.context.store,
+        &actor.live,
+        actor.context.first_connection_timeout,
+        actor.now_ms(),
+    )
+    .await;
     if actor.recover().await.is_err() {
         actor.context.registry.forget(game_id, &self_handle);
         return;
@@ -206,11 +219,13 @@ pub(crate) async fn run(
             let now = actor.now_ms();
             Duration::from_millis(deadline.at.0.saturating_sub(now))
         });
+        let absent_after = actor.first_connection.remaining(actor.now_ms());
         let outcome = tokio::select! {
             command = commands.recv() => match command {
                 Some(command) => actor.handle(command).await,
                 None => return,
             },
+            () = sleep_for(absent_after) => actor.first_connection_expired().await,
             () = sleep_for(sleep) => {
                 let due = deadline.map_or(0, |deadline| deadline.at.0);
                 actor.tick(due).await
@@ -290,6 +305,8 @@ impl Actor {
                     let _ = reply.send(Err(JoinRefused::NotParticipant));
                     return Ok(());
                 }
+                self.first_connection
+                    .connected(PlayerId(user.max(0) as u64));
                 let snapshot = self.snapshot();
                 if outbound.try_send(Message::Text(snapshot.into())).is_ok() {
                     let connection = Connection {

@@ -271,6 +271,12 @@ impl GameRegistry {
             .unwrap_or_else(PoisonError::into_inner) = options;
     }
 
+    /// Whether the game has a running actor (an unfinished game that is not quarantined, or a
+    /// finished one someone is watching).
+    pub fn is_live(&self, game_id: GameId) -> bool {
+        self.lock().contains_key(&game_id)
+    }
+
     /// Number of games with a running actor.
     pub fn live_count(&self) -> usize {
         self.lock().len()
@@ -313,6 +319,7 @@ impl GameRegistry {
             rewards: state.config.rewards,
             journal: self.journal(&state.store),
             registry: self.clone(),
+            first_connection_timeout: state.config.first_connection_timeout,
         }
     }
 

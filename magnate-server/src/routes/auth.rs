@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use crate::{
     auth::{
         has_refused_character, is_reserved_for_bots, normalize_username, password_problems,
-        PasswordCheck, TokenKind, UserClaim, USERNAME_INVISIBLE, USERNAME_RESERVED,
+        ClientAddress, PasswordCheck, TokenKind, UserClaim, USERNAME_INVISIBLE, USERNAME_RESERVED,
     },
     dto::UserProfile,
     error::{ApiError, FieldErrors, TokenError},
@@ -37,8 +37,17 @@ pub fn unauthenticated_router() -> Router<AppState> {
 
 async fn register_user(
     State(state): State<AppState>,
+    address: ClientAddress,
     FormBody(body): FormBody,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
+    // Every attempt counts, refused ones too: probing names costs the same as registering.
+    if address.0.is_some() {
+        state
+            .throttles
+            .registration_per_address
+            .take(address, tokio::time::Instant::now())
+            .map_err(ApiError::Throttled)?;
+    }
     let mut errors = FieldErrors::new();
     // Names are stored, compared and looked up NFKC-normalized (see `auth::usernames`).
     let username = read_string(&body, "username", &mut errors)
@@ -117,8 +126,16 @@ async fn register_user(
 
 async fn login_user(
     State(state): State<AppState>,
+    address: ClientAddress,
     FormBody(body): FormBody,
 ) -> Result<Json<Value>, ApiError> {
+    let throttles = &state.throttles;
+    if address.0.is_some() {
+        throttles
+            .login_per_address
+            .take(address, tokio::time::Instant::now())
+            .map_err(ApiError::Throttled)?;
+    }
     let mut errors = FieldErrors::new();
     let username = read_string(&body, "username", &mut errors);
     let password = read_string(&body, "password", &mut errors);
@@ -130,6 +147,14 @@ async fn login_user(
     };
 
     let normalized = normalize_username(&username);
+    // A name that failed too often is refused before its password is even checked, whoever
+    // asks: guessing is slowed down to the failure rate, from any number of addresses. The
+    // key is the name as typed after normalization, so unknown names behave like known ones.
+    throttles
+        .login_failures_per_user
+        .peek(&normalized, tokio::time::Instant::now())
+        .map_err(ApiError::Throttled)?;
+    let failure_key = normalized.clone();
     let mut user = state.store.user_by_username(normalized.clone()).await?;
     if user.is_none() && normalized != username {
         // An account registered before names were normalized is stored as it was typed.
@@ -144,7 +169,12 @@ async fn login_user(
         .map_err(|error| ApiError::Internal(error.to_string()))?;
     let user = match user {
         Some(user) if outcome != PasswordCheck::Mismatch && user.is_active && !user.is_bot => user,
-        _ => return Err(ApiError::BadCredentials),
+        _ => {
+            throttles
+                .login_failures_per_user
+                .charge(&failure_key, tokio::time::Instant::now());
+            return Err(ApiError::BadCredentials);
+        }
     };
     if let Some(upgraded_hash) = upgraded_hash {
         // A user migrated from the reference: replace the Django hash with argon2id.

@@ -8,7 +8,7 @@ use axum::{
 use rand::Rng;
 use serde_json::{json, Value};
 
-use crate::{extract::AuthUser, state::AppState};
+use crate::{error::ApiError, extract::AuthUser, state::AppState};
 
 use super::options_ok;
 
@@ -31,10 +31,16 @@ pub fn router() -> Router<AppState> {
 
 async fn check_code(
     State(state): State<AppState>,
-    _caller: AuthUser,
+    AuthUser(user): AuthUser,
     Path(room_code): Path<String>,
-) -> Json<Value> {
-    Json(json!({ "exists": state.rooms.contains(&room_code) }))
+) -> Result<Json<Value>, ApiError> {
+    // Codes are guessable only one by one: checks (and lobby joins) share a per-user budget.
+    state
+        .throttles
+        .room_code_per_user
+        .take(user.id, tokio::time::Instant::now())
+        .map_err(ApiError::Throttled)?;
+    Ok(Json(json!({ "exists": state.rooms.contains(&room_code) })))
 }
 
 async fn get_private_code(State(state): State<AppState>, _caller: AuthUser) -> Json<Value> {

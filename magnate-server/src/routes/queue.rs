@@ -8,6 +8,7 @@
 //! |---|---|---|
 //! | `POST /game/join/`, new entry | 201 | `{"status":"queued","position":N}`, or `{"status":"matched","game_id":G}` when this join completed a game |
 //! | `POST /game/join/`, already queued | 200 | `{"status":"queued","position":N}` (the place is kept) |
+//! | `POST /game/join/`, seated in an unfinished game | 409 | `{"detail":"Ya estás jugando la partida G; termínala o ríndete antes de volver a la cola.","game_id":G}` (not queued) |
 //! | `POST /game/leave/`, queued | 200 | `{"status":"left"}`; a queue socket holding the entry is closed with 4000 |
 //! | `POST /game/leave/`, not queued | 404 | `{"detail":"No estás en la cola."}` |
 //! | `GET /game/queue/` | 200 | `{"status":"queued","position":N}`, `{"status":"matched","game_id":G}` (the last match since the user last joined, or else the unfinished game the user still plays in) or `{"status":"idle"}` |
@@ -46,6 +47,12 @@ async fn join_queue(
     AuthUser(user): AuthUser,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let outcome = state.matchmaker.join(user.id).await?;
+    if let QueueStatus::Playing { game_id } = outcome.status {
+        return Ok((
+            StatusCode::CONFLICT,
+            Json(json!({"detail": still_playing(game_id), "game_id": game_id})),
+        ));
+    }
     let status = if outcome.created {
         StatusCode::CREATED
     } else {
@@ -79,10 +86,17 @@ async fn get_queue_status(
     Ok(Json(status_body(status)))
 }
 
+/// `POST /game/join/` from a user seated in the unfinished game `game_id`.
+pub fn still_playing(game_id: i64) -> String {
+    format!("Ya estás jugando la partida {game_id}; termínala o ríndete antes de volver a la cola.")
+}
+
 fn status_body(status: QueueStatus) -> Value {
     match status {
         QueueStatus::Queued { position } => json!({"status": "queued", "position": position}),
-        QueueStatus::Matched { game_id } => json!({"status": "matched", "game_id": game_id}),
+        QueueStatus::Matched { game_id } | QueueStatus::Playing { game_id } => {
+            json!({"status": "matched", "game_id": game_id})
+        }
         QueueStatus::Idle => json!({"status": "idle"}),
     }
 }

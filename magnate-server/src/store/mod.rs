@@ -5,6 +5,8 @@
 //! `.await` and the async workers never block on SQLite.
 
 mod games;
+pub mod integrity;
+pub mod lock;
 mod migrations;
 mod settings;
 mod shop;
@@ -19,6 +21,8 @@ use rusqlite::Connection;
 
 pub(crate) use games::create_game_in;
 pub use games::{GameResult, GameSummary, NewGame, SummaryLookup};
+pub use integrity::{IntegrityError, WalState};
+pub use lock::{DatabaseLock, LockError};
 pub use migrations::SCHEMA_VERSION;
 pub use shop::{BuyOutcome, Item, ItemKind};
 pub use users::{ChangePieceOutcome, CreateUserOutcome, NewUser, User};
@@ -83,6 +87,38 @@ pub enum StoreError {
     UserNotFound(UserId),
 }
 
+/// SQLite's `synchronous` setting in WAL mode: how much a commit waits for the disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Synchronous {
+    /// A commit survives a crash of the process; a power cut or kernel crash may lose the last
+    /// commits (never corrupts the database). The default.
+    #[default]
+    Normal,
+    /// Every commit is on the disk before it is acknowledged: it survives a power cut too,
+    /// at the cost of one `fsync` per commit.
+    Full,
+}
+
+impl Synchronous {
+    fn pragma(self) -> &'static str {
+        match self {
+            Self::Normal => "NORMAL",
+            Self::Full => "FULL",
+        }
+    }
+}
+
+/// Why [`Store::open_checked`] refused the database.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    /// A start-up check failed.
+    #[error(transparent)]
+    Integrity(#[from] IntegrityError),
+    /// Opening or migrating failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
 /// Handle to the database; cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Store {
@@ -97,6 +133,27 @@ impl Store {
         connection.pragma_update(None, "journal_mode", "WAL")?;
         connection.pragma_update(None, "synchronous", "NORMAL")?;
         Self::prepare(connection)
+    }
+
+    /// Opens the server's database with the start-up checks: the write-ahead log is read before
+    /// SQLite replays it ([`integrity::check_wal`]: refused when damaged before its end), then
+    /// the journal mode must be WAL and `PRAGMA quick_check` must pass. `synchronous` is the
+    /// durability level. The caller holds the [`DatabaseLock`]. Returns the store and what the
+    /// log check found (a torn last frame is reported for the caller to log).
+    pub fn open_checked(
+        path: &Path,
+        synchronous: Synchronous,
+    ) -> Result<(Self, WalState), OpenError> {
+        let wal = integrity::check_wal(path)?;
+        let connection = Connection::open(path).map_err(StoreError::from)?;
+        connection
+            .pragma_update(None, "journal_mode", "WAL")
+            .map_err(StoreError::from)?;
+        connection
+            .pragma_update(None, "synchronous", synchronous.pragma())
+            .map_err(StoreError::from)?;
+        integrity::check_open(&connection)?;
+        Ok((Self::prepare(connection)?, wal))
     }
 
     /// Opens an existing database read-only, for tools (`magnate export`, `magnate verify-db`):

@@ -269,6 +269,12 @@ pub fn parse_command(
             object, sizes,
         )))),
         Some("start_game") => Ok(Some(LobbyCommand::StartGame)),
+        Some("kick_player") => match object.get("user") {
+            Some(Value::String(name)) if !name.is_empty() => {
+                Ok(Some(LobbyCommand::Kick(name.clone())))
+            }
+            _ => Err(INVALID_DATA),
+        },
         _ => Ok(None),
     }
 }

@@ -382,6 +382,11 @@ async fn the_ninth_socket_of_a_user_is_refused_until_one_closes() {
     .await;
     let mut queued = server.connect(QUEUE_PATH, alice).await;
     assert_eq!(server.app.state.sockets.open(alice.id), 8);
+    // Alice still plays her game, so the queue sends her there (issue 13).
+    assert_eq!(
+        queued.recv().await,
+        json!({"action": "match_found", "game_id": game_id})
+    );
     queued.send_json(json!({"action": "cancel"})).await;
     assert_eq!(queued.ending().await, Ending::Closed(4000));
     for socket in sockets {

@@ -1,6 +1,7 @@
 //! Integration tests for magnate-server: REST conformance (spec §10 C1–C34), bad input, the
 //! store's end-of-game bookkeeping, and a few checks against a real listening server.
 
+mod abandoned;
 mod bad_input;
 mod config;
 mod contract;
@@ -15,8 +16,10 @@ mod rest_queue;
 mod rest_shop;
 mod rest_user;
 mod sigkill;
+mod startup;
 mod store;
 mod support;
+mod throttles;
 mod ws_game;
 mod ws_game_legal;
 mod ws_game_phases;

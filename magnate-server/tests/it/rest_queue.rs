@@ -78,11 +78,17 @@ async fn join_status_and_leave_have_documented_shapes() {
         200,
         json!({"status": "idle"}),
     );
-    // Joining again forgets the old match.
+    // A user still seated in an unfinished game is not queued again (issue 13); the answer
+    // names the game.
     check(
         &app.post("/game/join/", alice_token, json!({})).await,
-        201,
-        json!({"status": "queued", "position": 1}),
+        409,
+        json!({
+            "detail": format!(
+                "Ya estás jugando la partida {game_id}; termínala o ríndete antes de volver a la cola."
+            ),
+            "game_id": game_id,
+        }),
     );
 }
 

@@ -31,7 +31,7 @@ impl Process {
             .arg("--config")
             .arg(database.with_extension("missing.json"))
             .env("NUM_PUBLIC_GAME_PLAYERS", "2")
-            .env("SECRET_KEY", "sigkill-test-key")
+            .env("SECRET_KEY", "sigkill-test-key-0123456789abcdef")
             .env("LOG_LEVEL", "info")
             // The test plays at machine speed, like the load generator.
             .env("WS_ACTIONS_PER_SECOND", "0")

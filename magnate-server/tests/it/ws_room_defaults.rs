@@ -85,6 +85,8 @@ async fn a_turn_limit_comes_from_the_room_or_else_from_the_server() {
     assert_eq!(state["max_turns"], 50, "the server's MAX_TURNS");
     socket.close().await;
 
+    // One unfinished game per user: another host opens the second room.
+    let host = server.app.register("limited2").await;
     let mut socket = open_alone(&server, "TURN2", &host).await;
     let stored = update(&mut socket, json!({"max_turns": 30, "target_players": 3})).await;
     assert_eq!(stored["max_turns"], 30);
