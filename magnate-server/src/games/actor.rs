@@ -1,10 +1,10 @@
 //! The game actor: one task per live game that owns its `Game` and serializes every input.
 //!
-//! The loop waits for a command or the game's next deadline, applies the input, commits the new
-//! record entries through the journal, and only then sends the resulting frames to every
-//! connection, in the same order to all. Bots are asked for a move when the core emits
-//! `BotWoken`, and their moves are applied and committed in the same step as the tick that woke
-//! them, so a crash cannot lose a wake-up.
+//! A thin driver: the core's [`Driver`] applies inputs, plays the bots it wakes (with their
+//! fallback) and makes the record entries; the actor waits for a command or the game's next
+//! deadline, commits the step's entries through the journal, and only then sends the resulting
+//! frames to every connection, in the same order to all. Bots' moves are committed in the same
+//! step as the input that woke them, so a crash cannot lose a wake-up.
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
@@ -12,10 +12,8 @@ use std::time::Duration;
 mod first_connection;
 
 use axum::extract::ws::{Message, Utf8Bytes};
-use magnate_core::record::format_hash;
 use magnate_core::{
-    bot_rng, Action, BotLevel, BotMove, Event, EventKind, Game, GameRng, Input, Phase, PlayerId,
-    Policy, RecordEntry, RuleError, Timer, Timestamp,
+    Action, Applied, BotLevel, Driver, EventKind, Game, Input, PlayerId, Timestamp,
 };
 use serde_json::{Map, Value};
 use tokio::sync::{mpsc, oneshot};
@@ -116,17 +114,6 @@ impl Connection {
     }
 }
 
-struct Bot {
-    level: BotLevel,
-    rng: GameRng,
-    /// The turn `moves_this_turn` counts.
-    turn: u32,
-    moves_this_turn: u32,
-}
-
-/// Moves a bot may make in one turn before it is made to play its safe default.
-const MAX_BOT_MOVES_PER_TURN: u32 = 60;
-
 /// The result of applying inputs in one step, before it is committed and sent.
 #[derive(Default)]
 struct Step {
@@ -134,13 +121,24 @@ struct Step {
     eliminated: Vec<UserId>,
     frames: Vec<Utf8Bytes>,
     ended: bool,
+    /// An entry could not be encoded: the step must not be committed or sent.
+    unencodable: bool,
+}
+
+/// What the actor knows of its game besides the game itself.
+struct Meta {
+    game_id: GameId,
+    /// `games.created_at`, as sent in `datetime`.
+    created_at: String,
+    /// Whether end-of-game bookkeeping has run.
+    finalized: bool,
 }
 
 struct Actor {
-    live: LiveGame,
+    live: Meta,
+    driver: Driver<'static>,
     context: ActorContext,
     connections: HashMap<ConnId, Connection>,
-    bots: HashMap<PlayerId, Bot>,
     first_connection: first_connection::FirstConnection,
 }
 
@@ -152,44 +150,47 @@ pub(crate) async fn run(
     self_handle: mpsc::Sender<Command>,
 ) {
     let game_id = live.game_id;
-    let seed = live.game.seed();
-    let bots = live
-        .game
+    let first_connection = first_connection::FirstConnection::load(
+        &context.store,
+        &live,
+        context.first_connection_timeout,
+        now_ms(&context.clock),
+    )
+    .await;
+    let LiveGame {
+        game,
+        next_index,
+        created_at,
+        finalized,
+        bot_levels,
+        ..
+    } = live;
+    // Bots' random streams are seeded by their seat in turn order.
+    let bots: Vec<(usize, PlayerId, BotLevel)> = game
         .participants()
         .iter()
         .enumerate()
         .filter(|(_, p)| p.is_bot)
         .map(|(seat, p)| {
-            let level = live
-                .bot_levels
-                .get(&p.id)
-                .copied()
-                .unwrap_or(BotLevel::Medium);
-            (
-                p.id,
-                Bot {
-                    level,
-                    rng: bot_rng(seed, seat),
-                    turn: 0,
-                    moves_this_turn: 0,
-                },
-            )
+            let level = bot_levels.get(&p.id).copied().unwrap_or(BotLevel::Medium);
+            (seat, p.id, level)
         })
         .collect();
+    let mut driver = Driver::recording(game, next_index);
+    for (seat, player, level) in bots {
+        driver = driver.with_bot(player, seat, super::policy(level));
+    }
     let mut actor = Actor {
-        live,
+        live: Meta {
+            game_id,
+            created_at,
+            finalized,
+        },
+        driver,
         context,
         connections: HashMap::new(),
-        bots,
-        first_connection: Default::default(),
+        first_connection,
     };
-    actor.first_connection = first_connection::FirstConnection::load(
-        &actor.context.store,
-        &actor.live,
-        actor.context.first_connection_timeout,
-        actor.now_ms(),
-    )
-    .await;
     if actor.recover().await.is_err() {
         actor.context.registry.forget(game_id, &self_handle);
         return;
@@ -214,10 +215,10 @@ pub(crate) async fn run(
                 }
             }
         }
-        let deadline = actor.live.game.next_deadline();
-        let sleep = deadline.map(|deadline| {
+        let deadline = actor.driver.next_deadline();
+        let sleep = deadline.map(|at| {
             let now = actor.now_ms();
-            Duration::from_millis(deadline.at.0.saturating_sub(now))
+            Duration::from_millis(at.0.saturating_sub(now))
         });
         let absent_after = actor.first_connection.remaining(actor.now_ms());
         let outcome = tokio::select! {
@@ -227,7 +228,7 @@ pub(crate) async fn run(
             },
             () = sleep_for(absent_after) => actor.first_connection_expired().await,
             () = sleep_for(sleep) => {
-                let due = deadline.map_or(0, |deadline| deadline.at.0);
+                let due = deadline.map_or(0, |at| at.0);
                 actor.tick(due).await
             }
         };
@@ -250,40 +251,32 @@ async fn sleep_for(duration: Option<Duration>) {
 /// reloaded from the database on the next connect.
 struct Fatal;
 
+fn now_ms(clock: &Clock) -> u64 {
+    u64::try_from(clock.now().timestamp_millis()).unwrap_or(0)
+}
+
 impl Actor {
     fn now_ms(&self) -> u64 {
-        u64::try_from(self.context.clock.now().timestamp_millis()).unwrap_or(0)
+        now_ms(&self.context.clock)
+    }
+
+    fn game(&self) -> &Game {
+        self.driver.game()
     }
 
     /// Brings a restored game up to date: end-of-game bookkeeping that did not run before a
     /// crash, and bots that were woken but had not acted yet.
     async fn recover(&mut self) -> Result<(), Fatal> {
-        if self.live.game.is_finished() && !self.live.finalized {
+        if self.game().is_finished() && !self.live.finalized {
             self.finalize().await;
         }
-        let now = self.now_ms().max(self.live.game.now().0);
-        let waiting: Vec<PlayerId> = self
-            .live
-            .game
-            .pending_actors()
-            .into_iter()
-            .filter(|player| {
-                self.bots.contains_key(player)
-                    && !self
-                        .live
-                        .game
-                        .deadlines()
-                        .iter()
-                        .any(|d| d.timer == Timer::BotWake { player: *player })
-            })
-            .collect();
-        if waiting.is_empty() {
+        let now = self.now_ms().max(self.game().now().0);
+        let applied = self.driver.wake_waiting_bots(Timestamp(now));
+        if applied.is_empty() {
             return Ok(());
         }
         let mut step = Step::default();
-        for bot in waiting {
-            self.play_bot(bot, now, &mut step);
-        }
+        self.absorb(applied, None, &mut step);
         self.finish_step(step).await
     }
 
@@ -296,12 +289,7 @@ impl Actor {
                 outbound,
                 reply,
             } => {
-                if self
-                    .live
-                    .game
-                    .player(PlayerId(user.max(0) as u64))
-                    .is_none()
-                {
+                if self.game().player(PlayerId(user.max(0) as u64)).is_none() {
                     let _ = reply.send(Err(JoinRefused::NotParticipant));
                     return Ok(());
                 }
@@ -314,7 +302,7 @@ impl Actor {
                         legal,
                         outbound,
                     };
-                    if connection.send_legal_actions(&self.live.game) {
+                    if connection.send_legal_actions(self.driver.game()) {
                         self.connections.insert(conn, connection);
                     }
                 }
@@ -347,23 +335,18 @@ impl Actor {
         echo: Map<String, Value>,
     ) -> Result<(), Fatal> {
         let player = PlayerId(user.max(0) as u64);
-        let action = match action.resolve(self.live.game_id, &self.live.game) {
+        let action = match action.resolve(self.live.game_id, self.game()) {
             Ok(action) => action,
             Err(error) => {
                 self.send_to(conn, &error);
                 return Ok(());
             }
         };
-        let is_bid = matches!(action, Action::Bid { .. });
-        let now = self.now_ms();
-        let mut step = Step::default();
-        match self.apply(Input::action(player, action), now, &mut step) {
-            Ok(events) => {
-                if !is_bid {
-                    let frame = wire::action_echo_frame(echo, self.live.game_id, player);
-                    step.frames.push(frame.into());
-                }
-                self.absorb(events, now, &mut step);
+        let now = Timestamp(self.now_ms());
+        match self.driver.act(player, action, now) {
+            Ok(applied) => {
+                let mut step = Step::default();
+                self.absorb(applied, Some(echo), &mut step);
                 self.finish_step(step).await
             }
             Err(error) => {
@@ -376,149 +359,70 @@ impl Actor {
     async fn tick(&mut self, due: u64) -> Result<(), Fatal> {
         // The timer fired, so the deadline is due even if the wall clock reads a little earlier.
         let now = self.now_ms().max(due);
+        let applied = self.driver.tick(Timestamp(now));
         let mut step = Step::default();
-        if let Ok(events) = self.apply(Input::Tick, now, &mut step) {
-            self.absorb(events, now, &mut step);
-        }
+        self.absorb(applied, None, &mut step);
         self.finish_step(step).await
     }
 
-    /// Applies one input; records it if it changed anything.
-    fn apply(&mut self, input: Input, now: u64, step: &mut Step) -> Result<Vec<Event>, RuleError> {
-        // Only a tick can succeed without changing anything; skip recording those.
-        let before = matches!(input, Input::Tick).then(|| self.live.game.state_hash());
-        let events = self.live.game.apply(input.clone(), Timestamp(now))?;
-        let after = self.live.game.state_hash();
-        if events.is_empty() && before == Some(after) {
-            return Ok(events);
-        }
-        let entry = RecordEntry {
-            index: self.live.next_index,
-            now: Timestamp(now),
-            input,
-            hash: format_hash(after),
-        };
-        match encode_entry(&entry) {
-            Ok(text) => step.entries.push((entry.index, now, text)),
-            Err(error) => {
-                tracing::error!(game = self.live.game_id, %error, "cannot encode a record entry");
-            }
-        }
-        self.live.next_index += 1;
-        Ok(events)
-    }
-
-    /// Turns events into frames and side effects; asks woken bots for their moves.
-    fn absorb(&mut self, events: Vec<Event>, now: u64, step: &mut Step) {
-        let mut woken = Vec::new();
-        for event in &events {
-            match &event.kind {
-                EventKind::BotWoken { player } => woken.push(*player),
-                EventKind::PlayerEliminated { player, .. } => {
-                    step.eliminated.push(player.0 as UserId);
-                }
-                EventKind::GameEnded { .. } => step.ended = true,
-                _ => {}
-            }
-            let frame = wire::response_frame(event);
-            if let Some(frame) = frame {
-                step.frames.push(frame.into());
-            }
-        }
-        for bot in woken {
-            self.play_bot(bot, now, step);
-        }
-    }
-
-    /// Asks a bot for its move and applies it, falling back to the phase's safe default and
-    /// then to a surrender, so a bot never stalls the game (spec §6.4).
-    fn play_bot(&mut self, bot: PlayerId, now: u64, step: &mut Step) {
-        if !self.live.game.is_in_game(bot) {
-            return;
-        }
-        let turn = self.live.game.current_turn();
-        let Some(state) = self.bots.get_mut(&bot) else {
-            return;
-        };
-        if state.turn != turn {
-            state.turn = turn;
-            state.moves_this_turn = 0;
-        }
-        state.moves_this_turn += 1;
-        // A policy that keeps acting without ending its turn (say, mortgaging and lifting the
-        // same square forever) is cut short: past the cap only the safe default is played.
-        let decision = if state.moves_this_turn > MAX_BOT_MOVES_PER_TURN {
-            BotMove::Idle
-        } else {
-            super::policy(state.level).decide(&self.live.game, bot, &mut state.rng)
-        };
-        let must_act = self.live.game.pending_actors().contains(&bot);
-        let mut candidates = Vec::new();
-        match decision {
-            BotMove::Act(chosen) => candidates.push(chosen),
-            // A bot that must act but has no idea still moves, so the game never stalls.
-            BotMove::Idle if must_act => {}
-            BotMove::Idle => return,
-        }
-        candidates.extend(self.safe_default(bot));
-        candidates.push(Action::Surrender);
-        for action in candidates {
-            let echo = (!matches!(action, Action::Bid { .. }))
-                .then(|| wire::bot_action_object(&action, self.live.game_id));
-            match self.apply(Input::action(bot, action.clone()), now, step) {
-                Ok(events) => {
-                    if let Some(echo) = echo {
-                        let frame = wire::action_echo_frame(echo, self.live.game_id, bot);
-                        step.frames.push(frame.into());
+    /// Turns what the driver applied into record entries, frames and side effects. The first
+    /// input's echo is `echo` when a client sent it (its own object, extra keys kept); every bot
+    /// move is echoed as the server writes it. Bids are never echoed.
+    fn absorb(
+        &mut self,
+        applied: Vec<Applied>,
+        mut echo: Option<Map<String, Value>>,
+        step: &mut Step,
+    ) {
+        let game_id = self.live.game_id;
+        for input in applied {
+            if let Some(entry) = &input.entry {
+                match encode_entry(entry) {
+                    Ok(text) => step.entries.push((entry.index, entry.now.0, text)),
+                    Err(error) => {
+                        tracing::error!(game = game_id, %error, "cannot encode a record entry");
+                        step.unencodable = true;
                     }
-                    self.absorb(events, now, step);
-                    return;
                 }
-                Err(error) => {
-                    tracing::warn!(
-                        game = self.live.game_id,
-                        bot = bot.0,
-                        ?action,
-                        %error,
-                        "a bot action was refused; trying the safe default"
-                    );
+            }
+            if let Input::Action { player, action } = &input.input {
+                if let Some((refused, error)) = &input.refused {
+                    tracing::warn!(game = game_id, bot = player.0, ?refused, %error, "a bot action was refused; played the safe default");
+                }
+                let object = match echo.take() {
+                    Some(object) if !input.by_bot => Some(object),
+                    _ => Some(wire::bot_action_object(action, game_id)),
+                };
+                if let (Some(object), false) = (object, matches!(action, Action::Bid { .. })) {
+                    let frame = wire::action_echo_frame(object, game_id, *player);
+                    step.frames.push(frame.into());
+                }
+            }
+            for event in &input.events {
+                match &event.kind {
+                    EventKind::PlayerEliminated { player, .. } => {
+                        step.eliminated.push(player.0 as UserId);
+                    }
+                    EventKind::GameEnded { .. } => step.ended = true,
+                    _ => {}
+                }
+                if let Some(frame) = wire::response_frame(event) {
+                    step.frames.push(frame.into());
                 }
             }
         }
-    }
-
-    /// The safe default of the current phase for `bot` (bots spec §8–9).
-    fn safe_default(&self, bot: PlayerId) -> Option<Action> {
-        let game = &self.live.game;
-        let player = game.player(bot)?;
-        Some(match game.phase() {
-            Phase::RollTheDices => Action::ThrowDice,
-            Phase::ChooseSquare { destinations } => Action::MoveTo {
-                square: *destinations.keys().next()?,
-            },
-            Phase::ChooseFantasy { .. } => Action::ChooseCard {
-                chosen_revealed_card: false,
-            },
-            Phase::Management => {
-                let here = player.position;
-                let buyable = game.board().square(here).is_some_and(|s| s.is_ownable());
-                if buyable && game.holding(here).is_none() {
-                    Action::DropPurchase { square: here }
-                } else {
-                    Action::NextPhase
-                }
-            }
-            Phase::Business => Action::NextPhase,
-            Phase::Liquidation if player.money >= 0 => Action::NextPhase,
-            Phase::Liquidation => Action::Surrender,
-            Phase::Auction(_) => Action::Bid { amount: 0 },
-            Phase::ProposalAcceptance(_) => Action::TradeAnswer { choose: false },
-            Phase::EndGame => return None,
-        })
     }
 
     /// Commits a step, runs end-of-game bookkeeping, then sends its frames.
     async fn finish_step(&mut self, step: Step) -> Result<(), Fatal> {
+        if step.unencodable {
+            // The game in memory is ahead of what can be stored: reload it from the disk,
+            // where nothing of this step was written, and tell nobody anything of it.
+            let error = wire::FrameError::new(wire::code::INTERNAL, wire::UNEXPECTED);
+            let frame: Utf8Bytes = wire::error_frame(&error).into();
+            self.broadcast(&[frame], false);
+            return Err(Fatal);
+        }
         let commit = Commit {
             game_id: self.live.game_id,
             entries: step.entries,
@@ -540,7 +444,7 @@ impl Actor {
 
     /// End-of-game bookkeeping (spec §7.3): summary, counters, bots retired.
     async fn finalize(&mut self) {
-        let game = &self.live.game;
+        let game = self.driver.game();
         let Some(outcome) = game.outcome() else {
             return;
         };
@@ -571,7 +475,7 @@ impl Actor {
 
     fn snapshot(&self) -> String {
         wire::snapshot_frame(
-            &self.live.game,
+            self.driver.game(),
             &SnapshotContext {
                 game_id: self.live.game_id,
                 datetime: &self.live.created_at,
@@ -595,7 +499,7 @@ impl Actor {
         if frames.is_empty() {
             return;
         }
-        let game = &self.live.game;
+        let game = self.driver.game();
         self.connections.retain(|_, connection| {
             frames.iter().all(|frame| {
                 connection

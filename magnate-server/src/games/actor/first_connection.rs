@@ -13,11 +13,10 @@
 
 use std::{collections::BTreeSet, time::Duration};
 
-use magnate_core::{Action, Input, PlayerId};
+use magnate_core::{Action, Input, PlayerId, Timestamp};
 
 use super::{Actor, Fatal, LiveGame, Step};
 use crate::store::{GameId, Store, StoreError};
-use magnate_protocol::game as wire;
 
 /// Who has yet to connect, and until when.
 #[derive(Debug, Default)]
@@ -119,12 +118,12 @@ impl Actor {
     /// is left, the bots, until the game is over. One step, committed and sent like any other.
     pub(super) async fn first_connection_expired(&mut self) -> Result<(), Fatal> {
         let absent = std::mem::take(&mut self.first_connection).waiting;
-        let now = self.now_ms().max(self.live.game.now().0);
+        let now = self.now_ms().max(self.game().now().0);
         let mut step = Step::default();
         for player in absent {
             self.leave_game(player, now, &mut step);
         }
-        let game = &self.live.game;
+        let game = self.game();
         let humans_left = game
             .participants()
             .iter()
@@ -137,7 +136,7 @@ impl Actor {
         }
         tracing::info!(
             game = self.live.game_id,
-            ended = self.live.game.is_finished(),
+            ended = self.game().is_finished(),
             "first-connection deadline: absent players left the game"
         );
         self.finish_step(step).await
@@ -145,14 +144,12 @@ impl Actor {
 
     /// Applies `player`'s surrender if they are still in a game that is not over.
     fn leave_game(&mut self, player: PlayerId, now: u64, step: &mut Step) {
-        if self.live.game.is_finished() || !self.live.game.is_in_game(player) {
+        if self.game().is_finished() || !self.game().is_in_game(player) {
             return;
         }
-        if let Ok(events) = self.apply(Input::action(player, Action::Surrender), now, step) {
-            let echo = wire::bot_action_object(&Action::Surrender, self.live.game_id);
-            let frame = wire::action_echo_frame(echo, self.live.game_id, player);
-            step.frames.push(frame.into());
-            self.absorb(events, now, step);
+        // Echoed as the server writes a surrender (no client sent it).
+        if let Ok(applied) = self.driver.act(player, Action::Surrender, Timestamp(now)) {
+            self.absorb(applied, None, step);
         }
     }
 }
