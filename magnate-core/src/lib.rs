@@ -34,7 +34,20 @@
 //! * [`Game::legal_actions`] lists what a player may do; everything it lists is accepted.
 //! * [`Game::state_hash`] is a stable hash of the full state (documented algorithm).
 //! * Events ([`Event`]) mirror the reference's responses and carry the common view after each.
+//! * [`Driver`] is the one drive loop around [`Game::apply`]: it plays the bots the game wakes
+//!   (with a safe fallback and a per-turn cap), makes the record entries, and runs on a virtual
+//!   clock for simulations. The rules for players are in the repository's `docs/rules.md`.
+//!
+//! ## Feature flags
+//!
+//! * `sim`: [`sim::play`], whole games with a policy in every seat over a virtual clock, with
+//!   their records and statistics (the CLI's `selfplay` and `tournament`).
+//! * `testing`: `Game::edit` and scripted random draws, to set up scenarios in tests, and the
+//!   invariant checker the property tests and fuzz targets share. Never for production: edits
+//!   bypass the rules.
+//! * `arbitrary`: `arbitrary::Arbitrary` for actions, inputs and ids (fuzzing).
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod action;
 mod board;
