@@ -16,11 +16,12 @@
 //!   `services/types/socket.ts`, `phaser/managers/GameLogicManager.ts`;
 //! - command line (`scripts/client.py` of UNIZAR-30226-2026-08/backend).
 
+mod conformance;
 mod desktop;
 mod play;
 mod web;
 
-use serde_json::Value;
+use serde_json::{json, Value};
 
 /// How one client writes frames and what it reads.
 pub struct Dialect {
@@ -105,4 +106,53 @@ pub fn tile(value: &Value) -> Result<(), String> {
         }
         other => Err(format!("{other} is not a tile id")),
     }
+}
+
+/// A deterministic choice stream.
+pub struct Choices(pub u64);
+
+impl Choices {
+    pub fn next(&mut self, below: usize) -> usize {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        ((self.0 >> 33) % below.max(1) as u64) as usize
+    }
+}
+
+/// Picks an entry of a `legal_actions` frame and fills in its ranges; `None` when the player
+/// may only surrender (it then waits).
+pub fn pick(legal: &Value, choices: &mut Choices, trades_left: &mut usize) -> Option<Value> {
+    let entries: Vec<&Value> = legal["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|entry| entry["frame"]["type"] != "ActionSurrender")
+        .filter(|entry| {
+            entry["frame"]["type"] != "ActionTradeProposal"
+                || (*trades_left > 0
+                    && (entry["offerable"].as_array().is_some_and(|s| !s.is_empty())
+                        || entry["askable"].as_array().is_some_and(|s| !s.is_empty())))
+        })
+        .collect();
+    if entries.is_empty() {
+        return None;
+    }
+    let entry = entries[choices.next(entries.len())];
+    let mut frame = entry["frame"].clone();
+    if let Some(max) = entry["max_amount"].as_i64() {
+        frame["amount"] = json!(choices.next((max.max(0) / 5 + 1) as usize));
+    }
+    if frame["type"] == "ActionTradeProposal" {
+        *trades_left -= 1;
+        let first = |key: &str| entry[key].as_array().and_then(|s| s.first()).cloned();
+        if let Some(square) = first("offerable") {
+            frame["offered_properties"] = json!([square]);
+        } else if let Some(square) = first("askable") {
+            frame["asked_properties"] = json!([square]);
+            frame["offered_money"] = json!(1);
+        }
+    }
+    Some(frame)
 }

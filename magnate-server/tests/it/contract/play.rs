@@ -7,7 +7,7 @@ use magnate_core::{BotLevel, HouseRules};
 use magnate_server::{games::GameOptions, Store};
 use serde_json::{json, Value};
 
-use super::{desktop, web, Context, Dialect, CLI};
+use super::{desktop, pick, web, Choices, Context, Dialect, CLI};
 use crate::game_support::{game_config, Client, Player, Server};
 use crate::ws_game::{players, seats_with_bots};
 
@@ -24,55 +24,6 @@ struct Played {
     auctions_sold: usize,
     auctions_unsold: usize,
     chats_seen: usize,
-}
-
-/// A deterministic choice stream.
-struct Choices(u64);
-
-impl Choices {
-    fn next(&mut self, below: usize) -> usize {
-        self.0 = self
-            .0
-            .wrapping_mul(6_364_136_223_846_793_005)
-            .wrapping_add(1_442_695_040_888_963_407);
-        ((self.0 >> 33) % below.max(1) as u64) as usize
-    }
-}
-
-/// Picks an entry of a `legal_actions` frame and fills in its ranges; `None` when the player
-/// may only surrender (it then waits).
-fn pick(legal: &Value, choices: &mut Choices, trades_left: &mut usize) -> Option<Value> {
-    let entries: Vec<&Value> = legal["actions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|entry| entry["frame"]["type"] != "ActionSurrender")
-        .filter(|entry| {
-            entry["frame"]["type"] != "ActionTradeProposal"
-                || (*trades_left > 0
-                    && (entry["offerable"].as_array().is_some_and(|s| !s.is_empty())
-                        || entry["askable"].as_array().is_some_and(|s| !s.is_empty())))
-        })
-        .collect();
-    if entries.is_empty() {
-        return None;
-    }
-    let entry = entries[choices.next(entries.len())];
-    let mut frame = entry["frame"].clone();
-    if let Some(max) = entry["max_amount"].as_i64() {
-        frame["amount"] = json!(choices.next((max.max(0) / 5 + 1) as usize));
-    }
-    if frame["type"] == "ActionTradeProposal" {
-        *trades_left -= 1;
-        let first = |key: &str| entry[key].as_array().and_then(|s| s.first()).cloned();
-        if let Some(square) = first("offerable") {
-            frame["offered_properties"] = json!([square]);
-        } else if let Some(square) = first("askable") {
-            frame["asked_properties"] = json!([square]);
-            frame["offered_money"] = json!(1);
-        }
-    }
-    Some(frame)
 }
 
 async fn open(server: &Server, game: i64, player: &Player, dialect: &Dialect) -> Client {
