@@ -78,7 +78,7 @@ async fn transcript(seed: u64) -> String {
     let game = server.create_game(&humans(&[&people[0], &people[1]])).await;
     let mut clients = Vec::new();
     let mut transcript = String::new();
-    let mut legal = vec![Value::Null, Value::Null];
+    let mut legal = [Value::Null, Value::Null];
     for (seat, person) in people.iter().enumerate() {
         let (mut client, snapshot) =
             Client::connect_with_query(&server, game, person, "&legal=1").await;
