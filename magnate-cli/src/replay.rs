@@ -216,6 +216,41 @@ fn event_line(
                 EventKind::FantasyApplied { fantasy_result, .. } => {
                     format!("card {:?}", fantasy_result.fantasy_event.fantasy_type)
                 }
+                EventKind::SquareBought {
+                    player,
+                    square,
+                    price,
+                } => format!("{player} bought {square} for {price}"),
+                EventKind::PurchaseDeclined { player, square } => {
+                    format!("{player} declined {square}, auction")
+                }
+                EventKind::TramTaken {
+                    player,
+                    square,
+                    fare,
+                } => format!("{player} took the tram to {square} for {fare}"),
+                EventKind::HouseBuilt { square, houses, .. } => {
+                    format!("built on {square}, level {houses}")
+                }
+                EventKind::HouseDemolished { square, houses, .. } => {
+                    format!("demolished on {square}, level {houses}")
+                }
+                EventKind::Mortgaged { square, .. } => format!("mortgaged {square}"),
+                EventKind::Unmortgaged { square, .. } => format!("unmortgaged {square}"),
+                EventKind::TradeProposed { proposal } => format!(
+                    "trade {} proposed by {} to {}",
+                    proposal.id, proposal.player, proposal.destination_user
+                ),
+                EventKind::TradeAnswered { id, accepted, .. } => {
+                    let answer = if *accepted { "accepted" } else { "refused" };
+                    format!("trade {id} {answer}")
+                }
+                EventKind::BailPaid { player, amount } => format!("{player} paid {amount} bail"),
+                EventKind::BidPlaced { player, .. } => format!("{player} bid"),
+                EventKind::PhaseEnded { player, phase } => format!(
+                    "{player} ended {}",
+                    magnate_protocol::names::phase_name(*phase)
+                ),
                 EventKind::PlayerEliminated { player, .. } => format!("{player} eliminated"),
                 EventKind::GameEnded { winner, .. } => format!("game over, {winner} won"),
                 other => magnate_protocol::names::response_type(other)

@@ -68,8 +68,100 @@ pub struct Event {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum EventKind {
-    /// An action was applied with no more specific outcome to report.
-    Updated,
+    /// A square was bought at its price.
+    SquareBought {
+        /// The buyer.
+        player: PlayerId,
+        /// The square.
+        square: SquareId,
+        /// What it cost.
+        price: i64,
+    },
+    /// The player declined to buy the square they stand on; its auction has started.
+    PurchaseDeclined {
+        /// Who declined.
+        player: PlayerId,
+        /// The square now auctioned.
+        square: SquareId,
+    },
+    /// The player took the tram (or stayed at the stop: `fare` 0 and no move).
+    TramTaken {
+        /// The traveller.
+        player: PlayerId,
+        /// Where they are now.
+        square: SquareId,
+        /// The fare paid.
+        fare: i64,
+    },
+    /// A house level was built on a square (`houses` is the level after: 1–4 houses, 5 a hotel).
+    HouseBuilt {
+        /// The owner.
+        player: PlayerId,
+        /// The square.
+        square: SquareId,
+        /// The level after.
+        houses: i8,
+    },
+    /// A house level was demolished (`houses` is the level after).
+    HouseDemolished {
+        /// The owner.
+        player: PlayerId,
+        /// The square.
+        square: SquareId,
+        /// The level after.
+        houses: i8,
+    },
+    /// A property was mortgaged.
+    Mortgaged {
+        /// The owner.
+        player: PlayerId,
+        /// The square.
+        square: SquareId,
+    },
+    /// A mortgage was lifted.
+    Unmortgaged {
+        /// The owner.
+        player: PlayerId,
+        /// The square.
+        square: SquareId,
+    },
+    /// A trade was proposed; the recipient must answer.
+    TradeProposed {
+        /// The proposal.
+        proposal: crate::phase::TradeProposal,
+    },
+    /// A trade proposal was answered; when accepted, its money and squares changed hands.
+    TradeAnswered {
+        /// The proposal's id.
+        id: u32,
+        /// The proposer.
+        proposer: PlayerId,
+        /// The recipient, who answered.
+        recipient: PlayerId,
+        /// Whether it was accepted.
+        accepted: bool,
+    },
+    /// Bail was paid; the player is out of jail.
+    BailPaid {
+        /// Who paid.
+        player: PlayerId,
+        /// How much.
+        amount: i64,
+    },
+    /// A bid that did not close the auction (bids stay secret until the close).
+    BidPlaced {
+        /// The bidder.
+        player: PlayerId,
+        /// The bid (0 is a pass).
+        amount: i64,
+    },
+    /// The player ended the phase (`NextPhase`): the game moved on to the next phase or turn.
+    PhaseEnded {
+        /// Who ended it.
+        player: PlayerId,
+        /// The phase that ended.
+        phase: PhaseName,
+    },
     /// A phase timeout moved the game on.
     PhaseTimedOut,
     /// Dice were thrown.

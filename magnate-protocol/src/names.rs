@@ -59,7 +59,19 @@ pub fn phase_name(phase: PhaseName) -> &'static str {
 /// about (a bot's wake-up).
 pub fn response_type(event: &EventKind) -> Option<&'static str> {
     Some(match event {
-        EventKind::Updated | EventKind::PlayerEliminated { .. } => "Response",
+        EventKind::SquareBought { .. }
+        | EventKind::PurchaseDeclined { .. }
+        | EventKind::TramTaken { .. }
+        | EventKind::HouseBuilt { .. }
+        | EventKind::HouseDemolished { .. }
+        | EventKind::Mortgaged { .. }
+        | EventKind::Unmortgaged { .. }
+        | EventKind::TradeProposed { .. }
+        | EventKind::TradeAnswered { .. }
+        | EventKind::BailPaid { .. }
+        | EventKind::BidPlaced { .. }
+        | EventKind::PhaseEnded { .. }
+        | EventKind::PlayerEliminated { .. } => "Response",
         EventKind::PhaseTimedOut => "ResponseSkipPhase",
         EventKind::DiceThrown { .. } => "ResponseThrowDices",
         EventKind::SquareChosen { .. } => "ResponseChooseSquare",

@@ -74,7 +74,7 @@ impl Game {
         if bids >= self.eligible_count(square) {
             self.close_auction(now, events);
         } else {
-            self.push_event(events, EventKind::Updated);
+            self.push_event(events, EventKind::BidPlaced { player, amount });
         }
         Ok(())
     }

@@ -221,6 +221,21 @@ impl Game {
         self.business_actions_this_turn
             .push(BusinessAction { kind, square });
         self.arm_phase_timer(player, now);
-        self.push_event(events, EventKind::Updated);
+        let houses = self.holding(square).map_or(0, |holding| holding.houses);
+        let kind = match kind {
+            ActionKind::Build => EventKind::HouseBuilt {
+                player,
+                square,
+                houses,
+            },
+            ActionKind::Demolish => EventKind::HouseDemolished {
+                player,
+                square,
+                houses,
+            },
+            ActionKind::MortgageSet => EventKind::Mortgaged { player, square },
+            _ => EventKind::Unmortgaged { player, square },
+        };
+        self.push_event(events, kind);
     }
 }

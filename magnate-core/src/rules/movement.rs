@@ -303,7 +303,13 @@ impl Game {
         self.debit(player, bail);
         self.p_mut(player).jail_turns = 0;
         self.arm_phase_timer(player, now);
-        self.push_event(events, EventKind::Updated);
+        self.push_event(
+            events,
+            EventKind::BailPaid {
+                player,
+                amount: bail,
+            },
+        );
         Ok(())
     }
 

@@ -24,7 +24,14 @@ impl Game {
         self.debit(player, price);
         self.give_square(square, player);
         self.resume(now);
-        self.push_event(events, EventKind::Updated);
+        self.push_event(
+            events,
+            EventKind::SquareBought {
+                player,
+                square,
+                price,
+            },
+        );
         Ok(())
     }
 
@@ -69,7 +76,7 @@ impl Game {
             self.squares[state].declined |= 1 << seat;
         }
         self.start_auction(player, square, now);
-        self.push_event(events, EventKind::Updated);
+        self.push_event(events, EventKind::PurchaseDeclined { player, square });
         Ok(())
     }
 
@@ -104,7 +111,16 @@ impl Game {
             self.p_mut(player).position = square;
         }
         self.resume(now);
-        self.push_event(events, EventKind::Updated);
+        let square = self.p(player).position;
+        let fare = fare.unwrap_or(0);
+        self.push_event(
+            events,
+            EventKind::TramTaken {
+                player,
+                square,
+                fare,
+            },
+        );
         Ok(())
     }
 
@@ -147,6 +163,7 @@ impl Game {
         events: &mut EventLog,
     ) -> Result<(), RuleError> {
         let negative = self.money(player) < 0;
+        let ended = self.phase.name();
         match self.phase {
             Phase::Management => {
                 self.cancel_phase_timer();
@@ -160,7 +177,13 @@ impl Game {
             Phase::Liquidation if negative => return Err(Invalid::NegativeBalance.into()),
             _ => self.next_turn(now, events),
         }
-        self.push_before_game_end(events, EventKind::Updated);
+        self.push_before_game_end(
+            events,
+            EventKind::PhaseEnded {
+                player,
+                phase: ended,
+            },
+        );
         Ok(())
     }
 

@@ -36,10 +36,10 @@ impl Game {
         self.cancel_phase_timer();
         self.proposals_made += 1;
         self.trade_proposed_this_turn = true;
-        self.phase = Phase::ProposalAcceptance(proposal);
+        self.phase = Phase::ProposalAcceptance(proposal.clone());
         self.active_phase = recipient;
         self.arm_phase_timer(recipient, now);
-        self.push_event(events, EventKind::Updated);
+        self.push_event(events, EventKind::TradeProposed { proposal });
         Ok(())
     }
 
@@ -140,7 +140,15 @@ impl Game {
             }
         }
         self.end_proposal(proposal.player, now);
-        self.push_event(events, EventKind::Updated);
+        self.push_event(
+            events,
+            EventKind::TradeAnswered {
+                id: proposal.id,
+                proposer: proposal.player,
+                recipient: proposal.destination_user,
+                accepted: accept,
+            },
+        );
         Ok(())
     }
 

@@ -4,6 +4,7 @@
 mod bots;
 mod boundary;
 mod cards;
+mod domain_events;
 mod edges;
 mod properties;
 mod scenarios;
@@ -102,7 +103,18 @@ pub fn kinds(events: &[Event]) -> Vec<&'static str> {
     events
         .iter()
         .map(|e| match e.kind {
-            EventKind::Updated => "Updated",
+            EventKind::SquareBought { .. } => "SquareBought",
+            EventKind::PurchaseDeclined { .. } => "PurchaseDeclined",
+            EventKind::TramTaken { .. } => "TramTaken",
+            EventKind::HouseBuilt { .. } => "HouseBuilt",
+            EventKind::HouseDemolished { .. } => "HouseDemolished",
+            EventKind::Mortgaged { .. } => "Mortgaged",
+            EventKind::Unmortgaged { .. } => "Unmortgaged",
+            EventKind::TradeProposed { .. } => "TradeProposed",
+            EventKind::TradeAnswered { .. } => "TradeAnswered",
+            EventKind::BailPaid { .. } => "BailPaid",
+            EventKind::BidPlaced { .. } => "BidPlaced",
+            EventKind::PhaseEnded { .. } => "PhaseEnded",
             EventKind::PhaseTimedOut => "PhaseTimedOut",
             EventKind::DiceThrown { .. } => "DiceThrown",
             EventKind::SquareChosen { .. } => "SquareChosen",

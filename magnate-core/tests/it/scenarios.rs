@@ -571,7 +571,7 @@ fn w10_auction_with_a_winner() {
         RuleError::Invalid(Invalid::DeclinedSquare)
     );
     let events = t.act(P2, Action::Bid { amount: 300 });
-    assert_eq!(kinds(&events), vec!["Updated"]);
+    assert_eq!(kinds(&events), vec!["BidPlaced"]);
     let events = t.act(P3, Action::Bid { amount: 250 });
     let EventKind::AuctionClosed { auction } = &events[0].kind else {
         panic!()
@@ -698,7 +698,7 @@ fn end_with_bonuses(categories: &[(StatField, i64)], edit: impl Fn(&mut Table)) 
     edit(&mut t);
     t.game.edit().phase(Phase::Business, P1);
     let events = t.act(P1, Action::NextPhase);
-    assert_eq!(kinds(&events), vec!["Updated", "GameEnded"]);
+    assert_eq!(kinds(&events), vec!["PhaseEnded", "GameEnded"]);
     assert!(t.game.is_finished());
     t
 }

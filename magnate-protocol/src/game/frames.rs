@@ -142,7 +142,18 @@ pub fn response_frame(event: &Event) -> Option<String> {
                 .collect();
             data.insert("bonuses".into(), Value::Object(bonuses));
         }
-        EventKind::Updated
+        EventKind::SquareBought { .. }
+        | EventKind::PurchaseDeclined { .. }
+        | EventKind::TramTaken { .. }
+        | EventKind::HouseBuilt { .. }
+        | EventKind::HouseDemolished { .. }
+        | EventKind::Mortgaged { .. }
+        | EventKind::Unmortgaged { .. }
+        | EventKind::TradeProposed { .. }
+        | EventKind::TradeAnswered { .. }
+        | EventKind::BailPaid { .. }
+        | EventKind::BidPlaced { .. }
+        | EventKind::PhaseEnded { .. }
         | EventKind::PhaseTimedOut
         | EventKind::PlayerEliminated { .. }
         | EventKind::BotWoken { .. } => {}
