@@ -8,9 +8,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::card::FantasyResult;
 use crate::ids::{PlayerId, SquareId};
 use crate::phase::PhaseName;
-use crate::rules::cards::FantasyResult;
 use crate::setup::StatField;
 
 /// The events of one input as the rules produce them, and whether their views are filled in
@@ -183,7 +183,7 @@ pub enum EventKind {
         /// Squares walked, the start included.
         path: Vec<SquareId>,
         /// The card revealed if the move ended on a fantasy square.
-        fantasy_event: Option<crate::rules::cards::FantasyCard>,
+        fantasy_event: Option<crate::card::FantasyCard>,
     },
     /// A destination was chosen and the token moved.
     SquareChosen {
@@ -192,7 +192,7 @@ pub enum EventKind {
         /// Squares walked, the start included.
         path: Vec<SquareId>,
         /// The card revealed if the move ended on a fantasy square.
-        fantasy_event: Option<crate::rules::cards::FantasyCard>,
+        fantasy_event: Option<crate::card::FantasyCard>,
     },
     /// A fantasy card was applied.
     FantasyApplied {

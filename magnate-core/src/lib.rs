@@ -52,6 +52,7 @@
 mod action;
 mod board;
 pub mod bot;
+mod card;
 pub mod driver;
 mod error;
 mod event;
@@ -81,6 +82,7 @@ pub use board::{Board, BoardError, Square, SquareKind};
 pub use bot::{
     bot_rng, BotLevel, BotMove, BotTuning, EvBot, Formulas, Policy, RandomBot, UnknownBotLevel,
 };
+pub use card::{CardOutcome, FantasyCard, FantasyResult, FantasyType};
 pub use driver::{Applied, Driver, Stopped, MAX_BOT_MOVES_PER_TURN};
 pub use error::{Invalid, LogicError, RuleError};
 pub use event::{AuctionOutcome, BonusAward, EndReason, Event, EventKind, View};
@@ -90,7 +92,6 @@ pub use legal::LegalAction;
 pub use phase::{Auction, Phase, PhaseName, TradeProposal};
 pub use record::{replay, GameRecord, RecordEntry, RecordHeader, Recorder, ReplayError, Replayed};
 pub use rng::{GameRng, RNG_ALGORITHM};
-pub use rules::cards::{CardOutcome, FantasyCard, FantasyResult, FantasyType};
 pub use setup::{
     BonusCategory, HouseRules, PlayerSpec, Setup, SetupError, StatField, TimerSettings,
     PLAYER_COUNT,

@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::card::FantasyCard;
 use crate::ids::{PlayerId, SquareId};
-use crate::rules::cards::FantasyCard;
 
 /// The phase of the game (rules §4.1), with its data.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -9,7 +9,7 @@ use crate::legal::LegalAction;
 use crate::phase::Phase;
 use crate::rng::GameRng;
 
-use super::ev::BotTuning;
+use super::tuning::BotTuning;
 use super::value::Valuer;
 
 /// One scored candidate.
@@ -37,7 +37,7 @@ pub(crate) fn score_action(valuer: &Valuer<'_>, action: &Action) -> f64 {
         Action::ChooseCard {
             chosen_revealed_card,
         } => match (valuer.tuning.formulas, game.phase()) {
-            (super::ev::Formulas::Reference, _) => valuer.tuning.unknown_card_value,
+            (super::tuning::Formulas::Reference, _) => valuer.tuning.unknown_card_value,
             (_, Phase::ChooseFantasy { card }) if *chosen_revealed_card => valuer.card_value(*card),
             _ => valuer.mean_card_value(),
         },

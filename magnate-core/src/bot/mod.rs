@@ -23,11 +23,13 @@
 mod candidates;
 mod ev;
 mod trade;
+mod tuning;
 mod value;
 
 pub(crate) use candidates::safe_default;
 
-pub use ev::{expected_visits, score, BotTuning, EvBot, Formulas};
+pub use ev::{expected_visits, score, EvBot};
+pub use tuning::{BotTuning, Formulas};
 
 use std::fmt;
 use std::str::FromStr;

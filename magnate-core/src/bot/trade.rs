@@ -6,7 +6,7 @@ use crate::ids::{PlayerId, SquareId};
 use crate::legal::LegalAction;
 use crate::rng::GameRng;
 
-use super::ev::BotTuning;
+use super::tuning::BotTuning;
 use super::value::Valuer;
 
 /// One trade idea, from the bot's side. The squares asked are kept apart, in a buffer the

@@ -20,7 +20,7 @@ use crate::game::{Game, Holding};
 use crate::ids::{PlayerId, SquareId};
 use crate::rules::walk;
 
-use super::ev::{BotTuning, Formulas};
+use super::tuning::{BotTuning, Formulas};
 
 mod cards;
 mod income;
@@ -692,8 +692,8 @@ fn rent_table(square: &Square) -> &[i64] {
 mod tests {
     use super::*;
     use crate::bot::BotLevel;
+    use crate::card::{FantasyCard, FantasyType};
     use crate::ids::Seed;
-    use crate::rules::cards::{FantasyCard, FantasyType};
     use crate::rules::step_options;
     use crate::setup::Setup;
     use crate::time::Timestamp;

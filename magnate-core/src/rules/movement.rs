@@ -3,12 +3,12 @@
 use std::collections::BTreeMap;
 
 use crate::board::{Board, SquareKind};
+use crate::card::FantasyCard;
 use crate::error::{LogicError, RuleError};
 use crate::event::{EventKind, EventLog};
 use crate::game::Game;
 use crate::ids::{PlayerId, SquareId};
 use crate::phase::Phase;
-use crate::rules::cards::FantasyCard;
 use crate::time::Timestamp;
 use crate::Invalid;
 

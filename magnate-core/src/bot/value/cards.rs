@@ -1,8 +1,8 @@
 //! The value of fantasy cards to the bot (bots spec D12).
 
 use crate::board::Square;
+use crate::card::{FantasyCard, FantasyType};
 use crate::ids::SquareId;
-use crate::rules::cards::{FantasyCard, FantasyType};
 
 use super::Valuer;
 
