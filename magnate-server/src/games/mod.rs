@@ -177,27 +177,9 @@ impl GameRegistry {
             .map(|p| (p.user_id, p.bot_level.is_some()))
             .collect();
         let stored_header = header.clone();
-        let game_id = state
-            .store
-            .call(move |connection| {
-                let transaction = connection.transaction()?;
-                for (user, is_bot) in &seats {
-                    let found: Option<bool> = transaction
-                        .query_row("SELECT is_bot FROM users WHERE id = ?1", [*user], |row| {
-                            row.get(0)
-                        })
-                        .ok();
-                    match found {
-                        Some(flag) if flag == *is_bot => {}
-                        _ => return Err(StoreError::UserNotFound(*user)),
-                    }
-                }
-                let game_id = crate::store::create_game_in(&transaction, &row)?;
-                journal::write_header(&transaction, game_id, &stored_header)?;
-                transaction.commit()?;
-                Ok(game_id)
-            })
-            .await?;
+        let game_id =
+            crate::store::records::create_game_with_record(&state.store, row, seats, stored_header)
+                .await?;
         let live = LiveGame {
             game_id,
             game,

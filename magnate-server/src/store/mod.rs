@@ -8,6 +8,7 @@ mod games;
 pub mod integrity;
 pub mod lock;
 mod migrations;
+pub(crate) mod records;
 mod settings;
 mod shop;
 mod users;

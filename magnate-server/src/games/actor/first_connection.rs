@@ -13,10 +13,10 @@
 
 use std::{collections::BTreeSet, time::Duration};
 
-use magnate_core::{Action, Input, PlayerId, Timestamp};
+use magnate_core::{Action, PlayerId, Timestamp};
 
 use super::{Actor, Fatal, LiveGame, Step};
-use crate::store::{GameId, Store, StoreError};
+use crate::store::Store;
 
 /// Who has yet to connect, and until when.
 #[derive(Debug, Default)]
@@ -51,7 +51,7 @@ impl FirstConnection {
         let acted = if live.next_index == 0 {
             BTreeSet::new()
         } else {
-            match players_who_acted(store, live.game_id).await {
+            match crate::store::records::players_who_acted(store, live.game_id).await {
                 Ok(acted) => acted,
                 Err(error) => {
                     tracing::warn!(game = live.game_id, %error, "cannot read who acted; no first-connection deadline");
@@ -90,27 +90,6 @@ impl FirstConnection {
         self.deadline_ms
             .map(|deadline| Duration::from_millis(deadline.saturating_sub(now_ms)))
     }
-}
-
-/// The players with at least one action in the game's record.
-async fn players_who_acted(
-    store: &Store,
-    game_id: GameId,
-) -> Result<BTreeSet<PlayerId>, StoreError> {
-    store
-        .call(move |connection| {
-            let mut statement =
-                connection.prepare("SELECT input FROM game_records WHERE game_id = ?1")?;
-            let mut acted = BTreeSet::new();
-            for text in statement.query_map([game_id], |row| row.get::<_, String>(0))? {
-                let entry = magnate_protocol::record::parse_entry(&text?)?;
-                if let Input::Action { player, .. } = entry.input {
-                    acted.insert(player);
-                }
-            }
-            Ok(acted)
-        })
-        .await
 }
 
 impl Actor {
