@@ -95,7 +95,7 @@ pub fn show(path: &Path, at: Option<u64>) -> Result<()> {
     Ok(())
 }
 
-/// The server's `game_state` object for this state (server spec §4.4.6).
+/// The server's `game_state` object for this state (docs/protocol.md).
 pub fn game_state(record: &GameRecord, game: &Game, game_id: i64) -> Result<serde_json::Value> {
     let started = chrono::DateTime::from_timestamp_millis(record.header.started_at.0 as i64)
         .context("the record's start time is out of range")?;

@@ -46,14 +46,14 @@ pub enum Action {
     Build {
         /// The property.
         square: SquareId,
-        /// Levels to add; only 1 is accepted (D-13).
+        /// Levels to add; only 1 is accepted.
         houses: i64,
     },
     /// Remove one level from a property.
     Demolish {
         /// The property.
         square: SquareId,
-        /// Levels to remove; only 1 is accepted (D-13). The reference's default is 0.
+        /// Levels to remove; only 1 is accepted. The reference's default is 0.
         houses: i64,
     },
     /// Mortgage a square.

@@ -186,7 +186,7 @@ impl Board {
         })
     }
 
-    /// Loads and validates a board in the reference's board-file format (rules §2.6).
+    /// Loads and validates a board in the reference's board-file format (docs/rules.md).
     pub fn from_json(text: &str) -> Result<Board, BoardError> {
         let file: BoardFile =
             serde_json::from_str(text).map_err(|err| BoardError::Malformed(err.to_string()))?;

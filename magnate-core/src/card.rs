@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::ids::{PlayerId, SquareId};
 use crate::rng::GameRng;
 
-/// The 21 card types, in the canonical draw order of rules §8.1.
+/// The 21 card types, in the canonical draw order of docs/rules.md.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[allow(
@@ -138,7 +138,7 @@ impl FantasyCard {
     }
 }
 
-/// The applied card and its outcome (rules §8.4).
+/// The applied card and its outcome (docs/rules.md).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FantasyResult {
     /// The applied card.

@@ -4,13 +4,13 @@ use crate::action::ActionKind;
 use crate::ids::PlayerId;
 use crate::phase::PhaseName;
 
-/// Why [`crate::Game::apply`] refused an input (rules §5.0).
+/// Why [`crate::Game::apply`] refused an input (docs/rules.md).
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
 pub enum RuleError {
-    /// The game is over; nothing more can be done (D-25).
+    /// The game is over; nothing more can be done.
     #[error("game was already ended")]
     GameFinished,
-    /// The sender is not (or no longer) a player of this game (D-24).
+    /// The sender is not (or no longer) a player of this game.
     #[error("[{player}] is not in the game")]
     NotInGame {
         /// The sender.
@@ -33,7 +33,7 @@ pub enum RuleError {
     /// The action breaks a rule.
     #[error("{0}")]
     Invalid(#[from] Invalid),
-    /// The player lacks the money for this action (D-10).
+    /// The player lacks the money for this action.
     #[error("does not have enough money: needs {needed}, has {available}")]
     InsufficientFunds {
         /// Money the action needs.
@@ -46,7 +46,7 @@ pub enum RuleError {
     Logic(#[from] LogicError),
 }
 
-/// A rule the action breaks (`InvalidInput(code)` in rules §5; [`Invalid::code`] gives the code).
+/// A rule the action breaks (`InvalidInput(code)` in docs/rules.md; [`Invalid::code`] gives the code).
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize,
 )]
@@ -64,10 +64,10 @@ pub enum Invalid {
     /// The destination is not one of the offered ones.
     #[error("tried to move to an illegal square")]
     IllegalDestination,
-    /// Buying or declining a square other than the current one (D-10, D-11).
+    /// Buying or declining a square other than the current one.
     #[error("is not on that square")]
     NotCurrentSquare,
-    /// Buying or declining a square that already has an owner (D-10, D-11).
+    /// Buying or declining a square that already has an owner.
     #[error("square is already owned")]
     AlreadyOwned,
     /// The tram fare is more than the player has.
@@ -97,7 +97,7 @@ pub enum Invalid {
     /// Building on a hotel.
     #[error("nothing more to build")]
     MaxLevel,
-    /// Build and demolish take exactly one level (D-13).
+    /// Build and demolish take exactly one level.
     #[error("can only build or demolish one level at a time")]
     BadHouseCount,
     /// Demolishing more levels than are built.
@@ -130,7 +130,7 @@ pub enum Invalid {
     /// A traded property's colour group has buildings.
     #[error("cannot trade properties from a group with constructions")]
     GroupHasHouses,
-    /// Proposing a trade to oneself (D-17).
+    /// Proposing a trade to oneself.
     #[error("cannot trade with themselves")]
     SelfTrade,
     /// Answering a proposal addressed to someone else.
@@ -139,16 +139,16 @@ pub enum Invalid {
     /// Accepting would leave a party with negative money.
     #[error("cannot go to negative in trade")]
     TradeUnaffordable,
-    /// The proposal no longer matches who owns what (D-17).
+    /// The proposal no longer matches who owns what.
     #[error("the proposal is no longer valid")]
     StaleProposal,
     /// Ending the turn in liquidation with negative money.
     #[error("Cannot end in NEGATIVE")]
     NegativeBalance,
-    /// A second bid in the same auction (D-21).
+    /// A second bid in the same auction.
     #[error("User already placed a bid in this auction")]
     AlreadyBid,
-    /// The bidder declined this square before (D-23).
+    /// The bidder declined this square before.
     #[error("cannot bid in an auction they triggered")]
     DeclinedSquare,
     /// The bid is more than the bidder has.
@@ -198,7 +198,7 @@ impl Invalid {
     }
 }
 
-/// Refusals the reference reports as internal-logic errors (`LogicError(code)` in rules §5).
+/// Refusals the reference reports as internal-logic errors (`LogicError(code)` in docs/rules.md).
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize,
 )]

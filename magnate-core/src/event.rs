@@ -1,6 +1,6 @@
 //! Events: ordered, past-tense facts produced by [`crate::Game::apply`].
 //!
-//! Each event corresponds to one response of the reference (rules §12) and carries a [`View`] of
+//! Each event corresponds to one response of the reference (docs/rules.md) and carries a [`View`] of
 //! the common fields (money, positions, phase, active players) as they stood right after that
 //! event, so a client can update its view from the events alone.
 
@@ -247,7 +247,7 @@ pub struct View {
     pub active_turn_player: Option<PlayerId>,
 }
 
-/// How an auction ended (rules §9.2, §12.6).
+/// How an auction ended (docs/rules.md).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuctionOutcome {
     /// The auction's sequence number in the game.
@@ -274,7 +274,7 @@ pub enum EndReason {
     TurnLimit,
 }
 
-/// One end-of-game bonus (rules §11.2).
+/// One end-of-game bonus (docs/rules.md).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BonusAward {
     /// The category's statistic.

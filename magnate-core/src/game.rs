@@ -15,7 +15,7 @@ use crate::setup::{HouseRules, Setup, SetupError, TimerSettings};
 use crate::time::Timestamp;
 use crate::timer::Deadline;
 
-/// Per-player statistics (rules §3.6). They only ever grow and are kept after elimination.
+/// Per-player statistics (docs/rules.md). They only ever grow and are kept after elimination.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Stats {
     /// Steps of every dice move.
@@ -47,7 +47,7 @@ pub struct Stats {
 pub struct PlayerState {
     /// The player's id.
     pub id: PlayerId,
-    /// Cash; may be negative (rules §7.10). 0 once eliminated.
+    /// Cash; may be negative (docs/rules.md). 0 once eliminated.
     pub money: i64,
     /// Current square.
     pub position: SquareId,
@@ -61,7 +61,7 @@ pub struct PlayerState {
     pub stats: Stats,
 }
 
-/// Who owns a square and what stands on it (rules §3.2).
+/// Who owns a square and what stands on it (docs/rules.md).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Holding {
     /// The owner.
@@ -73,7 +73,7 @@ pub struct Holding {
     pub mortgaged: bool,
 }
 
-/// A business action recorded for the turn player (D-56).
+/// A business action recorded for the turn player.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BusinessAction {
     /// Which action.
@@ -99,7 +99,7 @@ pub struct Outcome {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct SquareState {
     pub(crate) holding: Option<Holding>,
-    /// Bit `i` set: the player in seat `i` has declined this square (D-23).
+    /// Bit `i` set: the player in seat `i` has declined this square.
     pub(crate) declined: u8,
 }
 
@@ -166,7 +166,7 @@ impl<'de> Deserialize<'de> for Game {
 
 impl Game {
     /// Creates a game: validates the setup, shuffles the turn order with the seeded generator
-    /// (rules Appendix A.1), gives everyone the starting money on square 0, phase `roll_the_dices`.
+    /// (docs/rules.md), gives everyone the starting money on square 0, phase `roll_the_dices`.
     pub fn new(setup: Setup, seed: Seed, now: Timestamp) -> Result<Game, SetupError> {
         setup.validate()?;
         let board = Board::standard();
@@ -431,12 +431,12 @@ impl Game {
         }
     }
 
-    /// True once a trade was proposed this turn (D-56).
+    /// True once a trade was proposed this turn.
     pub fn trade_proposed_this_turn(&self) -> bool {
         self.trade_proposed_this_turn
     }
 
-    /// The turn player's business actions this turn (D-56).
+    /// The turn player's business actions this turn.
     pub fn business_actions_this_turn(&self) -> &[BusinessAction] {
         &self.business_actions_this_turn
     }
@@ -681,7 +681,7 @@ impl Game {
     }
 }
 
-/// The phase table of rules §4.3 (surrender is handled before it).
+/// The phase table of docs/rules.md (surrender is handled before it).
 fn allowed_in(kind: ActionKind, phase: PhaseName) -> bool {
     use ActionKind as A;
     use PhaseName as P;

@@ -14,7 +14,7 @@
 //! Signed numbers are written as their two's-complement bit pattern, booleans as 0/1, absent
 //! values as a distinct tag word. The order: board id; house rules; timer settings; start time;
 //! every participant in turn order (id, money, position, jail turns, in game, bot, the eleven
-//! statistics in §3.6 order); every square in ascending id order (owner seat + 1 or 0, houses,
+//! statistics in docs/rules.md order); every square in ascending id order (owner seat + 1 or 0, houses,
 //! mortgaged, declined mask); phase tag and data; turn and phase players; streak; turn counter;
 //! parking; per-turn records; deadlines sorted by (time, timer); auction and proposal counters;
 //! generator seed and position; bank; outcome. The last-seen `now` is not part of the state

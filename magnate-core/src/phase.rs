@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::card::FantasyCard;
 use crate::ids::{PlayerId, SquareId};
 
-/// The phase of the game (rules §4.1), with its data.
+/// The phase of the game (docs/rules.md), with its data.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "phase", rename_all = "snake_case")]
 pub enum Phase {
@@ -78,7 +78,7 @@ impl Phase {
     }
 }
 
-/// A running auction (rules §3.3).
+/// A running auction (docs/rules.md).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Auction {
     /// Sequence number of the auction within the game (1, 2, …).
@@ -91,7 +91,7 @@ pub struct Auction {
     pub bids: Vec<(PlayerId, i64)>,
 }
 
-/// A pending trade (rules §3.4), squares named by id.
+/// A pending trade (docs/rules.md), squares named by id.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TradeProposal {
     /// Sequence number of the proposal within the game (1, 2, …).

@@ -57,7 +57,7 @@ impl Default for HouseRules {
     }
 }
 
-/// Timer durations. The defaults are the reference's values (rules §10, §13).
+/// Timer durations. The defaults are the reference's values (docs/rules.md).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct TimerSettings {
@@ -112,7 +112,7 @@ pub struct BonusCategory {
     pub bonus_amount: i64,
 }
 
-/// The statistics a bonus category can reward (rules §11.2).
+/// The statistics a bonus category can reward (docs/rules.md).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StatField {
@@ -138,7 +138,7 @@ pub enum StatField {
     NumTrades,
     /// Mortgages taken.
     NumMortgages,
-    /// Being in the game at its end (D-26).
+    /// Being in the game at its end.
     EndGame,
 }
 

@@ -12,27 +12,27 @@ use crate::time::{Millis, Timestamp};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(tag = "timer", rename_all = "snake_case")]
 pub enum Timer {
-    /// The phase ("next phase") timeout of `player` (rules §10.1).
+    /// The phase ("next phase") timeout of `player` (docs/rules.md).
     PhaseTimeout {
         /// The player it was armed for.
         player: PlayerId,
     },
-    /// The optional roll timeout: throws the dice for `player` (D-40).
+    /// The optional roll timeout: throws the dice for `player`.
     RollTimeout {
         /// The player it was armed for.
         player: PlayerId,
     },
-    /// The optional kick-out of an idle turn player (rules §10.3).
+    /// The optional kick-out of an idle turn player (docs/rules.md).
     KickOut {
         /// The player it was armed for.
         player: PlayerId,
     },
-    /// The close of an auction (rules §10.2).
+    /// The close of an auction (docs/rules.md).
     AuctionClose {
         /// The auction's sequence number.
         auction: u32,
     },
-    /// A bot should be asked for an action (rules §10.4).
+    /// A bot should be asked for an action (docs/rules.md).
     BotWake {
         /// The bot.
         player: PlayerId,
@@ -236,7 +236,7 @@ impl Game {
         }
     }
 
-    /// The phase timeout (rules §10.1).
+    /// The phase timeout (docs/rules.md).
     fn phase_timeout(&mut self, player: PlayerId, now: Timestamp, events: &mut EventLog) {
         match &self.phase {
             Phase::ChooseSquare { destinations } => {

@@ -1,4 +1,4 @@
-//! Auctions: start, sealed bids, close (rules §9.1, §9.2).
+//! Auctions: start, sealed bids, close (docs/rules.md).
 
 use std::collections::BTreeMap;
 
@@ -95,7 +95,7 @@ impl Game {
         Ok(())
     }
 
-    /// Closes the running auction with its bids (rules §9.2, D-22), then `resume()`.
+    /// Closes the running auction with its bids (docs/rules.md), then `resume()`.
     pub(crate) fn close_auction(&mut self, now: Timestamp, events: &mut EventLog) {
         let Phase::Auction(auction) = std::mem::replace(&mut self.phase, Phase::Business) else {
             return;
@@ -137,7 +137,7 @@ impl Game {
         self.push_event(events, EventKind::AuctionClosed { auction: outcome });
     }
 
-    /// Closes the running auction with no sale, because the turn player left (D-24), and
+    /// Closes the running auction with no sale, because the turn player left, and
     /// returns its result: the caller sends the `AuctionClosed` event once the turn has passed,
     /// so that the event's view shows the game without that player. Leaves the phase at
     /// `roll_the_dices`; the caller sets the next one.

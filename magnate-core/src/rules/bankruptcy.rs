@@ -1,4 +1,4 @@
-//! Surrender, bankruptcy, turn changes and the end of the game (rules §4.6, §7.11, §11).
+//! Surrender, bankruptcy, turn changes and the end of the game (docs/rules.md).
 
 use std::collections::BTreeMap;
 
@@ -16,7 +16,7 @@ impl Game {
         self.bankrupt(player, false, now, events);
     }
 
-    /// Removes a player from the game (rules §7.11 with the engine's additions, D-24).
+    /// Removes a player from the game (docs/rules.md with the engine's additions, D-24).
     pub(crate) fn bankrupt(
         &mut self,
         player: PlayerId,
@@ -68,7 +68,7 @@ impl Game {
         }
 
         if self.in_game_count() <= 1 {
-            // The elimination's response already shows the finished game (server spec §4.5):
+            // The elimination's response already shows the finished game (docs/protocol.md):
             // phase `end_game` with the last player active; the bonuses follow in `GameEnded`.
             let last = self.ordered_players().next();
             if let Some(last) = last {
@@ -94,7 +94,7 @@ impl Game {
         self.push_event(events, EventKind::PlayerEliminated { player, kicked_out });
     }
 
-    /// Turn change (rules §4.6), or the end of the game when `max_turns` is reached.
+    /// Turn change (docs/rules.md), or the end of the game when `max_turns` is reached.
     pub(crate) fn next_turn(&mut self, now: Timestamp, events: &mut EventLog) {
         if self
             .rules
@@ -123,7 +123,7 @@ impl Game {
         self.start_turn_timers(now);
     }
 
-    /// End-of-game processing (rules §11.2), run at once (D-25).
+    /// End-of-game processing (docs/rules.md), run at once.
     pub(crate) fn end_game(&mut self, reason: EndReason, now: Timestamp, events: &mut EventLog) {
         self.deadlines.clear();
         self.phase = Phase::EndGame;
@@ -196,7 +196,7 @@ impl Game {
             };
             for &id in &winners {
                 if self.is_in_game(id) {
-                    // A bonus is bank money but not counted in the statistics (rules §3.6).
+                    // A bonus is bank money but not counted in the statistics (docs/rules.md).
                     self.bank = self.bank.saturating_sub(category.bonus_amount);
                     let p = self.p_mut(id);
                     p.money = p.money.saturating_add(category.bonus_amount);

@@ -1,4 +1,4 @@
-//! Building, demolishing and mortgages (rules §5.6–§5.9, §7.6, §7.8).
+//! Building, demolishing and mortgages (docs/rules.md).
 
 use crate::action::ActionKind;
 use crate::error::{LogicError, RuleError};
@@ -9,7 +9,7 @@ use crate::time::Timestamp;
 use crate::Invalid;
 
 impl Game {
-    /// `Action::Build`: one level, evenly, on a complete unmortgaged group; no money check (D-14).
+    /// `Action::Build`: one level, evenly, on a complete unmortgaged group; no money check.
     pub(crate) fn build(
         &mut self,
         player: PlayerId,
@@ -156,7 +156,7 @@ impl Game {
         Ok(())
     }
 
-    /// `Action::MortgageUnset`: costs half the price, no interest, no money check (D-14).
+    /// `Action::MortgageUnset`: costs half the price, no interest, no money check.
     pub(crate) fn mortgage_unset(
         &mut self,
         player: PlayerId,

@@ -48,7 +48,7 @@ impl Game {
         );
     }
 
-    /// Applies a card to the player who drew it (rules §8.3).
+    /// Applies a card to the player who drew it (docs/rules.md).
     pub(crate) fn apply_card(
         &mut self,
         player: PlayerId,
@@ -243,7 +243,7 @@ impl Game {
         candidates
     }
 
-    /// freeHouse candidates: complete, unmortgaged groups of the player below a hotel (D-31).
+    /// freeHouse candidates: complete, unmortgaged groups of the player below a hotel.
     fn free_house_candidates(&self, player: PlayerId) -> Vec<SquareId> {
         let eligible_group = |group: u8| {
             self.board.group_squares(group).iter().all(|&m| {

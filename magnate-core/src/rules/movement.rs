@@ -1,4 +1,4 @@
-//! Dice, movement, arrival and jail (rules §6).
+//! Dice, movement, arrival and jail (docs/rules.md).
 
 use std::collections::BTreeMap;
 
@@ -12,7 +12,7 @@ use crate::phase::Phase;
 use crate::time::Timestamp;
 use crate::Invalid;
 
-/// The result of walking a number of steps (rules §6.4).
+/// The result of walking a number of steps (docs/rules.md).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Walk {
     /// Where the walk ends.
@@ -25,7 +25,7 @@ pub struct Walk {
     pub jailed: bool,
 }
 
-/// Walks `total` steps from `start`; bridges switch by the parity of `total` (rules §6.4).
+/// Walks `total` steps from `start`; bridges switch by the parity of `total` (docs/rules.md).
 pub fn walk(board: &Board, start: SquareId, total: u32) -> Walk {
     let mut current = start;
     let mut path = Vec::with_capacity(total as usize + 1);
@@ -50,7 +50,7 @@ pub fn walk(board: &Board, start: SquareId, total: u32) -> Walk {
     }
 }
 
-/// The step options of a throw that is not a triple, ascending (rules §6.3).
+/// The step options of a throw that is not a triple, ascending (docs/rules.md).
 pub fn step_options(dice1: u8, dice2: u8, dice_bus: u8) -> Vec<u32> {
     let (a, b, c) = (u32::from(dice1), u32::from(dice2), u32::from(dice_bus));
     if c <= 3 {
@@ -63,7 +63,7 @@ pub fn step_options(dice1: u8, dice2: u8, dice_bus: u8) -> Vec<u32> {
 }
 
 impl Game {
-    /// `Action::ThrowDice` (rules §6.5). Also run by the roll timeout.
+    /// `Action::ThrowDice` (docs/rules.md). Also run by the roll timeout.
     pub(crate) fn throw_dice(
         &mut self,
         player: PlayerId,
@@ -102,7 +102,7 @@ impl Game {
 
         if was_jailed {
             if jail_turns == 1 {
-                // Last jail turn: forced bail, even into debt (D-08, D-09); then move.
+                // Last jail turn: forced bail, even into debt; then move.
                 let bail = self.board.bail();
                 self.debit(player, bail);
                 let p = self.p_mut(player);
@@ -180,7 +180,7 @@ impl Game {
         Ok(())
     }
 
-    /// `Action::MoveTo` (rules §5.3), also run by the choose-square timeout.
+    /// `Action::MoveTo` (docs/rules.md), also run by the choose-square timeout.
     pub(crate) fn move_to(
         &mut self,
         player: PlayerId,
@@ -232,7 +232,7 @@ impl Game {
         (walked.path, card)
     }
 
-    /// Arrival resolution (rules §6.6). Sets the phase; returns the revealed card, if any.
+    /// Arrival resolution (docs/rules.md). Sets the phase; returns the revealed card, if any.
     fn arrive(
         &mut self,
         player: PlayerId,
@@ -264,7 +264,7 @@ impl Game {
                 self.phase = Phase::ChooseFantasy { card };
                 Some(card)
             }
-            // The jail cell is unreachable by movement (D-06); treat it as a plain square.
+            // The jail cell is unreachable by movement; treat it as a plain square.
             _ => {
                 self.phase = Phase::Management;
                 None
@@ -281,7 +281,7 @@ impl Game {
         p.stats.won_money = p.stats.won_money.saturating_add(jackpot.unsigned_abs());
     }
 
-    /// Jails a player: the jail cell, 3 turns, one more time in jail (rules §6.7).
+    /// Jails a player: the jail cell, 3 turns, one more time in jail (docs/rules.md).
     pub(crate) fn send_to_jail(&mut self, player: PlayerId) {
         let jail = self.board.jail();
         let p = self.p_mut(player);
@@ -290,7 +290,7 @@ impl Game {
         p.stats.times_in_jail += 1;
     }
 
-    /// `Action::PayBail` (rules §5.2).
+    /// `Action::PayBail` (docs/rules.md).
     pub(crate) fn pay_bail(
         &mut self,
         player: PlayerId,

@@ -1,4 +1,4 @@
-//! The management phase: buy, decline, tram, move on; and the end of a turn (rules §5.5, §5.13).
+//! The management phase: buy, decline, tram, move on; and the end of a turn (docs/rules.md).
 
 use crate::action::ActionKind;
 use crate::board::SquareKind;
@@ -187,7 +187,7 @@ impl Game {
         Ok(())
     }
 
-    /// The "after resolution" rule (rules §4.4): business, or another roll after a double.
+    /// The "after resolution" rule (docs/rules.md): business, or another roll after a double.
     pub(crate) fn resume(&mut self, now: Timestamp) {
         self.active_phase = self.active_turn;
         if self.streak == 0 {
@@ -211,7 +211,7 @@ impl Game {
         self.normalize_square_group(square);
     }
 
-    /// Full-set normalization (rules §7.7) of the colour group of `square`.
+    /// Full-set normalization (docs/rules.md) of the colour group of `square`.
     pub(crate) fn normalize_square_group(&mut self, square: SquareId) {
         let Some(group) = self.board.square(square).and_then(|s| s.group()) else {
             return;

@@ -1,4 +1,4 @@
-//! Rent, net worth and liquidation value (rules §7.2, §7.9).
+//! Rent, net worth and liquidation value (docs/rules.md).
 
 use crate::board::SquareKind;
 use crate::game::Game;
@@ -60,7 +60,7 @@ impl Game {
     }
 
     /// Money plus the price of every unmortgaged square plus the cost of every building level
-    /// (rules §7.9). 0 for an eliminated player.
+    /// (docs/rules.md). 0 for an eliminated player.
     pub fn net_worth(&self, player: PlayerId) -> i64 {
         if !self.is_in_game(player) {
             return 0;
@@ -81,7 +81,7 @@ impl Game {
     }
 
     /// The most money the player could raise by demolishing and mortgaging everything
-    /// (rules §7.9).
+    /// (docs/rules.md).
     pub fn max_liquidation(&self, player: PlayerId) -> i64 {
         if !self.is_in_game(player) {
             return 0;

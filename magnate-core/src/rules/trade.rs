@@ -1,4 +1,4 @@
-//! Trades: proposal and answer (rules §5.10, §5.11, §9.3).
+//! Trades: proposal and answer (docs/rules.md).
 
 use crate::error::RuleError;
 use crate::event::{EventKind, EventLog};
@@ -43,7 +43,7 @@ impl Game {
         Ok(())
     }
 
-    /// The proposal checks, in the reference's order plus the engine's (D-17).
+    /// The proposal checks, in the reference's order plus the engine's.
     pub(crate) fn check_proposal(&self, proposal: &TradeProposal) -> Result<(), RuleError> {
         if proposal.offered_money < 0 || proposal.asked_money < 0 {
             return Err(Invalid::BadProposal.into());
@@ -152,7 +152,7 @@ impl Game {
         Ok(())
     }
 
-    /// Checks an answer; accepting also re-checks ownership (D-17) and the net money.
+    /// Checks an answer; accepting also re-checks ownership and the net money.
     pub(crate) fn check_answer(
         &self,
         player: PlayerId,
@@ -175,7 +175,7 @@ impl Game {
         Ok(())
     }
 
-    /// Ends a pending proposal: back to `business` with the proposer acting (D-18).
+    /// Ends a pending proposal: back to `business` with the proposer acting.
     pub(crate) fn end_proposal(&mut self, proposer: PlayerId, now: Timestamp) {
         self.phase = Phase::Business;
         self.active_phase = proposer;

@@ -1,5 +1,5 @@
 //! What the property tests and the fuzz targets share: the invariants every reachable game
-//! satisfies (rules §3.7, money conservation, deadline sanity) and the scripted legal move both
+//! satisfies (docs/rules.md, money conservation, deadline sanity) and the scripted legal move both
 //! drive games with.
 
 use crate::game::{Game, Holding};

@@ -1,4 +1,4 @@
-//! Bots (bots spec §12): golden values of §10, decisions, legality and liveness in self-play,
+//! Bots (docs/rules.md ("Bots")): golden values of docs/rules.md, decisions, legality and liveness in self-play,
 //! the exploration rate, and the strength tournament (ignored; run it in release).
 
 use std::collections::BTreeSet;
@@ -55,7 +55,7 @@ fn play_bots(seed: u64, bots: &[EvBot], max_turns: u32) -> Played {
             match bots[seat].decide(&game, player, &mut rngs[seat]) {
                 BotMove::Act(action) => {
                     check_sensible(&game, player, &action, seed);
-                    // §12.2: an expert never sees the same state twice inside one turn.
+                    // docs/rules.md: an expert never sees the same state twice inside one turn.
                     if bots[seat].level == BotLevel::Expert && !seen.insert(hash) {
                         panic!("seed {seed}: expert {player} revisited a state ({action:?})");
                     }
@@ -100,7 +100,7 @@ fn play_bots(seed: u64, bots: &[EvBot], max_turns: u32) -> Played {
     }
 }
 
-/// §12.3: never surrender with money or while a sale is possible; bids within cash.
+/// docs/rules.md: never surrender with money or while a sale is possible; bids within cash.
 fn check_sensible(game: &Game, player: PlayerId, action: &Action, seed: u64) {
     let money = game.player(player).map_or(0, |p| p.money);
     match action {
@@ -139,7 +139,7 @@ fn self_play(games: u64) {
         let levels = mix(i);
         let played = play(1000 + i, &levels, 150);
         assert!(played.game.is_finished());
-        // Liveness (§12.2): a turn is bounded by the business cap plus the other phases.
+        // Liveness (docs/rules.md): a turn is bounded by the business cap plus the other phases.
         assert!(
             played.longest_turn <= 32 + 80,
             "seed {}: a turn took {} bot actions",
@@ -156,7 +156,7 @@ fn bots_only_play_legal_actions_and_every_game_ends() {
     self_play(200);
 }
 
-/// The §12.1 volume: `cargo test -p magnate-core --release --test it -- --ignored
+/// The docs/rules.md volume: `cargo test -p magnate-core --release --test it -- --ignored
 /// bots_only_play_legal_actions_in_2000_games`.
 #[test]
 #[ignore = "2,000 games: run in release"]
@@ -210,7 +210,7 @@ fn tournament() {
             table[j][i] = 1.0 - rate;
         }
     }
-    // Seat fairness (§12.5): expert against expert, first seat to move.
+    // Seat fairness (docs/rules.md): expert against expert, first seat to move.
     let mut first_seat_wins = 0;
     for seed in 0..pairs {
         let played = play(90_000 + seed, &[BotLevel::Expert, BotLevel::Expert], 300);

@@ -1,4 +1,4 @@
-//! Worked examples W-12 to W-14 of rules.md §15: money, movement, jail and house cards.
+//! Worked examples W-12 to W-14 of rules.md docs/rules.md: money, movement, jail and house cards.
 
 use magnate_core::{Action, CardOutcome, EventKind, FantasyCard, FantasyType, Phase};
 

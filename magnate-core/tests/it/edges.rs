@@ -1,5 +1,5 @@
 //! Edge cases beyond the worked examples: surrenders during auctions and trades, jail by move,
-//! liquidation, timeouts, and the dispatch errors of rules §4.2.
+//! liquidation, timeouts, and the dispatch errors of docs/rules.md.
 
 use magnate_core::{Action, EventKind, Invalid, LogicError, Phase, PhaseName, RuleError};
 
@@ -11,7 +11,7 @@ fn surrender_leaving_one_player_ends_the_game_at_once() {
     let mut t = Table::new(2);
     let events = t.act(P1, Action::Surrender);
     assert_eq!(kinds(&events), vec!["PlayerEliminated", "GameEnded"]);
-    // The surrender's response already shows the finished game (server spec §4.5).
+    // The surrender's response already shows the finished game (docs/protocol.md).
     assert_eq!(events[0].view.phase, PhaseName::EndGame);
     assert_eq!(events[0].view.active_turn_player, Some(P2));
     assert_eq!(

@@ -125,7 +125,7 @@ fn plain_game(seed: u64, players: usize, bots: u8) -> Game {
     Game::new(setup, Seed(seed), Timestamp(1_000)).unwrap()
 }
 
-/// The rules spec's invariants (§3.7) plus money conservation and deadline sanity, as the fuzz
+/// The rules spec's invariants (docs/rules.md) plus money conservation and deadline sanity, as the fuzz
 /// targets check them.
 fn check_invariants(game: &Game, initial_total: i64) -> Result<(), TestCaseError> {
     magnate_core::testing::check_invariants(game, i128::from(initial_total))

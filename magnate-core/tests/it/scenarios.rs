@@ -1,4 +1,4 @@
-//! The worked examples of rules.md §15, with their exact numbers.
+//! The worked examples of rules.md docs/rules.md, with their exact numbers.
 
 use std::collections::BTreeMap;
 

@@ -7,7 +7,7 @@ use crate::{sq, Table, P1, P2};
 
 #[test]
 fn property_rent_by_level_matches_the_derived_table() {
-    // (square, [incomplete, full set, 1, 2, 3, 4 houses, hotel]) from rules §2.5.
+    // (square, [incomplete, full set, 1, 2, 3, 4 houses, hotel]) from docs/rules.md.
     let rows: [(u16, [i64; 7]); 30] = [
         (1, [2, 4, 10, 30, 90, 160, 250]),
         (3, [4, 8, 20, 60, 180, 320, 450]),

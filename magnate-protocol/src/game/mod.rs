@@ -25,9 +25,9 @@ pub use frames::{
 pub use legal::legal_actions_frame;
 pub use parse::{invalid_data, malformed_json, parse_frame, ClientFrame, WireAction};
 
-/// Largest accepted text frame, in bytes (spec §4.4.3).
+/// Largest accepted text frame, in bytes (docs/protocol.md).
 pub const MAX_FRAME_BYTES: usize = 64 * 1024;
-/// Longest chat message, in characters after trimming (spec §4.4.2).
+/// Longest chat message, in characters after trimming (docs/protocol.md).
 pub const MAX_CHAT_CHARS: usize = 500;
 
 /// Largest chat object relayed (`{"type":…,"text":…}`), in bytes of JSON.

@@ -1,5 +1,5 @@
 //! Client frames in: JSON text to a chat message or a validated [`WireAction`], with the
-//! reference's field messages (§4.4.9).
+//! reference's field messages (docs/rules.md).
 
 use magnate_core::{Action, ActionKind, Game, PlayerId, SquareId};
 use serde_json::{Map, Value};

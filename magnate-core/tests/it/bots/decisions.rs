@@ -1,5 +1,5 @@
-//! Decisions and defect regressions (bots spec §11, §12.3, §12.4), purity and the exploration
-//! rate (§12.5).
+//! Decisions and defect regressions (docs/rules.md ("Bots")), purity and the exploration
+//! rate (docs/rules.md).
 
 use std::collections::BTreeSet;
 
@@ -164,7 +164,7 @@ fn bail_is_paid_exactly_when_ev_exit_beats_it() {
         decide(&expert_reference(), &t.game, P1),
         BotMove::Act(expected)
     );
-    // Corrected (D13): on the last jail turn the bail is charged anyway, so the expert rolls.
+    // Corrected: on the last jail turn the bail is charged anyway, so the expert rolls.
     t.game.edit().jailed(P1, 1);
     assert_eq!(
         score(
@@ -254,7 +254,7 @@ fn decisions_are_pure_and_repeatable() {
     }
 }
 
-/// §12.5: in a state with `c = 3` candidates and a unique best one, each level picks the best
+/// docs/rules.md: in a state with `c = 3` candidates and a unique best one, each level picks the best
 /// with frequency `(1 − ε) + ε / 3` (±0.02 over 10,000 decisions).
 #[test]
 fn exploration_rate_matches_epsilon_for_every_level() {

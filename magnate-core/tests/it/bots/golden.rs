@@ -1,4 +1,4 @@
-//! The golden values of bots spec §10, with the reference formulas (exact numbers, 1e-9).
+//! The golden values of docs/rules.md ("Bots"), with the reference formulas (exact numbers, 1e-9).
 
 use magnate_core::bot::{expected_visits, score};
 use magnate_core::{
@@ -56,7 +56,7 @@ fn golden_expected_visits_two_and_four_players() {
     let v4 = expected_visits(&four.game, P1, &reference());
     assert_close(v4, 3.0 * 499.0 / 54.0);
     assert!((v4 - 27.722).abs() < 1e-3);
-    // Corrected (D10): remaining rounds, not player-turns, so two players see half as many.
+    // Corrected: remaining rounds, not player-turns, so two players see half as many.
     let corrected = BotTuning::for_level(BotLevel::Expert);
     assert_close(
         expected_visits(&two.game, P1, &corrected),
