@@ -15,11 +15,17 @@
 //! A WebSocket upgrade needs no timeout of its own: hyper hands the connection over as soon as
 //! the `101` is written (even if the request announced a body), and from then on the socket's
 //! pings and idle timeout apply.
+//!
+//! On shutdown the listener stops accepting, every open WebSocket is told to close with 1001
+//! ("going away"), and in-flight requests may finish; all of that within [`SHUTDOWN_GRACE`], so
+//! a client that never finishes its request, or never answers a close frame, cannot hold the
+//! process.
 
 use std::{
     future::Future,
     pin::{pin, Pin},
     task::{Context, Poll},
+    time::Duration,
 };
 
 use axum::{
@@ -45,9 +51,12 @@ use tokio::{
 
 use crate::{routes::app, state::AppState};
 
+/// Longest time shutdown waits for in-flight requests and for open WebSockets to close.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
+
 /// Restores the unfinished games of the database (their actors re-arm their timers), then serves
-/// the application on `listener` until `shutdown` completes, and lets in-flight requests finish
-/// before returning. Upgraded connections (WebSockets) live on in their own tasks.
+/// the application on `listener` until `shutdown` completes. Then it closes every WebSocket with
+/// 1001 and lets in-flight requests finish, waiting at most [`SHUTDOWN_GRACE`] for both.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
@@ -60,6 +69,7 @@ pub async fn serve(
         .map_err(std::io::Error::other)?;
     let header_read_timeout = state.config.header_read_timeout;
     let body_read_timeout = state.config.body_read_timeout;
+    let sockets = state.sockets.clone();
     let router = app(state);
     // Game sockets send small frames one at a time: without TCP_NODELAY, Nagle's algorithm and
     // delayed ACKs add about 40 ms to a round trip.
@@ -76,6 +86,9 @@ pub async fn serve(
         drop(signal_rx);
     });
     let (close_tx, close_rx) = watch::channel(());
+    // Dropping `abort_rx` after the grace period makes every connection still open drop its
+    // request and close.
+    let (abort_tx, abort_rx) = watch::channel(());
     loop {
         let (stream, _address) = tokio::select! {
             accepted = listener.accept() => accepted,
@@ -90,6 +103,7 @@ pub async fn serve(
         });
         let signal_tx = signal_tx.clone();
         let close_rx = close_rx.clone();
+        let abort_tx = abort_tx.clone();
         tokio::spawn(async move {
             let mut builder = http1::Builder::new();
             builder
@@ -111,6 +125,7 @@ pub async fn serve(
                         shutting_down = true;
                         connection.as_mut().graceful_shutdown();
                     }
+                    () = abort_tx.closed() => break,
                 }
             }
             drop(close_rx);
@@ -118,7 +133,21 @@ pub async fn serve(
     }
     drop(close_rx);
     drop(listener);
-    close_tx.closed().await;
+    sockets.close_all();
+    let finished = async {
+        close_tx.closed().await;
+        sockets.all_closed().await;
+    };
+    if tokio::time::timeout(SHUTDOWN_GRACE, finished)
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            sockets = sockets.total(),
+            "shutdown grace elapsed; dropping the requests and sockets still open"
+        );
+    }
+    drop(abort_rx);
     Ok(())
 }
 

@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod config;
+mod exhaustion;
 mod game_support;
 mod limits;
 mod real_server;
