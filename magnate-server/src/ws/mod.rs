@@ -238,9 +238,13 @@ pub async fn send_json<S: Socket>(socket: &mut S, value: &Value) -> bool {
         .is_ok()
 }
 
+/// Most messages read while waiting for the peer's close frame: a flooding peer keeps sending
+/// until it reads ours, and those messages are read only to be thrown away.
+pub const CLOSE_DRAIN_MESSAGES: usize = 16;
+
 /// Sends a close frame with `code`, then waits briefly for the peer's answer so the closing
-/// handshake completes; all within [`CLOSE_WAIT`]. Never fails: a peer that is already gone, or
-/// that does not read, is simply dropped.
+/// handshake completes; all within [`CLOSE_WAIT`] and [`CLOSE_DRAIN_MESSAGES`]. Never fails: a
+/// peer that is already gone, that does not read, or that keeps sending is simply dropped.
 pub async fn close<S: Socket>(socket: &mut S, code: u16) {
     let frame = CloseFrame {
         code,
@@ -250,7 +254,12 @@ pub async fn close<S: Socket>(socket: &mut S, code: u16) {
         if socket.send(Message::Close(Some(frame))).await.is_err() {
             return;
         }
-        while let Some(Ok(_)) = socket.next().await {}
+        for _ in 0..CLOSE_DRAIN_MESSAGES {
+            match socket.next().await {
+                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => return,
+                Some(Ok(_)) => {}
+            }
+        }
     };
     let _ = tokio::time::timeout(CLOSE_WAIT, handshake).await;
 }
@@ -471,5 +480,28 @@ pub(crate) mod testing {
         ) -> Poll<Result<(), Self::Error>> {
             Poll::Ready(Ok(()))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn closing_reads_few_messages_from_a_peer_that_keeps_sending() {
+        let (mut socket, mut peer) = testing::pair();
+        for _ in 0..1000 {
+            peer.to_server
+                .send(Message::Text(Utf8Bytes::from_static("flood")))
+                .unwrap();
+        }
+        let started = tokio::time::Instant::now();
+        close(&mut socket, CLOSE_FLOOD).await;
+        // No waiting for an answer that will not come: it returned after a few messages.
+        assert_eq!(started.elapsed(), Duration::ZERO);
+        let Ok(Message::Close(Some(frame))) = peer.from_server.try_recv() else {
+            panic!("expected a close frame");
+        };
+        assert_eq!(frame.code, CLOSE_FLOOD);
     }
 }
