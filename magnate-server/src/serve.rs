@@ -51,6 +51,11 @@ use tokio::{
 
 use crate::{routes::app, state::AppState};
 
+/// The kernel send buffer of every connection (`SO_SNDBUF`; Linux doubles it for bookkeeping):
+/// what a client that does not read can hold of the kernel's memory, besides what the server
+/// queues for it. Large enough for a game snapshot and a burst of frames.
+pub const SEND_BUFFER_BYTES: usize = 128 * 1024;
+
 /// Longest time shutdown waits for in-flight requests and for open WebSockets to close.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
 
@@ -73,9 +78,15 @@ pub async fn serve(
     let router = app(state);
     // Game sockets send small frames one at a time: without TCP_NODELAY, Nagle's algorithm and
     // delayed ACKs add about 40 ms to a round trip.
+    // A fixed send buffer: with the kernel's autotuning, a client that stops reading could pin
+    // megabytes of kernel memory per connection before any write blocks (and times out).
     let mut listener = listener.tap_io(|stream| {
         if let Err(error) = stream.set_nodelay(true) {
             tracing::debug!(%error, "cannot set TCP_NODELAY");
+        }
+        if let Err(error) = socket2::SockRef::from(&*stream).set_send_buffer_size(SEND_BUFFER_BYTES)
+        {
+            tracing::debug!(%error, "cannot set SO_SNDBUF");
         }
     });
     // Dropping `signal_rx` tells every connection to finish; each connection holds a clone of
