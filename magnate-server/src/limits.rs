@@ -43,6 +43,9 @@ pub const NOTICE_INTERVAL: Duration = Duration::from_secs(1);
 /// The window of the flood guard: [`SocketLimits::flood_frames`] refused frames within it close
 /// the socket (the guard is a token bucket that refills completely in this time).
 pub const FLOOD_WINDOW: Duration = Duration::from_secs(10);
+/// How long a user whose socket was closed for flooding may not open a new one (the handshake
+/// gets `429`): without it, a flooder reconnects at once and floods again.
+pub const FLOOD_COOLDOWN: Duration = Duration::from_secs(10);
 /// Largest frame that can be a valid chat message: a game chat object is at most 4 KiB of JSON
 /// and a lobby message 500 characters, so a larger frame needs a token of the actions bucket.
 pub const MAX_CHAT_FRAME_BYTES: usize = 8 * 1024;
@@ -194,6 +197,8 @@ impl FrameLimiter {
 #[derive(Debug, Clone)]
 pub struct SocketSlots {
     open: Arc<Mutex<HashMap<UserId, u32>>>,
+    /// Users whose socket was closed for flooding, until when they may not open another.
+    cooling: Arc<Mutex<HashMap<UserId, Instant>>>,
     closing: Arc<watch::Sender<bool>>,
     released: Arc<Notify>,
 }
@@ -202,6 +207,7 @@ impl Default for SocketSlots {
     fn default() -> Self {
         Self {
             open: Arc::default(),
+            cooling: Arc::default(),
             closing: Arc::new(watch::channel(false).0),
             released: Arc::default(),
         }
@@ -209,10 +215,14 @@ impl Default for SocketSlots {
 }
 
 impl SocketSlots {
-    /// Reserves a socket for `user` unless they already hold `max` (0: no limit). The slot is
+    /// Reserves a socket for `user` unless they already hold `max` (0: no limit), or one of
+    /// their sockets was closed for flooding less than [`FLOOD_COOLDOWN`] ago. The slot is
     /// released when the returned guard is dropped: hand it to the socket's task, so that a
     /// refused or failed upgrade, or the socket's end, frees it.
     pub fn try_acquire(&self, user: UserId, max: u32) -> Option<SocketSlot> {
+        if self.cooling_down(user, Instant::now()) {
+            return None;
+        }
         let mut open = self.lock();
         let count = open.entry(user).or_insert(0);
         if max != 0 && *count >= max {
@@ -228,6 +238,28 @@ impl SocketSlots {
     /// How many sockets `user` holds.
     pub fn open(&self, user: UserId) -> u32 {
         self.lock().get(&user).copied().unwrap_or(0)
+    }
+
+    /// Whether `user` is kept out at `now` after a flood; forgets an expired cooldown.
+    fn cooling_down(&self, user: UserId, now: Instant) -> bool {
+        let mut cooling = self.cooling.lock().unwrap_or_else(PoisonError::into_inner);
+        match cooling.get(&user) {
+            Some(until) if *until > now => true,
+            Some(_) => {
+                cooling.remove(&user);
+                false
+            }
+            None => false,
+        }
+    }
+
+    /// Keeps `user` from opening sockets for [`FLOOD_COOLDOWN`] from `now` (one of their sockets
+    /// was just closed for flooding). Expired cooldowns of other users are forgotten here, so
+    /// the map holds only users who flooded recently.
+    pub fn cool_down(&self, user: UserId, now: Instant) {
+        let mut cooling = self.cooling.lock().unwrap_or_else(PoisonError::into_inner);
+        cooling.retain(|_, until| *until > now);
+        cooling.insert(user, now + FLOOD_COOLDOWN);
     }
 
     /// How many sockets are open (or opening), all users together.
@@ -299,6 +331,14 @@ impl SocketSlot {
     /// The shutdown signal.
     pub fn closing(&self) -> Closing {
         self.slots.closing()
+    }
+
+    /// Called when this socket ends with `close_code`: a socket closed for flooding keeps its
+    /// user from opening new ones for a while ([`SocketSlots::cool_down`]).
+    pub fn closed_with(&self, close_code: Option<u16>) {
+        if close_code == Some(crate::ws::CLOSE_FLOOD) {
+            self.slots.cool_down(self.user, Instant::now());
+        }
     }
 }
 
@@ -518,5 +558,19 @@ mod tests {
             .collect();
         assert_eq!(slots.open(7), 100);
         drop(unlimited);
+    }
+
+    #[test]
+    fn a_flooder_is_kept_out_for_the_cooldown_and_only_the_flooder() {
+        let slots = SocketSlots::default();
+        let start = Instant::now();
+        slots.cool_down(7, start);
+        assert!(slots.cooling_down(7, start + FLOOD_COOLDOWN - Duration::from_millis(1)));
+        assert!(!slots.cooling_down(8, start));
+        assert!(!slots.cooling_down(7, start + FLOOD_COOLDOWN));
+        // Expired entries do not pile up.
+        slots.cool_down(7, start);
+        slots.cool_down(8, start + FLOOD_COOLDOWN);
+        assert_eq!(slots.cooling.lock().unwrap().len(), 1);
     }
 }

@@ -301,7 +301,7 @@ impl SocketConnection {
         if let Some(code) = close_code {
             close(&mut socket, code).await;
         }
-        drop(slot);
+        slot.closed_with(close_code);
         tracing::debug!(game = game_id, user = user.id, "game socket closed");
     }
 }

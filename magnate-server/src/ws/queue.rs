@@ -76,7 +76,7 @@ async fn join_queue(
         .on_upgrade(move |socket| async move {
             let limits = state.config.sockets;
             let closing = slot.closing();
-            run_queue_socket(
+            let code = run_queue_socket(
                 socket,
                 state.matchmaker,
                 user_id,
@@ -86,7 +86,7 @@ async fn join_queue(
                 closing,
             )
             .await;
-            drop(slot);
+            slot.closed_with(code);
         })
 }
 
@@ -101,7 +101,7 @@ pub fn is_cancel(object: &Map<String, Value>) -> bool {
 ///
 /// Every data frame but `cancel` counts against the `limits` on actions; frames over it are
 /// dropped, and answered with at most one error frame a second. Every write has the `limits`'
-/// deadline, and `closing` closes the socket with 1001.
+/// deadline, and `closing` closes the socket with 1001. Returns the close code sent, if any.
 pub async fn run_queue_socket<S: Socket>(
     socket: S,
     matchmaker: Matchmaker,
@@ -110,7 +110,7 @@ pub async fn run_queue_socket<S: Socket>(
     mut inbox: mpsc::Receiver<QueueEvent>,
     limits: SocketLimits,
     mut closing: Closing,
-) {
+) -> Option<u16> {
     let mut socket = Timed::new(socket, limits.write_timeout);
     let mut liveness = Liveness::new();
     let mut limiter = FrameLimiter::new(&limits, Instant::now());
@@ -218,6 +218,7 @@ pub async fn run_queue_socket<S: Socket>(
     if let Some(code) = close_code {
         close(&mut socket, code).await;
     }
+    close_code
 }
 
 #[cfg(test)]
@@ -243,7 +244,7 @@ mod tests {
     }
 
     /// A queued connection on channels, running in its own task.
-    async fn connect(matchmaker: &Matchmaker) -> (Peer, tokio::task::JoinHandle<()>) {
+    async fn connect(matchmaker: &Matchmaker) -> (Peer, tokio::task::JoinHandle<Option<u16>>) {
         let (socket, peer) = pair();
         let conn = ConnId::next();
         let (events, inbox) = mpsc::channel(4);

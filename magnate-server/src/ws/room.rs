@@ -91,8 +91,8 @@ async fn join_room(
         .max_frame_size(PROTOCOL_MAX_MESSAGE_BYTES)
         .on_upgrade(move |socket| async move {
             let closing = slot.closing();
-            run_room_socket(socket, state, user, code, closing).await;
-            drop(slot);
+            let code = run_room_socket(socket, state, user, code, closing).await;
+            slot.closed_with(code);
         })
 }
 
@@ -106,18 +106,19 @@ async fn join_room(
 /// keeps flooding is closed with 1008. Every write has a deadline, and the room queues at most
 /// [`crate::config::SocketLimits::outgoing_queue`] frames for the socket: a peer that falls
 /// behind either is dropped (4008) and leaves the room. `closing` closes the socket with 1001.
+/// Returns the close code sent, if any.
 pub async fn run_room_socket<S: Socket>(
     socket: S,
     state: AppState,
     user: User,
     code: String,
     mut closing: Closing,
-) {
+) -> Option<u16> {
     let limits = state.config.sockets;
     let mut socket = Timed::new(socket, limits.write_timeout);
     if !is_valid_code(&code) {
         reject(&mut socket, ROOM_NOT_FOUND).await;
-        return;
+        return Some(CLOSE_REJECTED);
     }
     let conn = ConnId::next();
     let (outbound, mut events) = mpsc::channel(limits.outgoing_queue);
@@ -126,12 +127,12 @@ pub async fn run_room_socket<S: Socket>(
         Ok(Ok(())) => {}
         Ok(Err(message)) => {
             reject(&mut socket, message).await;
-            return;
+            return Some(CLOSE_REJECTED);
         }
         // The room was deleted (its game started) before the join was handled.
         Err(_) => {
             reject(&mut socket, ROOM_NOT_FOUND).await;
-            return;
+            return Some(CLOSE_REJECTED);
         }
     }
     let mut room = Some(entry.room);
@@ -235,6 +236,7 @@ pub async fn run_room_socket<S: Socket>(
     if let Some(code) = close_code {
         close(&mut socket, code).await;
     }
+    close_code
 }
 
 /// The trimmed message of a `chat_message` frame, if it is a string of 1–500 characters.

@@ -361,16 +361,24 @@ async fn a_game_socket_that_keeps_flooding_is_closed_with_1008() {
         async move { sockets.open(bob) == 0 }
     })
     .await;
+    // Bob may not come straight back for more; Alice is not concerned.
+    let again = format!("{}?token={}", game_path(game_id), users[1].access);
+    assert_eq!(server.refused_status(&again).await, 429);
+    open_game(&server, game_id, &users[0]).await.close().await;
     server.shut_down().await;
 }
 
 #[tokio::test]
 async fn queue_and_room_sockets_that_keep_flooding_are_closed_with_1008() {
     let server = Server::with_config(flood_config()).await;
-    let alice = server.app.register("alice").await;
     let text = junk();
-    for path in [QUEUE_PATH.to_owned(), room_path("FLOOD")] {
-        let mut client = server.connect(&path, &alice).await;
+    // One user per socket: a user whose socket was closed for flooding is kept out a while.
+    for (name, path) in [
+        ("alice", QUEUE_PATH.to_owned()),
+        ("bob", room_path("FLOOD")),
+    ] {
+        let user = server.app.register(name).await;
+        let mut client = server.connect(&path, &user).await;
         flood(&mut client, &text, 200).await;
         let (frames, ending) = frames_and_ending(&mut client).await;
         assert_eq!(ending, Ending::Closed(1008), "{path}");
