@@ -191,6 +191,20 @@ pub struct Args {
     /// (or acted) by then leaves the game as if they surrendered. 0 disables it.
     #[arg(long, env = "FIRST_CONNECTION_TIMEOUT", default_value_t = 300)]
     pub first_connection_timeout: u64,
+    /// Seconds one write to a WebSocket may take; a peer that does not read for that long is
+    /// dropped (close code 4008).
+    #[arg(long, env = "WS_WRITE_TIMEOUT", default_value_t = 10)]
+    pub ws_write_timeout: u64,
+
+    /// Frames queued for one WebSocket (game or room) before its peer counts as too slow and is
+    /// dropped (close code 4008).
+    #[arg(long, env = "WS_OUTGOING_QUEUE", default_value_t = 256)]
+    pub ws_outgoing_queue: usize,
+
+    /// Frames over the rate limits one WebSocket may send within about 10 s before it is closed
+    /// (close code 1008); 0 never closes a socket for flooding.
+    #[arg(long, env = "WS_FLOOD_FRAMES", default_value_t = 100)]
+    pub ws_flood_frames: u32,
 
     /// Seconds a client has to send a complete request line and headers, on a new connection
     /// and between requests of a kept-alive one; slower connections are closed.
@@ -447,7 +461,17 @@ pub struct SocketLimits {
     /// How long a queue or lobby socket stays open after `match_found` or `game_start` before
     /// the server closes it with 4001 (§4.1; [`crate::ws::MOVED_GRACE`], shorter in tests).
     pub moved_grace: std::time::Duration,
+    /// Longest time one write to a socket may take before its peer counts as too slow.
+    pub write_timeout: std::time::Duration,
+    /// Frames queued for one game or room socket before its peer counts as too slow (at least
+    /// [`MIN_OUTGOING_QUEUE`]).
+    pub outgoing_queue: usize,
+    /// Frames over the rate limits within about 10 s after which a socket is closed; 0: never.
+    pub flood_frames: u32,
 }
+
+/// Smallest outgoing queue: a game step or a room change queues a few frames at once.
+pub const MIN_OUTGOING_QUEUE: usize = 16;
 
 impl Default for SocketLimits {
     /// Generous for humans: a player rarely sends more than a few actions a second, but a
@@ -466,6 +490,9 @@ impl Default for SocketLimits {
             },
             max_per_user: 8,
             moved_grace: crate::ws::MOVED_GRACE,
+            write_timeout: Duration::from_secs(10),
+            outgoing_queue: 256,
+            flood_frames: 100,
         }
     }
 }
@@ -624,7 +651,16 @@ impl Config {
             },
             max_per_user: args.max_sockets_per_user,
             moved_grace: crate::ws::MOVED_GRACE,
+            write_timeout: Duration::from_secs(args.ws_write_timeout),
+            outgoing_queue: args.ws_outgoing_queue,
+            flood_frames: args.ws_flood_frames,
         };
+        if sockets.outgoing_queue < MIN_OUTGOING_QUEUE {
+            return Err(ConfigError::Invalid(format!(
+                "WS_OUTGOING_QUEUE must be at least {MIN_OUTGOING_QUEUE} frames, got {}",
+                sockets.outgoing_queue
+            )));
+        }
         sockets
             .actions
             .validate("WS_ACTIONS_PER_SECOND", "WS_ACTION_BURST")?;
@@ -683,6 +719,7 @@ impl Config {
         for (name, secs) in [
             ("HEADER_READ_TIMEOUT", args.header_read_timeout),
             ("BODY_READ_TIMEOUT", args.body_read_timeout),
+            ("WS_WRITE_TIMEOUT", args.ws_write_timeout),
         ] {
             if secs == 0 {
                 return Err(ConfigError::Invalid(format!(

@@ -9,7 +9,10 @@
 
 use std::{
     collections::HashMap,
-    sync::{Arc, Mutex, MutexGuard, PoisonError},
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc, Mutex, MutexGuard, PoisonError,
+    },
 };
 
 use magnate_core::BotLevel;
@@ -161,13 +164,17 @@ impl RoomLink {
 impl Lobbies {
     /// Finds the room `code` or creates it (spawning its task), and queues `user`'s join for the
     /// socket `conn`, whose events go to `outbound`. `code` must already be valid.
+    ///
+    /// `outbound` bounds the frames waiting for the socket: a member whose queue is full when
+    /// the room has something to tell them is too slow and is removed from the room, as if they
+    /// had left (the others get `player_left`); their socket sees its full queue and closes.
     pub fn enter(
         &self,
         state: &AppState,
         code: &str,
         user: &User,
         conn: ConnId,
-        outbound: mpsc::UnboundedSender<LobbyEvent>,
+        outbound: mpsc::Sender<LobbyEvent>,
     ) -> Entry {
         let (reply, admission) = oneshot::channel();
         // Joining tells whether a code is in use, like R12, so it shares R12's throttle.
@@ -300,7 +307,7 @@ enum RoomCommand {
         username: String,
         piece: i64,
         conn: ConnId,
-        outbound: mpsc::UnboundedSender<LobbyEvent>,
+        outbound: mpsc::Sender<LobbyEvent>,
         reply: oneshot::Sender<Result<(), &'static str>>,
     },
     Act {
@@ -323,13 +330,20 @@ struct Member {
     piece: i64,
     conn: ConnId,
     ready: bool,
-    outbound: mpsc::UnboundedSender<LobbyEvent>,
+    outbound: mpsc::Sender<LobbyEvent>,
+    /// A frame did not fit in `outbound`: the member is removed after the current command.
+    too_slow: AtomicBool,
 }
 
 impl Member {
     fn send(&self, frame: Value) {
-        // A closed outbound means the socket is closing; its leave is on the way.
-        let _ = self.outbound.send(LobbyEvent::Frame(frame));
+        // A closed outbound means the socket is closing; its leave is on the way. A full one
+        // means the socket's peer does not keep up.
+        if let Err(mpsc::error::TrySendError::Full(_)) =
+            self.outbound.try_send(LobbyEvent::Frame(frame))
+        {
+            self.too_slow.store(true, Ordering::Relaxed);
+        }
     }
 }
 
@@ -398,6 +412,10 @@ async fn run_room(
                 }
             }
         }
+        for (user, conn) in room.remove_too_slow() {
+            tracing::debug!(code = %room.code, user, "room member too slow; removed");
+            state.lobbies.release(user, conn);
+        }
         if room.members.is_empty() {
             if state.lobbies.remove_if_idle(&state, &room.code, &inbox) {
                 return;
@@ -455,7 +473,7 @@ impl Room {
         user: UserId,
         (username, piece): (String, i64),
         conn: ConnId,
-        outbound: mpsc::UnboundedSender<LobbyEvent>,
+        outbound: mpsc::Sender<LobbyEvent>,
     ) -> Result<(), &'static str> {
         if self.members.len() >= self.sizes.max_private_game_players as usize {
             return Err(ROOM_FULL);
@@ -468,7 +486,8 @@ impl Room {
         }
         if self.owner.is_none() {
             self.owner = Some(user);
-            let _ = outbound.send(LobbyEvent::Frame(
+            // The socket's queue is empty: this always fits.
+            let _ = outbound.try_send(LobbyEvent::Frame(
                 json!({"action": "room_created", "room_code": self.code}),
             ));
         }
@@ -479,6 +498,7 @@ impl Room {
             conn,
             ready: false,
             outbound,
+            too_slow: AtomicBool::new(false),
         });
         if self.target_players < self.sizes.max_private_game_players {
             self.target_players += 1;
@@ -505,7 +525,8 @@ impl Room {
         let position = self.members.iter().position(|member| member.conn == conn)?;
         let left = self.members.remove(position);
         if moved {
-            let _ = left.outbound.send(LobbyEvent::Moved);
+            // If it does not fit, the socket finds its queue full and closes anyway.
+            let _ = left.outbound.try_send(LobbyEvent::Moved);
         }
         if self.members.is_empty() {
             return Some(left.user);
@@ -528,6 +549,23 @@ impl Room {
             }));
         }
         Some(left.user)
+    }
+
+    /// Removes every member whose queue overflowed, as if they had left (the others are told,
+    /// which may overflow another queue); returns who was removed, to release their membership.
+    fn remove_too_slow(&mut self) -> Vec<(UserId, ConnId)> {
+        let mut removed = Vec::new();
+        while let Some(conn) = self
+            .members
+            .iter()
+            .find(|member| member.too_slow.load(Ordering::Relaxed))
+            .map(|member| member.conn)
+        {
+            if let Some(user) = self.leave(conn, false) {
+                removed.push((user, conn));
+            }
+        }
+        removed
     }
 
     /// Handles one command from `conn`; returns the game id once the game has been created
@@ -625,9 +663,9 @@ impl Room {
         let (user, kicked_conn) = (kicked.user, kicked.conn);
         let _ = kicked
             .outbound
-            .send(LobbyEvent::Frame(json!({ "error": KICKED })));
+            .try_send(LobbyEvent::Frame(json!({ "error": KICKED })));
         // `Moved` makes the socket close without leaving again.
-        let _ = kicked.outbound.send(LobbyEvent::Moved);
+        let _ = kicked.outbound.try_send(LobbyEvent::Moved);
         if self.banned.len() >= MAX_BANNED {
             self.banned.pop_front();
         }

@@ -15,11 +15,17 @@
 //! A WebSocket upgrade needs no timeout of its own: hyper hands the connection over as soon as
 //! the `101` is written (even if the request announced a body), and from then on the socket's
 //! pings and idle timeout apply.
+//!
+//! On shutdown the listener stops accepting, every open WebSocket is told to close with 1001
+//! ("going away"), and in-flight requests may finish; all of that within [`SHUTDOWN_GRACE`], so
+//! a client that never finishes its request, or never answers a close frame, cannot hold the
+//! process.
 
 use std::{
     future::Future,
     pin::{pin, Pin},
     task::{Context, Poll},
+    time::Duration,
 };
 
 use axum::{
@@ -45,9 +51,17 @@ use tokio::{
 
 use crate::{routes::app, state::AppState};
 
+/// The kernel send buffer of every connection (`SO_SNDBUF`; Linux doubles it for bookkeeping):
+/// what a client that does not read can hold of the kernel's memory, besides what the server
+/// queues for it. Large enough for a game snapshot and a burst of frames.
+pub const SEND_BUFFER_BYTES: usize = 128 * 1024;
+
+/// Longest time shutdown waits for in-flight requests and for open WebSockets to close.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
+
 /// Restores the unfinished games of the database (their actors re-arm their timers), then serves
-/// the application on `listener` until `shutdown` completes, and lets in-flight requests finish
-/// before returning. Upgraded connections (WebSockets) live on in their own tasks.
+/// the application on `listener` until `shutdown` completes. Then it closes every WebSocket with
+/// 1001 and lets in-flight requests finish, waiting at most [`SHUTDOWN_GRACE`] for both.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
@@ -60,12 +74,19 @@ pub async fn serve(
         .map_err(std::io::Error::other)?;
     let header_read_timeout = state.config.header_read_timeout;
     let body_read_timeout = state.config.body_read_timeout;
+    let sockets = state.sockets.clone();
     let router = app(state);
     // Game sockets send small frames one at a time: without TCP_NODELAY, Nagle's algorithm and
     // delayed ACKs add about 40 ms to a round trip.
+    // A fixed send buffer: with the kernel's autotuning, a client that stops reading could pin
+    // megabytes of kernel memory per connection before any write blocks (and times out).
     let mut listener = listener.tap_io(|stream| {
         if let Err(error) = stream.set_nodelay(true) {
             tracing::debug!(%error, "cannot set TCP_NODELAY");
+        }
+        if let Err(error) = socket2::SockRef::from(&*stream).set_send_buffer_size(SEND_BUFFER_BYTES)
+        {
+            tracing::debug!(%error, "cannot set SO_SNDBUF");
         }
     });
     // Dropping `signal_rx` tells every connection to finish; each connection holds a clone of
@@ -76,6 +97,9 @@ pub async fn serve(
         drop(signal_rx);
     });
     let (close_tx, close_rx) = watch::channel(());
+    // Dropping `abort_rx` after the grace period makes every connection still open drop its
+    // request and close.
+    let (abort_tx, abort_rx) = watch::channel(());
     loop {
         let (stream, address) = tokio::select! {
             accepted = listener.accept() => accepted,
@@ -94,6 +118,7 @@ pub async fn serve(
         });
         let signal_tx = signal_tx.clone();
         let close_rx = close_rx.clone();
+        let abort_tx = abort_tx.clone();
         tokio::spawn(async move {
             let mut builder = http1::Builder::new();
             builder
@@ -115,6 +140,7 @@ pub async fn serve(
                         shutting_down = true;
                         connection.as_mut().graceful_shutdown();
                     }
+                    () = abort_tx.closed() => break,
                 }
             }
             drop(close_rx);
@@ -122,7 +148,21 @@ pub async fn serve(
     }
     drop(close_rx);
     drop(listener);
-    close_tx.closed().await;
+    sockets.close_all();
+    let finished = async {
+        close_tx.closed().await;
+        sockets.all_closed().await;
+    };
+    if tokio::time::timeout(SHUTDOWN_GRACE, finished)
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            sockets = sockets.total(),
+            "shutdown grace elapsed; dropping the requests and sockets still open"
+        );
+    }
+    drop(abort_rx);
     Ok(())
 }
 

@@ -25,9 +25,6 @@ use crate::config::Rewards;
 use crate::store::{GameId, GameResult, Store, StoreError, UserId};
 use magnate_protocol::game::{self as wire, SnapshotContext, WireAction};
 
-/// Frames queued for one connection before it counts as too slow and is dropped.
-pub(crate) const OUTBOUND_CAPACITY: usize = 1024;
-
 /// A connection's id within the registry.
 pub(crate) type ConnId = u64;
 

@@ -5,8 +5,16 @@
 //! task that parses and validates client frames (errors go straight back to the sender), hands
 //! valid inputs to the actor, and writes the frames the actor queues for it. It sends a protocol
 //! ping every 30 s and drops a peer silent for 90 s. Each connection holds one of its user's
-//! socket slots and rate-limits its frames ([`crate::limits`]): frames over the limit never
-//! reach the actor.
+//! socket slots and rate-limits its frames before parsing them ([`crate::limits`]): frames over
+//! the limit never reach the actor, and a socket that keeps flooding is closed with 1008.
+//!
+//! The actor queues at most [`crate::config::SocketLimits::outgoing_queue`] frames for a
+//! connection and every write has a deadline: a peer that cannot keep up is closed with 4008
+//! (the actor drops a connection whose queue is full). A message over 1 MiB is answered with
+//! 1009, and shutdown closes every socket with 1001.
+//!
+//! A caller who never took part in the game is refused (403) after one indexed store query,
+//! before the game is loaded: a finished game is only replayed for its participants.
 
 use axum::{
     extract::{
@@ -18,16 +26,20 @@ use axum::{
     routing::get,
     Router,
 };
-use futures_util::SinkExt;
+use futures_util::{SinkExt, StreamExt};
+use rusqlite::OptionalExtension;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use super::actor::{Command, ConnId, JoinRefused, OUTBOUND_CAPACITY};
+use super::actor::{Command, ConnId, JoinRefused};
 use crate::config::SocketLimits;
 use crate::limits::{Admission, FrameKind, FrameLimiter, SocketSlot};
 use crate::state::AppState;
-use crate::store::{GameId, User};
-use crate::ws::{ping, reserve_socket, Liveness, PROTOCOL_MAX_MESSAGE_BYTES};
+use crate::store::{GameId, Store, StoreError, User, UserId};
+use crate::ws::{
+    close, data_len, ping, reserve_socket, was_full, Liveness, Timed, CLOSE_FLOOD,
+    CLOSE_GOING_AWAY, CLOSE_TOO_BIG, CLOSE_TOO_SLOW, PROTOCOL_MAX_MESSAGE_BYTES,
+};
 use magnate_protocol::game::{self as wire, ClientFrame};
 
 /// Read chunk of a socket: client frames are small, and every idle socket keeps one.
@@ -56,13 +68,22 @@ async fn game_socket(
     let Some(game_id) = parse_game_id(&game_id) else {
         return StatusCode::FORBIDDEN.into_response();
     };
+    // Before the game is looked up: loading a game that is not live replays its whole record.
+    match took_part(&state.store, game_id, user.id).await {
+        Ok(true) => {}
+        Ok(false) => return StatusCode::FORBIDDEN.into_response(),
+        Err(error) => {
+            tracing::error!(game = game_id, %error, "cannot check a game's participants");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    }
     // Before joining: a refused socket must leave no trace in the game.
     let slot = match reserve_socket(&state, user.id) {
         Ok(slot) => slot,
         Err(refusal) => return refusal.into_response(),
     };
     let limits = state.config.sockets;
-    let (outbound, outbound_rx) = mpsc::channel(OUTBOUND_CAPACITY);
+    let (outbound, outbound_rx) = mpsc::channel(limits.outgoing_queue);
     let (conn, actor) = match state
         .games
         .join(
@@ -110,9 +131,26 @@ async fn game_socket(
         })
 }
 
+/// Whether `user` took part in `game_id`, eliminated or not (one lookup of the unique
+/// `(user_id, game_id)` key of the statistics rows, which every participant gets at creation).
+async fn took_part(store: &Store, game_id: GameId, user: UserId) -> Result<bool, StoreError> {
+    store
+        .call(move |connection| {
+            Ok(connection
+                .query_row(
+                    "SELECT 1 FROM player_game_statistics WHERE game_id = ?1 AND user_id = ?2",
+                    [game_id, user],
+                    |_| Ok(()),
+                )
+                .optional()?
+                .is_some())
+        })
+        .await
+}
+
 /// Writes `first` and whatever else is already queued, then flushes once.
 async fn write_queued(
-    socket: &mut WebSocket,
+    socket: &mut Timed<WebSocket>,
     first: Message,
     queued: &mut mpsc::Receiver<Message>,
 ) -> Result<(), axum::Error> {
@@ -157,7 +195,7 @@ struct SocketConnection {
 }
 
 impl SocketConnection {
-    async fn run(self, mut socket: WebSocket, mut outbound_rx: mpsc::Receiver<Message>) {
+    async fn run(self, socket: WebSocket, mut outbound_rx: mpsc::Receiver<Message>) {
         // The actor owns the only other sender: once it drops this connection, the queue ends.
         let SocketConnection {
             game_id,
@@ -169,25 +207,59 @@ impl SocketConnection {
             slot,
         } = self;
         drop(outbound);
+        let mut socket = Timed::new(socket, limits.write_timeout);
+        let mut closing = slot.closing();
         let mut limiter = FrameLimiter::new(&limits, Instant::now());
         let mut liveness = Liveness::new();
-        loop {
+        let close_code = loop {
             tokio::select! {
                 frame = outbound_rx.recv() => {
-                    let Some(frame) = frame else { break };
+                    let Some(frame) = frame else { break None };
+                    if was_full(&outbound_rx) {
+                        // The actor has (or is about to have) dropped this connection.
+                        break Some(CLOSE_TOO_SLOW);
+                    }
                     // Everything already queued (an action's echo and its responses) goes out
                     // in one write.
                     if write_queued(&mut socket, frame, &mut outbound_rx).await.is_err() {
-                        break;
+                        break socket.failed_write_code();
                     }
                 }
-                incoming = socket.recv() => {
-                    let Some(Ok(message)) = incoming else { break };
+                incoming = socket.next() => {
                     liveness.heard();
+                    // Counted and size-checked before parsing.
+                    if let Some(bytes) = data_len(&incoming) {
+                        let refusal = match limiter.admit_unparsed(bytes, Instant::now()) {
+                            Admission::Accept => None,
+                            Admission::Drop => continue,
+                            Admission::Close => break Some(CLOSE_FLOOD),
+                            Admission::Refuse(message) => Some(message),
+                        };
+                        if let Some(message) = refusal {
+                            let error = wire::FrameError::new(wire::code::RATE_LIMITED, message);
+                            let frame = Message::Text(wire::error_frame(&error).into());
+                            if socket.send(frame).await.is_err() {
+                                break socket.failed_write_code();
+                            }
+                            continue;
+                        }
+                    }
+                    let message = match incoming {
+                        Some(Ok(message)) => message,
+                        Some(Err(error)) => {
+                            let too_big = crate::ws::is_capacity_error(error);
+                            break too_big.then_some(CLOSE_TOO_BIG);
+                        }
+                        None => break None,
+                    };
                     let parsed = match message {
                         Message::Text(text) => wire::parse_frame(text.as_str()),
                         Message::Binary(_) => Err(wire::malformed_json()),
-                        Message::Close(_) => break,
+                        Message::Close(_) => {
+                            // Sends the answer to the peer's close frame.
+                            let _ = socket.flush().await;
+                            break None;
+                        }
                         Message::Ping(_) | Message::Pong(_) => continue,
                     };
                     let kind = match parsed {
@@ -198,6 +270,7 @@ impl SocketConnection {
                     let parsed = match limiter.admit(kind, Instant::now()) {
                         Admission::Accept => parsed,
                         Admission::Drop => continue,
+                        Admission::Close => break Some(CLOSE_FLOOD),
                         Admission::Refuse(message) => {
                             Err(wire::FrameError::new(wire::code::RATE_LIMITED, message))
                         }
@@ -217,7 +290,7 @@ impl SocketConnection {
                         Err(error) => {
                             let frame = Message::Text(wire::error_frame(&error).into());
                             if socket.send(frame).await.is_err() {
-                                break;
+                                break socket.failed_write_code();
                             }
                             None
                         }
@@ -231,19 +304,28 @@ impl SocketConnection {
                                 "Game not found",
                             ));
                             let _ = socket.send(Message::Text(frame.into())).await;
-                            break;
+                            break None;
                         }
                     }
                 }
                 alive = liveness.tick() => {
-                    if !alive || !ping(&mut socket).await {
-                        break;
+                    if !alive {
+                        break None;
+                    }
+                    if !ping(&mut socket).await {
+                        break socket.failed_write_code();
                     }
                 }
+                () = closing.wait() => break Some(CLOSE_GOING_AWAY),
             }
-        }
+        };
+        // Leave first: the actor stops queueing frames for a closing socket.
         let _ = actor.send(Command::Leave { conn }).await;
-        drop(slot);
+        drop(outbound_rx);
+        if let Some(code) = close_code {
+            close(&mut socket, code).await;
+        }
+        slot.closed_with(close_code);
         tracing::debug!(game = game_id, user = user.id, "game socket closed");
     }
 }

@@ -7,7 +7,13 @@
 pub mod queue;
 pub mod room;
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::{
+    future::Future,
+    pin::Pin,
+    sync::atomic::{AtomicU64, Ordering},
+    task::{Context, Poll},
+    time::Duration,
+};
 
 use axum::{
     extract::ws::{CloseFrame, Message, Utf8Bytes},
@@ -16,6 +22,7 @@ use axum::{
 };
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use serde_json::{Map, Value};
+use tokio::{sync::mpsc, time::Sleep};
 
 use crate::{
     auth::{TokenKind, UserClaim},
@@ -41,6 +48,18 @@ pub const CLOSE_REJECTED: u16 = 4003;
 pub const CLOSE_TOO_BIG: u16 = 1009;
 /// Close code of a normal close.
 pub const CLOSE_NORMAL: u16 = 1000;
+/// Close code sent to every open socket when the server shuts down (RFC 6455 "going away").
+pub const CLOSE_GOING_AWAY: u16 = 1001;
+/// Close code for a socket that keeps sending over its rate limits (RFC 6455 "policy
+/// violation"; [`crate::limits::Admission::Close`]).
+pub const CLOSE_FLOOD: u16 = 1008;
+/// Close code for a peer that does not read fast enough: a write took longer than
+/// [`crate::config::SocketLimits::write_timeout`], or its outgoing queue filled up. The frame is
+/// sent if the connection can still carry it; otherwise the connection is simply dropped.
+pub const CLOSE_TOO_SLOW: u16 = 4008;
+/// Longest time the server spends on a closing handshake: sending its close frame and waiting
+/// for the peer's answer.
+pub const CLOSE_WAIT: Duration = Duration::from_secs(2);
 /// Close code for a queue or lobby socket left open [`MOVED_GRACE`] after its `match_found` or
 /// `game_start` (§4.1: "moved to a game").
 pub const CLOSE_MOVED: u16 = 4001;
@@ -188,7 +207,8 @@ pub fn classify(received: Option<Result<Message, axum::Error>>) -> ClientFrame {
     }
 }
 
-fn is_capacity_error(error: axum::Error) -> bool {
+/// Whether a read failed because the peer's message was over [`PROTOCOL_MAX_MESSAGE_BYTES`].
+pub(crate) fn is_capacity_error(error: axum::Error) -> bool {
     matches!(
         error.into_inner().downcast_ref::<tungstenite::Error>(),
         Some(tungstenite::Error::Capacity(_))
@@ -200,6 +220,16 @@ pub async fn receive<S: Socket>(socket: &mut S) -> ClientFrame {
     classify(socket.next().await)
 }
 
+/// The size of a data frame (text or binary), to count it before parsing; `None` for anything
+/// else (control frames, the end of the stream, errors).
+pub fn data_len(received: &Option<Result<Message, axum::Error>>) -> Option<usize> {
+    match received {
+        Some(Ok(Message::Text(text))) => Some(text.len()),
+        Some(Ok(Message::Binary(bytes))) => Some(bytes.len()),
+        _ => None,
+    }
+}
+
 /// Sends one JSON value as a text frame. Returns `false` if the socket is gone.
 pub async fn send_json<S: Socket>(socket: &mut S, value: &Value) -> bool {
     socket
@@ -208,18 +238,129 @@ pub async fn send_json<S: Socket>(socket: &mut S, value: &Value) -> bool {
         .is_ok()
 }
 
+/// Most messages read while waiting for the peer's close frame: a flooding peer keeps sending
+/// until it reads ours, and those messages are read only to be thrown away.
+pub const CLOSE_DRAIN_MESSAGES: usize = 16;
+
 /// Sends a close frame with `code`, then waits briefly for the peer's answer so the closing
-/// handshake completes. Never fails: a peer that is already gone is simply dropped.
+/// handshake completes; all within [`CLOSE_WAIT`] and [`CLOSE_DRAIN_MESSAGES`]. Never fails: a
+/// peer that is already gone, that does not read, or that keeps sending is simply dropped.
 pub async fn close<S: Socket>(socket: &mut S, code: u16) {
     let frame = CloseFrame {
         code,
         reason: Utf8Bytes::default(),
     };
-    if socket.send(Message::Close(Some(frame))).await.is_err() {
-        return;
+    let handshake = async {
+        if socket.send(Message::Close(Some(frame))).await.is_err() {
+            return;
+        }
+        for _ in 0..CLOSE_DRAIN_MESSAGES {
+            match socket.next().await {
+                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => return,
+                Some(Ok(_)) => {}
+            }
+        }
+    };
+    let _ = tokio::time::timeout(CLOSE_WAIT, handshake).await;
+}
+
+/// Whether a socket's outgoing queue is full, checked right after taking one frame from it: the
+/// sender (a game's actor, a room) has no room left for this socket, whose peer is too slow
+/// ([`CLOSE_TOO_SLOW`]).
+pub fn was_full<T>(queue: &mpsc::Receiver<T>) -> bool {
+    queue.len() + 1 >= queue.max_capacity()
+}
+
+/// The error of a write that did not complete within its deadline.
+#[derive(Debug, thiserror::Error)]
+#[error("the peer did not read within the write timeout")]
+pub struct WriteTimedOut;
+
+/// A [`Socket`] whose every write (sending a frame, flushing, closing) must complete within a
+/// timeout; one that does not fails with [`WriteTimedOut`], and [`Timed::timed_out`] says so.
+/// Without it, a peer that stops reading would hold the writing task, and with it the idle
+/// check, forever.
+pub struct Timed<S> {
+    inner: S,
+    timeout: Duration,
+    /// Armed when a write has to wait; disarmed when a write completes.
+    deadline: Option<Pin<Box<Sleep>>>,
+    timed_out: bool,
+}
+
+impl<S> Timed<S> {
+    /// Wraps `inner`, giving each write `timeout`.
+    pub fn new(inner: S, timeout: Duration) -> Self {
+        Self {
+            inner,
+            timeout,
+            deadline: None,
+            timed_out: false,
+        }
     }
-    let drain = async { while let Some(Ok(_)) = socket.next().await {} };
-    let _ = tokio::time::timeout(std::time::Duration::from_secs(2), drain).await;
+
+    /// Whether a write has timed out: the peer is too slow ([`CLOSE_TOO_SLOW`]).
+    pub fn timed_out(&self) -> bool {
+        self.timed_out
+    }
+
+    /// The close code for a socket whose write just failed: [`CLOSE_TOO_SLOW`] after a timeout;
+    /// none if the connection broke (there is nobody to tell).
+    pub fn failed_write_code(&self) -> Option<u16> {
+        self.timed_out.then_some(CLOSE_TOO_SLOW)
+    }
+
+    /// Polls a write operation of the inner socket under the deadline.
+    fn poll_write(
+        &mut self,
+        cx: &mut Context<'_>,
+        operation: impl FnOnce(&mut S, &mut Context<'_>) -> Poll<Result<(), axum::Error>>,
+    ) -> Poll<Result<(), axum::Error>> {
+        if let Poll::Ready(result) = operation(&mut self.inner, cx) {
+            self.deadline = None;
+            return Poll::Ready(result);
+        }
+        let timeout = self.timeout;
+        let deadline = self
+            .deadline
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(timeout)));
+        match deadline.as_mut().poll(cx) {
+            Poll::Ready(()) => {
+                self.deadline = None;
+                self.timed_out = true;
+                Poll::Ready(Err(axum::Error::new(WriteTimedOut)))
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl<S: Socket> Stream for Timed<S> {
+    type Item = Result<Message, axum::Error>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.inner.poll_next_unpin(cx)
+    }
+}
+
+impl<S: Socket> Sink<Message> for Timed<S> {
+    type Error = axum::Error;
+
+    fn poll_ready(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.poll_write(cx, |inner, cx| inner.poll_ready_unpin(cx))
+    }
+
+    fn start_send(mut self: Pin<&mut Self>, item: Message) -> Result<(), Self::Error> {
+        self.inner.start_send_unpin(item)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.poll_write(cx, |inner, cx| inner.poll_flush_unpin(cx))
+    }
+
+    fn poll_close(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.poll_write(cx, |inner, cx| inner.poll_close_unpin(cx))
+    }
 }
 
 /// Keeps track of when the peer was last heard from, for pings and the idle timeout.
@@ -339,5 +480,28 @@ pub(crate) mod testing {
         ) -> Poll<Result<(), Self::Error>> {
             Poll::Ready(Ok(()))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn closing_reads_few_messages_from_a_peer_that_keeps_sending() {
+        let (mut socket, mut peer) = testing::pair();
+        for _ in 0..1000 {
+            peer.to_server
+                .send(Message::Text(Utf8Bytes::from_static("flood")))
+                .unwrap();
+        }
+        let started = tokio::time::Instant::now();
+        close(&mut socket, CLOSE_FLOOD).await;
+        // No waiting for an answer that will not come: it returned after a few messages.
+        assert_eq!(started.elapsed(), Duration::ZERO);
+        let Ok(Message::Close(Some(frame))) = peer.from_server.try_recv() else {
+            panic!("expected a close frame");
+        };
+        assert_eq!(frame.code, CLOSE_FLOOD);
     }
 }

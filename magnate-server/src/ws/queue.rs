@@ -14,20 +14,20 @@ use axum::{
     routing::get,
     Router,
 };
-use futures_util::SinkExt;
+use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Map, Value};
 use tokio::{sync::mpsc, time::Instant};
 
 use crate::{
     config::SocketLimits,
-    limits::{Admission, FrameKind, FrameLimiter},
+    limits::{Admission, Closing, FrameKind, FrameLimiter},
     matchmaking::{Matchmaker, QueueEvent},
     state::AppState,
     store::UserId,
     ws::{
-        authenticate_socket, close, ping, receive, reserve_socket, send_json, until, ClientFrame,
-        ConnId, Liveness, Socket, CLOSE_CANCELLED, CLOSE_MOVED, CLOSE_TOO_BIG,
-        PROTOCOL_MAX_MESSAGE_BYTES,
+        authenticate_socket, classify, close, data_len, ping, reserve_socket, send_json, until,
+        ClientFrame, ConnId, Liveness, Socket, Timed, CLOSE_CANCELLED, CLOSE_FLOOD,
+        CLOSE_GOING_AWAY, CLOSE_MOVED, CLOSE_TOO_BIG, PROTOCOL_MAX_MESSAGE_BYTES,
     },
 };
 
@@ -75,8 +75,18 @@ async fn join_queue(
         })
         .on_upgrade(move |socket| async move {
             let limits = state.config.sockets;
-            run_queue_socket(socket, state.matchmaker, user_id, conn, inbox, limits).await;
-            drop(slot);
+            let closing = slot.closing();
+            let code = run_queue_socket(
+                socket,
+                state.matchmaker,
+                user_id,
+                conn,
+                inbox,
+                limits,
+                closing,
+            )
+            .await;
+            slot.closed_with(code);
         })
 }
 
@@ -90,15 +100,18 @@ pub fn is_cancel(object: &Map<String, Value>) -> bool {
 /// either side closes it; then removes the entry if this socket still holds it.
 ///
 /// Every data frame but `cancel` counts against the `limits` on actions; frames over it are
-/// dropped, and answered with at most one error frame a second.
+/// dropped, and answered with at most one error frame a second. Every write has the `limits`'
+/// deadline, and `closing` closes the socket with 1001. Returns the close code sent, if any.
 pub async fn run_queue_socket<S: Socket>(
-    mut socket: S,
+    socket: S,
     matchmaker: Matchmaker,
     user: UserId,
     conn: ConnId,
     mut inbox: mpsc::Receiver<QueueEvent>,
     limits: SocketLimits,
-) {
+    mut closing: Closing,
+) -> Option<u16> {
+    let mut socket = Timed::new(socket, limits.write_timeout);
     let mut liveness = Liveness::new();
     let mut limiter = FrameLimiter::new(&limits, Instant::now());
     let mut inbox_open = true;
@@ -110,7 +123,7 @@ pub async fn run_queue_socket<S: Socket>(
                 Some(QueueEvent::MatchFound(game_id)) => {
                     let frame = json!({"action": "match_found", "game_id": game_id});
                     if !send_json(&mut socket, &frame).await {
-                        break None;
+                        break socket.failed_write_code();
                     }
                     moved_at = Some(Instant::now() + limits.moved_grace);
                 }
@@ -118,8 +131,25 @@ pub async fn run_queue_socket<S: Socket>(
                 // Matched or removed: the matchmaker has nothing more to say.
                 None => inbox_open = false,
             },
-            frame = receive(&mut socket) => {
+            received = socket.next() => {
                 liveness.heard();
+                // Counted before parsing. A cancel is small, so it is still parsed (the chat
+                // bucket, unused here, lets small frames through to be parsed).
+                if let Some(bytes) = data_len(&received) {
+                    match limiter.admit_unparsed(bytes, Instant::now()) {
+                        Admission::Accept => {}
+                        Admission::Drop => continue,
+                        Admission::Close => break Some(CLOSE_FLOOD),
+                        Admission::Refuse(message) => {
+                            let frame = json!({"action": "error", "message": message});
+                            if !send_json(&mut socket, &frame).await {
+                                break socket.failed_write_code();
+                            }
+                            continue;
+                        }
+                    }
+                }
+                let frame = classify(received);
                 // A cancel always goes through: it ends the connection.
                 let limited = match &frame {
                     ClientFrame::Object(object) => !is_cancel(object),
@@ -130,10 +160,11 @@ pub async fn run_queue_socket<S: Socket>(
                     match limiter.admit(FrameKind::Action, Instant::now()) {
                         Admission::Accept => {}
                         Admission::Drop => continue,
+                        Admission::Close => break Some(CLOSE_FLOOD),
                         Admission::Refuse(message) => {
                             let frame = json!({"action": "error", "message": message});
                             if !send_json(&mut socket, &frame).await {
-                                break None;
+                                break socket.failed_write_code();
                             }
                             continue;
                         }
@@ -158,7 +189,7 @@ pub async fn run_queue_socket<S: Socket>(
                     ClientFrame::Invalid => {
                         let frame = json!({"action": "error", "message": INVALID_DATA});
                         if !send_json(&mut socket, &frame).await {
-                            break None;
+                            break socket.failed_write_code();
                         }
                     }
                     ClientFrame::Control => {}
@@ -171,11 +202,15 @@ pub async fn run_queue_socket<S: Socket>(
                 }
             }
             alive = liveness.tick() => {
-                if !alive || !ping(&mut socket).await {
+                if !alive {
                     break None;
+                }
+                if !ping(&mut socket).await {
+                    break socket.failed_write_code();
                 }
             }
             () = until(moved_at) => break Some(CLOSE_MOVED),
+            () = closing.wait() => break Some(CLOSE_GOING_AWAY),
         }
     };
     // Leave before the closing handshake, so that a closing socket is never matched.
@@ -183,6 +218,7 @@ pub async fn run_queue_socket<S: Socket>(
     if let Some(code) = close_code {
         close(&mut socket, code).await;
     }
+    close_code
 }
 
 #[cfg(test)]
@@ -208,7 +244,7 @@ mod tests {
     }
 
     /// A queued connection on channels, running in its own task.
-    async fn connect(matchmaker: &Matchmaker) -> (Peer, tokio::task::JoinHandle<()>) {
+    async fn connect(matchmaker: &Matchmaker) -> (Peer, tokio::task::JoinHandle<Option<u16>>) {
         let (socket, peer) = pair();
         let conn = ConnId::next();
         let (events, inbox) = mpsc::channel(4);
@@ -220,6 +256,7 @@ mod tests {
             conn,
             inbox,
             SocketLimits::default(),
+            Closing::never(),
         ));
         (peer, task)
     }
@@ -289,6 +326,7 @@ mod tests {
             ConnId::next(),
             inbox,
             SocketLimits::default(),
+            Closing::never(),
         ));
         // Queued for a long while (answering pings): never closed.
         for _ in 0..4 {

@@ -14,20 +14,21 @@ use axum::{
     routing::get,
     Router,
 };
-use futures_util::SinkExt;
+use futures_util::{SinkExt, StreamExt};
 use magnate_core::BotLevel;
 use serde_json::{json, Map, Value};
 use tokio::{sync::mpsc, time::Instant};
 
 use crate::{
     config::GameSizes,
-    limits::{Admission, FrameKind, FrameLimiter},
+    limits::{Admission, Closing, FrameKind, FrameLimiter},
     lobby::{InvalidSettings, LobbyCommand, LobbyEvent, RoomLink, SettingsUpdate, ROOM_NOT_FOUND},
     state::AppState,
     store::User,
     ws::{
-        authenticate_socket, close, ping, receive, reserve_socket, send_json, until, ClientFrame,
-        ConnId, Liveness, Socket, CLOSE_MOVED, CLOSE_NORMAL, CLOSE_REJECTED, CLOSE_TOO_BIG,
+        authenticate_socket, classify, close, data_len, ping, reserve_socket, send_json, until,
+        was_full, ClientFrame, ConnId, Liveness, Socket, Timed, CLOSE_FLOOD, CLOSE_GOING_AWAY,
+        CLOSE_MOVED, CLOSE_NORMAL, CLOSE_REJECTED, CLOSE_TOO_BIG, CLOSE_TOO_SLOW,
         PROTOCOL_MAX_MESSAGE_BYTES,
     },
 };
@@ -89,8 +90,9 @@ async fn join_room(
         .max_message_size(PROTOCOL_MAX_MESSAGE_BYTES)
         .max_frame_size(PROTOCOL_MAX_MESSAGE_BYTES)
         .on_upgrade(move |socket| async move {
-            run_room_socket(socket, state, user, code).await;
-            drop(slot);
+            let closing = slot.closing();
+            let code = run_room_socket(socket, state, user, code, closing).await;
+            slot.closed_with(code);
         })
 }
 
@@ -100,25 +102,37 @@ async fn join_room(
 /// Frames are rate-limited with the configured [`crate::config::SocketLimits`]: valid
 /// `chat_message` commands against the chat budget, every other data frame (a refused chat
 /// message too) against the actions budget. Frames
-/// over the limit are dropped, and answered with at most one error frame a second.
-pub async fn run_room_socket<S: Socket>(mut socket: S, state: AppState, user: User, code: String) {
+/// over the limit are dropped, and answered with at most one error frame a second; a socket that
+/// keeps flooding is closed with 1008. Every write has a deadline, and the room queues at most
+/// [`crate::config::SocketLimits::outgoing_queue`] frames for the socket: a peer that falls
+/// behind either is dropped (4008) and leaves the room. `closing` closes the socket with 1001.
+/// Returns the close code sent, if any.
+pub async fn run_room_socket<S: Socket>(
+    socket: S,
+    state: AppState,
+    user: User,
+    code: String,
+    mut closing: Closing,
+) -> Option<u16> {
+    let limits = state.config.sockets;
+    let mut socket = Timed::new(socket, limits.write_timeout);
     if !is_valid_code(&code) {
         reject(&mut socket, ROOM_NOT_FOUND).await;
-        return;
+        return Some(CLOSE_REJECTED);
     }
     let conn = ConnId::next();
-    let (outbound, mut events) = mpsc::unbounded_channel();
+    let (outbound, mut events) = mpsc::channel(limits.outgoing_queue);
     let entry = state.lobbies.enter(&state, &code, &user, conn, outbound);
     match entry.admission.await {
         Ok(Ok(())) => {}
         Ok(Err(message)) => {
             reject(&mut socket, message).await;
-            return;
+            return Some(CLOSE_REJECTED);
         }
         // The room was deleted (its game started) before the join was handled.
         Err(_) => {
             reject(&mut socket, ROOM_NOT_FOUND).await;
-            return;
+            return Some(CLOSE_REJECTED);
         }
     }
     let mut room = Some(entry.room);
@@ -126,15 +140,18 @@ pub async fn run_room_socket<S: Socket>(mut socket: S, state: AppState, user: Us
     // Set once the game started (§4.1).
     let mut moved_at: Option<Instant> = None;
     let mut liveness = Liveness::new();
-    let mut limiter = FrameLimiter::new(&state.config.sockets, Instant::now());
+    let mut limiter = FrameLimiter::new(&limits, Instant::now());
     let close_code = loop {
         tokio::select! {
             // Frames already produced by the room go out before the next command is read.
             biased;
+            () = closing.wait() => break Some(CLOSE_GOING_AWAY),
             event = events.recv(), if events_open => match event {
+                // The room has no room left for this socket's frames: it drops the member.
+                Some(_) if was_full(&events) => break Some(CLOSE_TOO_SLOW),
                 Some(LobbyEvent::Frame(frame)) => {
                     if !send_json(&mut socket, &frame).await {
-                        break None;
+                        break socket.failed_write_code();
                     }
                 }
                 Some(LobbyEvent::Moved) => {
@@ -149,8 +166,23 @@ pub async fn run_room_socket<S: Socket>(mut socket: S, state: AppState, user: Us
                     moved_at = Some(Instant::now() + state.config.sockets.moved_grace);
                 }
             },
-            frame = receive(&mut socket) => {
+            received = socket.next() => {
                 liveness.heard();
+                if let Some(bytes) = data_len(&received) {
+                    match limiter.admit_unparsed(bytes, Instant::now()) {
+                        Admission::Accept => {}
+                        Admission::Drop => continue,
+                        Admission::Close => break Some(CLOSE_FLOOD),
+                        Admission::Refuse(message) => {
+                            let frame = json!({"action": "error", "message": message});
+                            if !send_json(&mut socket, &frame).await {
+                                break socket.failed_write_code();
+                            }
+                            continue;
+                        }
+                    }
+                }
+                let frame = classify(received);
                 let admission = match &frame {
                     ClientFrame::Object(object) if is_chat(object) => {
                         limiter.admit(FrameKind::Chat, Instant::now())
@@ -164,6 +196,7 @@ pub async fn run_room_socket<S: Socket>(mut socket: S, state: AppState, user: Us
                 };
                 let reply = match admission {
                     Admission::Drop => continue,
+                    Admission::Close => break Some(CLOSE_FLOOD),
                     Admission::Refuse(message) => Some(message.to_owned()),
                     Admission::Accept => match frame {
                         ClientFrame::Object(object) => {
@@ -182,13 +215,16 @@ pub async fn run_room_socket<S: Socket>(mut socket: S, state: AppState, user: Us
                 if let Some(message) = reply {
                     let frame = json!({"action": "error", "message": message});
                     if !send_json(&mut socket, &frame).await {
-                        break None;
+                        break socket.failed_write_code();
                     }
                 }
             }
             alive = liveness.tick() => {
-                if !alive || !ping(&mut socket).await {
+                if !alive {
                     break None;
+                }
+                if !ping(&mut socket).await {
+                    break socket.failed_write_code();
                 }
             }
             () = until(moved_at) => break Some(CLOSE_MOVED),
@@ -200,6 +236,7 @@ pub async fn run_room_socket<S: Socket>(mut socket: S, state: AppState, user: Us
     if let Some(code) = close_code {
         close(&mut socket, code).await;
     }
+    close_code
 }
 
 /// The trimmed message of a `chat_message` frame, if it is a string of 1–500 characters.

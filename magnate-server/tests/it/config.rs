@@ -235,6 +235,9 @@ fn socket_limits_have_generous_defaults_and_can_be_disabled() {
             },
             max_per_user: 8,
             moved_grace: std::time::Duration::from_secs(60),
+            write_timeout: Duration::from_secs(10),
+            outgoing_queue: 256,
+            flood_frames: 100,
         }
     );
     assert_eq!(config.header_read_timeout, Duration::from_secs(10));
@@ -269,9 +272,23 @@ fn socket_limits_have_generous_defaults_and_can_be_disabled() {
         &["--ws-chat-burst", "0"],
         &["--header-read-timeout", "0"],
         &["--body-read-timeout", "0"],
+        &["--ws-write-timeout", "0"],
+        &["--ws-outgoing-queue", "15"],
     ] {
         assert!(parse(bad).is_err(), "{bad:?}");
     }
     // A zero burst is fine when the limit is off.
     assert!(parse(&["--ws-chat-burst", "0", "--ws-chats-per-second", "0"]).is_ok());
+    let config = parse(&[
+        "--ws-write-timeout",
+        "2",
+        "--ws-outgoing-queue",
+        "16",
+        "--ws-flood-frames",
+        "0",
+    ])
+    .unwrap();
+    assert_eq!(config.sockets.write_timeout, Duration::from_secs(2));
+    assert_eq!(config.sockets.outgoing_queue, 16);
+    assert_eq!(config.sockets.flood_frames, 0);
 }

@@ -5,6 +5,7 @@ mod abandoned;
 mod bad_input;
 mod config;
 mod contract;
+mod exhaustion;
 mod game_support;
 mod limits;
 mod real_server;

@@ -112,6 +112,22 @@ impl Server {
         }
     }
 
+    /// Stops the server as a shutdown signal would, and waits (at most 20 s) for `serve` to
+    /// return; returns how long that took.
+    pub async fn stop_gracefully(mut self) -> Duration {
+        let started = std::time::Instant::now();
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let task = self.task.take().expect("a running server");
+        tokio::time::timeout(Duration::from_secs(20), task)
+            .await
+            .expect("serve returned within 20 s")
+            .expect("serve did not panic")
+            .expect("serve succeeded");
+        started.elapsed()
+    }
+
     /// Stops the server and waits for it.
     pub async fn shut_down(mut self) {
         if let Some(stop) = self.stop.take() {
@@ -181,6 +197,11 @@ impl Client {
         within(self.stream.send(Message::text(text)))
             .await
             .expect("send");
+    }
+
+    /// Sends raw text; an error (the server closed the connection) is returned, not a failure.
+    pub async fn try_send_text(&mut self, text: &str) -> Result<(), tungstenite::Error> {
+        within(self.stream.send(Message::text(text))).await
     }
 
     /// Sends a binary frame.
