@@ -125,6 +125,9 @@ impl GameCreator for AppState {
 /// What the matchmaker tells a queue socket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum QueueEvent {
+    /// The socket holds the user's entry, at this 1-based place: send `queued` (an addition to
+    /// the reference, which said nothing until the match).
+    Queued(usize),
     /// The socket's entry was matched into this game: send `match_found`.
     MatchFound(GameId),
     /// The socket no longer holds the user's entry: a newer socket replaced it, or the user left
@@ -421,6 +424,12 @@ async fn run<C: GameCreator>(mut inbox: mpsc::Receiver<Command>, mut queue: Queu
                     None => {
                         queue.join(user, Some(socket));
                         match_players(&mut queue, &creator).await;
+                        // Still waiting: say where.
+                        if let Some(index) = queue.position(user) {
+                            if let Some(socket) = &queue.entries[index].socket {
+                                socket.tell(QueueEvent::Queued(index + 1));
+                            }
+                        }
                     }
                 }
                 let _ = done.send(());
@@ -592,11 +601,14 @@ mod tests {
             .join_socket(7, old_conn, old_events)
             .await
             .unwrap();
+        assert_eq!(old_inbox.recv().await, Some(QueueEvent::Queued(1)));
         matchmaker
             .join_socket(7, new_conn, new_events)
             .await
             .unwrap();
         assert_eq!(old_inbox.recv().await, Some(QueueEvent::Released));
+        // The newer socket is told the place it keeps.
+        assert_eq!(new_inbox.recv().await, Some(QueueEvent::Queued(1)));
         // The old socket closing does not remove the entry the new one holds.
         matchmaker.leave_socket(7, old_conn).await.unwrap();
         assert_eq!(
@@ -629,6 +641,7 @@ mod tests {
             .join_socket(5, ConnId::next(), events)
             .await
             .unwrap();
+        assert_eq!(inbox.recv().await, Some(QueueEvent::Queued(1)));
         assert!(matchmaker.leave(5).await.unwrap());
         assert_eq!(inbox.recv().await, Some(QueueEvent::Released));
         assert!(!matchmaker.leave(5).await.unwrap());

@@ -76,12 +76,14 @@ async fn get_queue_status(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
 ) -> Result<Json<Value>, ApiError> {
+    // Not queued: `matched` names the game the user still plays (the last match, or a game the
+    // matchmaker does not know); once that game has ended for them, the user is idle.
     let status = match state.matchmaker.status(user.id).await? {
-        QueueStatus::Idle => match user.active_game_id {
+        queued @ QueueStatus::Queued { .. } => queued,
+        _ => match user.active_game_id {
             Some(game_id) => QueueStatus::Matched { game_id },
             None => QueueStatus::Idle,
         },
-        status => status,
     };
     Ok(Json(status_body(status)))
 }

@@ -120,6 +120,12 @@ pub async fn run_queue_socket<S: Socket>(
     let close_code = loop {
         tokio::select! {
             event = inbox.recv(), if inbox_open => match event {
+                Some(QueueEvent::Queued(position)) => {
+                    let frame = json!({"action": "queued", "position": position});
+                    if !send_json(&mut socket, &frame).await {
+                        break socket.failed_write_code();
+                    }
+                }
                 Some(QueueEvent::MatchFound(game_id)) => {
                     let frame = json!({"action": "match_found", "game_id": game_id});
                     if !send_json(&mut socket, &frame).await {
@@ -272,6 +278,15 @@ mod tests {
         let matchmaker = start_matchmaker();
         let started = Instant::now();
         let (mut peer, task) = connect(&matchmaker).await;
+        let queued = peer
+            .from_server
+            .recv()
+            .await
+            .expect("the place in the queue");
+        assert!(
+            matches!(&queued, Message::Text(text) if text.as_str() == r#"{"action":"queued","position":1}"#),
+            "{queued:?}"
+        );
         for expected in [30, 60] {
             let message = peer.from_server.recv().await.expect("a ping");
             assert!(matches!(message, Message::Ping(_)), "{message:?}");
@@ -288,6 +303,10 @@ mod tests {
     async fn a_peer_that_answers_pings_stays_until_it_cancels() {
         let matchmaker = start_matchmaker();
         let (mut peer, task) = connect(&matchmaker).await;
+        peer.from_server
+            .recv()
+            .await
+            .expect("the place in the queue");
         for _ in 0..10 {
             let message = peer.from_server.recv().await.expect("a ping");
             assert!(matches!(message, Message::Ping(_)), "{message:?}");

@@ -364,3 +364,34 @@ async fn concurrent_rest_and_socket_joins_are_matched_consistently() {
     }
     server.shut_down().await;
 }
+
+/// Issue 12: once the matched game has ended, `GET /game/queue/` stops saying `matched`.
+#[tokio::test]
+async fn the_status_is_idle_again_once_the_matched_game_ended() {
+    let server = Server::start().await;
+    let alice = server.app.register("alice").await;
+    let bob = server.app.register("bob").await;
+    server
+        .app
+        .post("/game/join/", Some(&alice.access), json!({}))
+        .await;
+    let matched = server
+        .app
+        .post("/game/join/", Some(&bob.access), json!({}))
+        .await;
+    let game_id = matched.json()["game_id"].as_i64().expect("matched");
+    let mut socket = server
+        .connect(&format!("/ws/game/{game_id}/"), &alice)
+        .await;
+    assert_eq!(socket.recv().await["event_type"], "game_state");
+    socket.send_json(json!({"type": "ActionSurrender"})).await;
+    for user in [&alice, &bob] {
+        crate::ws_support::eventually("the status is idle after the end", || async {
+            let status = server.app.get("/game/queue/", Some(&user.access)).await;
+            status.json() == json!({"status": "idle"})
+        })
+        .await;
+    }
+    socket.close().await;
+    server.shut_down().await;
+}

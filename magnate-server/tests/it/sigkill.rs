@@ -105,17 +105,24 @@ async fn match_players(address: SocketAddr, players: &[&Player]) -> i64 {
     }
     let mut games = Vec::new();
     for socket in &mut sockets {
-        let frame = tokio::time::timeout(crate::game_support::RECEIVE_TIMEOUT, socket.next())
-            .await
-            .unwrap()
-            .unwrap()
-            .unwrap();
-        let Message::Text(text) = frame else {
-            panic!("unexpected {frame:?}")
-        };
-        let frame: Value = serde_json::from_str(text.as_str()).unwrap();
-        assert_eq!(frame["action"], "match_found");
-        games.push(frame["game_id"].as_i64().unwrap());
+        loop {
+            let frame = tokio::time::timeout(crate::game_support::RECEIVE_TIMEOUT, socket.next())
+                .await
+                .unwrap()
+                .unwrap()
+                .unwrap();
+            let Message::Text(text) = frame else {
+                panic!("unexpected {frame:?}")
+            };
+            let frame: Value = serde_json::from_str(text.as_str()).unwrap();
+            // The first player is told their place before the match.
+            if frame["action"] == "queued" {
+                continue;
+            }
+            assert_eq!(frame["action"], "match_found");
+            games.push(frame["game_id"].as_i64().unwrap());
+            break;
+        }
     }
     assert_eq!(games[0], games[1]);
     games[0]

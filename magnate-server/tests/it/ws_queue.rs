@@ -494,3 +494,29 @@ async fn concurrent_connects_and_cancels_match_everyone_exactly_once() {
     }
     server.shut_down().await;
 }
+
+/// Issue 12: joining the queue over the socket is acknowledged with the place in the queue
+/// (an addition: the reference's clients ignore actions they do not know); the match follows.
+#[tokio::test]
+async fn a_socket_join_is_acknowledged_with_its_place() {
+    let server = Server::start().await;
+    let alice = server.app.register("alice").await;
+    let bob = server.app.register("bob").await;
+    let mut first = server
+        .connect_url(&server.url("/ws/queue/public/", &alice.access))
+        .await;
+    assert_eq!(
+        first.recv().await,
+        json!({"action": "queued", "position": 1})
+    );
+    let mut second = server
+        .connect_url(&server.url("/ws/queue/public/", &bob.access))
+        .await;
+    // The second join completes a game at once: no place, straight to the match.
+    let found = second.recv().await;
+    assert_eq!(found["action"], "match_found", "{found}");
+    assert_eq!(first.recv().await, found);
+    first.close().await;
+    second.close().await;
+    server.shut_down().await;
+}

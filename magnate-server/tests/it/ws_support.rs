@@ -64,8 +64,13 @@ impl Server {
     }
 
     /// Opens a socket; panics if the handshake is refused.
+    ///
+    /// On the public queue socket the `queued` acknowledgement (the place in the queue) is
+    /// skipped by this client's reads; `connect_url` keeps it.
     pub async fn connect(&self, path: &str, user: &TestUser) -> Client {
-        self.connect_url(&self.url(path, &user.access)).await
+        let mut client = self.connect_url(&self.url(path, &user.access)).await;
+        client.skip_queued = path == "/ws/queue/public/";
+        client
     }
 
     /// Opens a socket to a full URL; panics if the handshake is refused.
@@ -74,7 +79,10 @@ impl Server {
             .await
             .unwrap_or_else(|error| panic!("handshake to {url} refused: {error}"));
         assert_eq!(response.status().as_u16(), 101);
-        Client { stream }
+        Client {
+            stream,
+            skip_queued: false,
+        }
     }
 
     /// The HTTP status that refused a handshake to `path_and_query`; panics if it was accepted.
@@ -184,6 +192,12 @@ pub enum Ending {
 /// A WebSocket client.
 pub struct Client {
     stream: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    /// Reads skip the queue socket's `{"action":"queued",…}` acknowledgement.
+    pub skip_queued: bool,
+}
+
+fn is_queued_ack(text: &str) -> bool {
+    text.starts_with(r#"{"action":"queued","#)
 }
 
 impl Client {
@@ -221,6 +235,11 @@ impl Client {
                     .await
                     .unwrap_or_else(|_| panic!("no frame within {WAIT:?} (at {caller})"));
                 match message {
+                    Some(Ok(Message::Text(text)))
+                        if self.skip_queued && is_queued_ack(text.as_str()) =>
+                    {
+                        continue
+                    }
                     Some(Ok(Message::Text(text))) => {
                         return serde_json::from_str(text.as_str()).expect("server sends JSON")
                     }
@@ -246,6 +265,11 @@ impl Client {
                     }
                     Some(Ok(Message::Close(None))) | None | Some(Err(_)) => return Ending::Dropped,
                     Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+                    Some(Ok(Message::Text(text)))
+                        if self.skip_queued && is_queued_ack(text.as_str()) =>
+                    {
+                        continue
+                    }
                     Some(Ok(other)) => panic!("expected the end at {caller}, got {other:?}"),
                 }
             }
@@ -257,6 +281,11 @@ impl Client {
         loop {
             let message = within(self.stream.next()).await;
             match message {
+                Some(Ok(Message::Text(text)))
+                    if self.skip_queued && is_queued_ack(text.as_str()) =>
+                {
+                    continue
+                }
                 Some(Ok(Message::Text(text))) => {
                     return Ok(serde_json::from_str(text.as_str()).expect("server sends JSON"))
                 }
