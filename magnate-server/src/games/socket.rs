@@ -66,12 +66,17 @@ async fn game_socket(
         Err(refusal) => return refusal,
     };
     let Some(game_id) = parse_game_id(&game_id) else {
-        return StatusCode::FORBIDDEN.into_response();
+        return crate::ws::refuse_upgrade("game_not_found", "No game has this id.");
     };
     // Before the game is looked up: loading a game that is not live replays its whole record.
     match took_part(&state.store, game_id, user.id).await {
         Ok(true) => {}
-        Ok(false) => return StatusCode::FORBIDDEN.into_response(),
+        Ok(false) => {
+            return crate::ws::refuse_upgrade(
+                "not_participant",
+                "You are not a player of this game, or it does not exist.",
+            )
+        }
         Err(error) => {
             tracing::error!(game = game_id, %error, "cannot check a game's participants");
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
@@ -106,7 +111,15 @@ async fn game_socket(
             )
                 .into_response();
         }
-        Err(_) => return StatusCode::FORBIDDEN.into_response(),
+        Err(JoinRefused::NotFound) => {
+            return crate::ws::refuse_upgrade("game_not_found", "No game has this id.")
+        }
+        Err(JoinRefused::NotParticipant) => {
+            return crate::ws::refuse_upgrade(
+                "not_participant",
+                "You are not a player of this game.",
+            )
+        }
     };
     let leave = actor.clone();
     upgrade

@@ -108,26 +108,53 @@ impl ConnId {
     }
 }
 
-/// Authenticates a WebSocket upgrade from its raw query string (§2.4).
+/// A refused upgrade: `403` with `{"detail": …, "code": …}` saying why (the reference sent an
+/// empty body; browsers cannot read it, but people and tools can), and a log line.
+pub fn refuse_upgrade(code: &'static str, detail: &str) -> Response {
+    tracing::info!(code, detail, "WebSocket upgrade refused");
+    (
+        StatusCode::FORBIDDEN,
+        axum::Json(serde_json::json!({"detail": detail, "code": code})),
+    )
+        .into_response()
+}
+
+/// Authenticates a WebSocket upgrade from its raw query string (docs/protocol.md, 4.1).
 ///
-/// Returns the user, or the empty `403 Forbidden` response to send instead of upgrading when the
-/// token is missing, invalid, expired, not an access token, or names a missing or inactive user.
-/// A store failure is answered with `500` and logged.
+/// Returns the user, or the `403 Forbidden` response to send instead of upgrading when the
+/// token is missing, invalid, expired, not an access token, or names a missing or inactive user
+/// (each with its reason, [`refuse_upgrade`]). A store failure is answered with `500` and
+/// logged.
 pub async fn authenticate_socket(state: &AppState, query: Option<&str>) -> Result<User, Response> {
-    let forbidden = || StatusCode::FORBIDDEN.into_response();
     let Some(token) = query.and_then(first_token) else {
-        return Err(forbidden());
+        return Err(refuse_upgrade(
+            "token_missing",
+            "No token: open the socket with ?token=<access token>.",
+        ));
     };
     let valid = state
         .jwt
         .verify(&token, TokenKind::Access, state.clock.now())
-        .map_err(|_| forbidden())?;
+        .map_err(|error| match error {
+            crate::error::TokenError::Expired => refuse_upgrade(
+                "token_expired",
+                "The access token has expired: refresh it and connect again.",
+            ),
+            crate::error::TokenError::WrongType => refuse_upgrade(
+                "token_wrong_type",
+                "This is not an access token (a refresh token?).",
+            ),
+            _ => refuse_upgrade("token_invalid", "The token is not valid."),
+        })?;
     let UserClaim::Id(user_id) = valid.user else {
-        return Err(forbidden());
+        return Err(refuse_upgrade("token_invalid", "The token is not valid."));
     };
     match state.store.user(user_id).await {
         Ok(Some(user)) if user.is_active => Ok(user),
-        Ok(_) => Err(forbidden()),
+        Ok(_) => Err(refuse_upgrade(
+            "user_inactive",
+            "The token's user does not exist or is inactive.",
+        )),
         Err(error) => {
             tracing::error!(%error, "cannot look up the user of a WebSocket token");
             Err(StatusCode::INTERNAL_SERVER_ERROR.into_response())

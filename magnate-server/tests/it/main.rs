@@ -7,6 +7,7 @@ mod config;
 mod contract;
 mod exhaustion;
 mod game_support;
+mod handshake;
 mod limits;
 mod real_server;
 mod recovery;

@@ -92,9 +92,13 @@ impl Server {
             Ok(_) => panic!("handshake to {path_and_query} was accepted"),
             Err(tungstenite::Error::Http(response)) => {
                 if response.status().as_u16() == 403 {
+                    // Issue 12: a refusal says why, with a stable code.
+                    let body: Value =
+                        serde_json::from_slice(response.body().as_deref().unwrap_or_default())
+                            .expect("a 403 refusal has a JSON body");
                     assert!(
-                        response.body().as_ref().is_none_or(|body| body.is_empty()),
-                        "403 refusals have an empty body"
+                        body["code"].is_string() && body["detail"].is_string(),
+                        "{body}"
                     );
                 }
                 response.status().as_u16()
