@@ -10,10 +10,12 @@ Needs the `websockets` package (13 or newer).
 
 import asyncio
 import collections
+import concurrent.futures
 import json
 import socket
 import sys
 import time
+import urllib.error
 import urllib.request
 import uuid
 
@@ -188,10 +190,82 @@ async def frame_floods(base, seconds):
     return {"accounts": len(tokens), "sockets": len(tasks), "frames_sent": sent}
 
 
+def status_of(base, path, body, token=None):
+    """POSTs and returns the HTTP status (errors included) and the elapsed seconds."""
+    started = time.monotonic()
+    try:
+        post(base, path, body, token)
+        status = 200
+    except urllib.error.HTTPError as error:
+        status = error.code
+    return status, time.monotonic() - started
+
+
+async def join_churn(base, seconds):
+    """4 accounts in two pairs alternate `POST /game/join/` as fast as they can (once ~500
+    abandoned public games a second): counts the games made and the answers."""
+    tokens = register(base, "churn", 4)
+    deadline = time.monotonic() + seconds
+    answers = collections.Counter()
+    games = set()
+
+    def churn(first, second):
+        while time.monotonic() < deadline:
+            for token in (first, second):
+                try:
+                    answer = post(base, "/game/join/", {}, token)
+                    answers[answer.get("status", "?")] += 1
+                    if "game_id" in answer:
+                        games.add(answer["game_id"])
+                except urllib.error.HTTPError as error:
+                    answers[str(error.code)] += 1
+
+    loop = asyncio.get_running_loop()
+    await asyncio.gather(
+        loop.run_in_executor(None, churn, tokens[0], tokens[1]),
+        loop.run_in_executor(None, churn, tokens[2], tokens[3]),
+    )
+    return {"accounts": 4, "games_created": len(games), "answers": dict(answers)}
+
+
+async def login_burst(base, seconds):
+    """A victim account and a guesser: wrong-password logins as fast as 16 threads can send
+    them against the victim's name, while the victim logs in with the right password every
+    second: the answers, and the victim's slowest login."""
+    name = f"victim{uuid.uuid4().hex[:8]}"
+    post(base, "/auth/register/", {"username": name, "password": PASSWORD, "password2": PASSWORD})
+    deadline = time.monotonic() + seconds
+    answers = collections.Counter()
+    victim = collections.Counter()
+    slowest = 0.0
+
+    def guess():
+        while time.monotonic() < deadline:
+            status, _ = status_of(base, "/auth/login/", {"username": name, "password": "Wrong123!"})
+            answers[str(status)] += 1
+
+    def real_user():
+        nonlocal slowest
+        while time.monotonic() < deadline:
+            status, took = status_of(base, "/auth/login/", {"username": name, "password": PASSWORD})
+            victim[str(status)] += 1
+            slowest = max(slowest, took)
+            time.sleep(1)
+
+    loop = asyncio.get_running_loop()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=17) as pool:
+        await asyncio.gather(*[loop.run_in_executor(pool, guess) for _ in range(16)],
+                             loop.run_in_executor(pool, real_user))
+    return {"guesses": dict(answers), "victim_logins": dict(victim),
+            "victim_slowest_s": round(slowest, 3)}
+
+
 SCENARIOS = {
     "slow_readers": slow_readers,
     "room_churn": room_churn,
     "frame_floods": frame_floods,
+    "join_churn": join_churn,
+    "login_burst": login_burst,
 }
 
 

@@ -18,13 +18,12 @@
 #   slow_readers  game sockets that never read while the server has frames for them
 #   room_churn    a room host who never reads while others join, chat and leave in a loop
 #   frame_floods  60 KB frames as fast as possible on game, room and queue sockets
-# Hooks for the HTTP side (another change): join_churn (POST /game/join/ in a loop) and
-# login_burst (logins with right and wrong passwords). Define scenario_join_churn and
-# scenario_login_burst below and add them to SCENARIOS.
+#   join_churn    two pairs of accounts alternating POST /game/join/ as fast as they can
+#   login_burst   16 threads guessing one account's password while its owner logs in
 set -euo pipefail
 SECONDS_PER_SCENARIO=${1:-30}
 shift || true
-SCENARIOS=(slow_readers room_churn frame_floods)
+SCENARIOS=(slow_readers room_churn frame_floods join_churn login_burst)
 if [ $# -gt 0 ]; then SCENARIOS=("$@"); fi
 RSS_LIMIT_MIB=${RSS_LIMIT_MIB:-256}
 VENV=${VENV:-/tmp/magnate-exhaustion-venv}
@@ -41,6 +40,9 @@ PYTHON=$VENV/bin/python
 DIR=$(mktemp -d /tmp/magnate-exhaustion.XXXXXX)
 PORT=${PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')}
 BASE=http://127.0.0.1:$PORT
+# Default settings, except registrations: the attackers' handful of accounts is set-up, not
+# the attack (the registration throttle would otherwise refuse the later scenarios' accounts).
+REGISTRATIONS_PER_MINUTE_PER_ADDRESS=0 \
 SECRET_KEY=exhaustion-bench-secret-key-0123456789abcdef \
     "$TARGET/release/magnate-server" --bind "127.0.0.1:$PORT" --database "$DIR/m.db" \
     --config "$DIR/none.json" --log-level warn >"$DIR/server.log" 2>&1 &
@@ -76,6 +78,8 @@ peak_kib() { sort -n "$DIR/samples" | tail -1; }
 scenario_slow_readers() { "$PYTHON" benches/exhaustion.py "$BASE" slow_readers "$SECONDS_PER_SCENARIO"; }
 scenario_room_churn() { "$PYTHON" benches/exhaustion.py "$BASE" room_churn "$SECONDS_PER_SCENARIO"; }
 scenario_frame_floods() { "$PYTHON" benches/exhaustion.py "$BASE" frame_floods "$SECONDS_PER_SCENARIO"; }
+scenario_join_churn() { "$PYTHON" benches/exhaustion.py "$BASE" join_churn "$SECONDS_PER_SCENARIO"; }
+scenario_login_burst() { "$PYTHON" benches/exhaustion.py "$BASE" login_burst "$SECONDS_PER_SCENARIO"; }
 
 OVERALL=0
 echo "server: release build, default settings, $SECONDS_PER_SCENARIO s per scenario; RSS at start: $(mib "$(rss_kib)") MiB"
