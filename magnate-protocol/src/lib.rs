@@ -3,12 +3,13 @@
 //! The JSON of the reference's clients, and only here: [`magnate_core`] speaks in game terms
 //! (`Action::ThrowDice`, `PhaseName::RollTheDices`, `RuleError`), this crate says how the
 //! reference's web, desktop and command-line clients write them (`{"type":"ActionThrowDices"}`,
-//! `"roll_the_dices"`, `"[7] Potentially malicious input: …"`). It has no I/O and no async: a
-//! server, the CLI and the fuzz targets share it.
+//! `"roll_the_dices"`, `{"event_type":"error","code":"not_your_turn",…}`). It has no I/O and no
+//! async: a server, the CLI and the fuzz targets share it.
 //!
 //! - [`game`]: the game socket: the one parser of client frames ([`game::parse_frame`]) and the
 //!   frames the server sends (responses, echoes, errors, chat, the `game_state` snapshot), with
 //!   the error catalogue with stable codes ([`game::rule_error`], [`game::FrameError`]);
+//! - [`lobby`] and [`queue`]: the private-room and public-queue sockets' client frames;
 //! - [`fields`]: field validation with the reference's messages, shared with REST bodies;
 //! - [`ids`]: square database ids and property-relationship ids;
 //! - [`names`]: action, phase and response names;
@@ -29,7 +30,9 @@
 pub mod fields;
 pub mod game;
 pub mod ids;
+pub mod lobby;
 pub mod names;
+pub mod queue;
 pub mod record;
 
 pub use fields::FieldErrors;

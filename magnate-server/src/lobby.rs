@@ -78,37 +78,7 @@ pub enum LobbyEvent {
     Moved,
 }
 
-/// A validated lobby command (spec §4.3.2); the socket parses frames into these.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LobbyCommand {
-    /// `ready_status` with a boolean `is_ready`.
-    SetReady(bool),
-    /// `chat_message` with a trimmed text of 1–500 characters.
-    Chat(String),
-    /// `update_settings`: the new values (`None` leaves one unchanged), or `Err` when a value is
-    /// out of range, which is reported only after the host check.
-    UpdateSettings(Result<SettingsUpdate, InvalidSettings>),
-    /// `start_game`.
-    StartGame,
-    /// `kick_player` with the username of the member the host removes.
-    Kick(String),
-}
-
-/// New room settings; `None` leaves a value unchanged.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct SettingsUpdate {
-    /// Level of the bots that fill empty seats.
-    pub bot_level: Option<BotLevel>,
-    /// Number of seats, humans and bots, as asked: the room stores it clamped to what it can
-    /// play (docs/protocol.md, `update_settings`).
-    pub target_players: Option<u32>,
-    /// Turn limit of the room's game: `Some(0)` goes back to the server's `MAX_TURNS`.
-    pub max_turns: Option<u32>,
-}
-
-/// A settings value was out of range.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct InvalidSettings;
+pub use magnate_protocol::lobby::{InvalidSettings, LobbyCommand, SettingsUpdate};
 
 /// The live rooms and memberships; cheap to clone.
 #[derive(Debug, Clone, Default)]

@@ -137,7 +137,7 @@ fn check_lobby_and_queue_frame(text: &str) {
     assert_eq!(cancel, object.get("action") == Some(&Value::from("cancel")));
     // Lobby socket.
     let sizes = GameSizes::default();
-    match room::parse_command(&object, &sizes) {
+    match room::parse_command(&object, sizes.max_private_game_players) {
         Err(message) => assert!(
             [
                 room::INVALID_COMMAND,

@@ -15,7 +15,7 @@ use axum::{
     Router,
 };
 use futures_util::{SinkExt, StreamExt};
-use serde_json::{json, Map, Value};
+use serde_json::json;
 use tokio::{sync::mpsc, time::Instant};
 
 use crate::{
@@ -90,11 +90,7 @@ async fn join_queue(
         })
 }
 
-/// Whether a queue frame (a JSON object) asks to leave the queue: `{"action":"cancel"}`. Every
-/// other object is ignored (§4.2).
-pub fn is_cancel(object: &Map<String, Value>) -> bool {
-    object.get("action").and_then(Value::as_str) == Some("cancel")
-}
+pub use magnate_protocol::queue::is_cancel;
 
 /// Runs one queue connection whose entry `conn` already registered with `matchmaker`, until
 /// either side closes it; then removes the entry if this socket still holds it.

@@ -15,14 +15,13 @@ use axum::{
     Router,
 };
 use futures_util::{SinkExt, StreamExt};
-use magnate_core::BotLevel;
 use serde_json::{json, Map, Value};
 use tokio::{sync::mpsc, time::Instant};
 
 use crate::{
     config::GameSizes,
     limits::{Admission, Closing, FrameKind, FrameLimiter},
-    lobby::{InvalidSettings, LobbyCommand, LobbyEvent, RoomLink, SettingsUpdate, ROOM_NOT_FOUND},
+    lobby::{LobbyEvent, RoomLink, ROOM_NOT_FOUND},
     state::AppState,
     store::User,
     ws::{
@@ -33,14 +32,9 @@ use crate::{
     },
 };
 
-/// A frame that is not a JSON object, or a bad `is_ready`.
-pub const INVALID_DATA: &str = "Datos invalidos.";
-/// A missing, empty or `null` `command`.
-pub const INVALID_COMMAND: &str = "Comando invalido.";
-/// A chat message that is not a string of 1–500 characters after trimming.
-pub const INVALID_MESSAGE: &str = "Mensaje inválido.";
-/// Longest lobby chat message, in characters.
-pub const MAX_CHAT_CHARS: usize = 500;
+pub use magnate_protocol::lobby::{
+    is_chat, parse_command, INVALID_COMMAND, INVALID_DATA, INVALID_MESSAGE, MAX_CHAT_CHARS,
+};
 /// Longest room code.
 pub const MAX_CODE_LENGTH: usize = 10;
 
@@ -239,22 +233,6 @@ pub async fn run_room_socket<S: Socket>(
     close_code
 }
 
-/// The trimmed message of a `chat_message` frame, if it is a string of 1–500 characters.
-fn chat_message(object: &Map<String, Value>) -> Option<&str> {
-    object
-        .get("message")
-        .and_then(Value::as_str)
-        .map(str::trim)
-        .filter(|text| (1..=MAX_CHAT_CHARS).contains(&text.chars().count()))
-}
-
-/// Whether a lobby frame is a valid chat message, which has its own rate limit. A refused one
-/// counts as an action, as every other frame that is answered with an error.
-fn is_chat(object: &Map<String, Value>) -> bool {
-    object.get("command").and_then(Value::as_str) == Some("chat_message")
-        && chat_message(object).is_some()
-}
-
 /// Sends the `{"error": ...}` rejection frame (no `action` key) and closes with 4003.
 async fn reject<S: Socket>(socket: &mut S, message: &str) {
     if send_json(socket, &json!({ "error": message })).await {
@@ -268,7 +246,7 @@ async fn handle_command(
     sizes: &GameSizes,
     room: &mut Option<RoomLink>,
 ) -> Option<String> {
-    let command = match parse_command(object, sizes) {
+    let command = match parse_command(object, sizes.max_private_game_players) {
         Ok(Some(command)) => command,
         Ok(None) => return None,
         Err(message) => return Some(message.to_owned()),
@@ -285,103 +263,9 @@ async fn handle_command(
     }
 }
 
-/// Parses a lobby frame (§4.3.2). `Ok(None)` is an unknown command, which is ignored.
-pub fn parse_command(
-    object: &Map<String, Value>,
-    sizes: &GameSizes,
-) -> Result<Option<LobbyCommand>, &'static str> {
-    let command = object.get("command").unwrap_or(&Value::Null);
-    if is_falsy(command) {
-        return Err(INVALID_COMMAND);
-    }
-    match command.as_str() {
-        Some("ready_status") => match object.get("is_ready") {
-            Some(Value::Bool(is_ready)) => Ok(Some(LobbyCommand::SetReady(*is_ready))),
-            _ => Err(INVALID_DATA),
-        },
-        Some("chat_message") => Ok(Some(LobbyCommand::Chat(
-            chat_message(object).ok_or(INVALID_MESSAGE)?.to_owned(),
-        ))),
-        Some("update_settings") => Ok(Some(LobbyCommand::UpdateSettings(parse_settings(
-            object, sizes,
-        )))),
-        Some("start_game") => Ok(Some(LobbyCommand::StartGame)),
-        Some("kick_player") => match object.get("user") {
-            Some(Value::String(name)) if !name.is_empty() => {
-                Ok(Some(LobbyCommand::Kick(name.clone())))
-            }
-            _ => Err(INVALID_DATA),
-        },
-        _ => Ok(None),
-    }
-}
-
-/// Python truthiness, which the reference uses for `command`.
-fn is_falsy(value: &Value) -> bool {
-    match value {
-        Value::Null => true,
-        Value::Bool(flag) => !flag,
-        Value::Number(number) => number.as_f64() == Some(0.0),
-        Value::String(text) => text.is_empty(),
-        Value::Array(items) => items.is_empty(),
-        Value::Object(fields) => fields.is_empty(),
-    }
-}
-
-/// Validates `update_settings` (§4.3.2): a missing key or `null` leaves a value unchanged.
-fn parse_settings(
-    object: &Map<String, Value>,
-    sizes: &GameSizes,
-) -> Result<SettingsUpdate, InvalidSettings> {
-    let bot_level = match object.get("bot_level") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(name)) => Some(name.parse::<BotLevel>().map_err(|_| InvalidSettings)?),
-        Some(_) => return Err(InvalidSettings),
-    };
-    // Any whole number of seats: the room clamps it to a playable size (docs/protocol.md).
-    let target_players = count(
-        object,
-        "target_players",
-        u64::from(sizes.max_private_game_players),
-    )?;
-    let max_turns = count(object, "max_turns", MAX_TURNS_SETTING)?;
-    Ok(SettingsUpdate {
-        bot_level,
-        target_players,
-        max_turns,
-    })
-}
-
-/// Largest `max_turns` a room may set.
-const MAX_TURNS_SETTING: u64 = 100_000;
-
-/// A JSON whole number from 0 up to `ceiling` (larger ones are clamped); missing or `null` is
-/// `None`, anything else (negative, fractional, a string) is invalid.
-fn count(
-    object: &Map<String, Value>,
-    key: &str,
-    ceiling: u64,
-) -> Result<Option<u32>, InvalidSettings> {
-    match object.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::Number(number)) => {
-            let value = number.as_u64().ok_or(InvalidSettings)?.min(ceiling);
-            Ok(Some(u32::try_from(value).map_err(|_| InvalidSettings)?))
-        }
-        Some(_) => Err(InvalidSettings),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn parse(frame: Value) -> Result<Option<LobbyCommand>, &'static str> {
-        let Value::Object(object) = frame else {
-            panic!("test frames are objects")
-        };
-        parse_command(&object, &GameSizes::default())
-    }
 
     #[test]
     fn room_codes_follow_the_database_limit() {
@@ -393,103 +277,5 @@ mod tests {
         }
         assert!(matches_route("año"));
         assert!(!matches_route("a-b"));
-    }
-
-    #[test]
-    fn command_parsing_follows_the_reference_truthiness() {
-        let cases = [
-            (json!({}), Err(INVALID_COMMAND)),
-            (json!({"command": null}), Err(INVALID_COMMAND)),
-            (json!({"command": ""}), Err(INVALID_COMMAND)),
-            (json!({"command": 0}), Err(INVALID_COMMAND)),
-            (json!({"command": 5}), Ok(None)),
-            (json!({"command": "dance"}), Ok(None)),
-            (
-                json!({"command": "start_game"}),
-                Ok(Some(LobbyCommand::StartGame)),
-            ),
-            (
-                json!({"command": "ready_status", "is_ready": true}),
-                Ok(Some(LobbyCommand::SetReady(true))),
-            ),
-            (
-                json!({"command": "ready_status", "is_ready": "yes"}),
-                Err(INVALID_DATA),
-            ),
-            (json!({"command": "ready_status"}), Err(INVALID_DATA)),
-            (
-                json!({"command": "chat_message", "message": "  hola "}),
-                Ok(Some(LobbyCommand::Chat("hola".into()))),
-            ),
-            (
-                json!({"command": "chat_message", "message": "   "}),
-                Err(INVALID_MESSAGE),
-            ),
-            (json!({"command": "chat_message"}), Err(INVALID_MESSAGE)),
-            (
-                json!({"command": "chat_message", "message": 7}),
-                Err(INVALID_MESSAGE),
-            ),
-        ];
-        for (frame, expected) in cases {
-            assert_eq!(parse(frame.clone()), expected, "{frame}");
-        }
-        let longest = "x".repeat(MAX_CHAT_CHARS);
-        assert_eq!(
-            parse(json!({"command": "chat_message", "message": longest})),
-            Ok(Some(LobbyCommand::Chat(longest.clone())))
-        );
-        let too_long = "ñ".repeat(MAX_CHAT_CHARS + 1);
-        assert_eq!(
-            parse(json!({"command": "chat_message", "message": too_long})),
-            Err(INVALID_MESSAGE)
-        );
-    }
-
-    #[test]
-    fn settings_are_validated_and_counts_capped() {
-        let settings = |frame: Value| match parse(frame) {
-            Ok(Some(LobbyCommand::UpdateSettings(update))) => update,
-            other => panic!("not a settings command: {other:?}"),
-        };
-        assert_eq!(
-            settings(json!({"command": "update_settings", "bot_level": "hard"})),
-            Ok(SettingsUpdate {
-                bot_level: Some(BotLevel::Hard),
-                ..SettingsUpdate::default()
-            })
-        );
-        // Any whole number of seats parses (the room stores a playable size); more than the
-        // room's largest is capped here.
-        for (sent, parsed) in [(0, 0), (1, 1), (4, 4), (9, 4)] {
-            assert_eq!(
-                settings(
-                    json!({"command": "update_settings", "target_players": sent, "bot_level": null})
-                ),
-                Ok(SettingsUpdate {
-                    target_players: Some(parsed),
-                    ..SettingsUpdate::default()
-                })
-            );
-        }
-        assert_eq!(
-            settings(json!({"command": "update_settings", "max_turns": 40})),
-            Ok(SettingsUpdate {
-                max_turns: Some(40),
-                ..SettingsUpdate::default()
-            })
-        );
-        for bad in [
-            json!({"command": "update_settings", "bot_level": "godlike"}),
-            json!({"command": "update_settings", "bot_level": ""}),
-            json!({"command": "update_settings", "bot_level": 3}),
-            json!({"command": "update_settings", "target_players": -2}),
-            json!({"command": "update_settings", "target_players": 2.5}),
-            json!({"command": "update_settings", "target_players": "3"}),
-            json!({"command": "update_settings", "max_turns": "10"}),
-            json!({"command": "update_settings", "max_turns": -1}),
-        ] {
-            assert_eq!(settings(bad.clone()), Err(InvalidSettings), "{bad}");
-        }
     }
 }
