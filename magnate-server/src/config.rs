@@ -206,6 +206,68 @@ pub struct Args {
     /// A private room's `max_turns` setting overrides it for that room's game.
     #[arg(long, env = "MAX_TURNS", default_value_t = 0)]
     pub max_turns: u32,
+
+    /// Address of the admin listener serving Prometheus metrics at `/metrics`; off when absent.
+    /// Only loopback addresses are accepted unless `METRICS_ALLOW_PUBLIC` is set.
+    #[arg(long, env = "METRICS_BIND")]
+    pub metrics_bind: Option<SocketAddr>,
+
+    /// Let `METRICS_BIND` be a non-loopback address (put a firewall in front of it).
+    #[arg(long, env = "METRICS_ALLOW_PUBLIC", default_value_t = false)]
+    pub metrics_allow_public: bool,
+}
+
+impl Args {
+    /// The metrics address, checked: `None` when metrics are off; an error for the public
+    /// address itself, or a non-loopback address without `METRICS_ALLOW_PUBLIC`.
+    pub fn checked_metrics_bind(&self) -> Result<Option<SocketAddr>, ConfigError> {
+        let Some(bind) = self.metrics_bind else {
+            return Ok(None);
+        };
+        crate::metrics::check_bind(bind, self.bind, self.metrics_allow_public)
+            .map_err(ConfigError::Invalid)?;
+        Ok(Some(bind))
+    }
+}
+
+/// Where the settings came from, for the start-up line: the flags and environment variables
+/// that were given (by name, never by value), and whether the game-size file exists.
+pub fn setting_sources(matches: &clap::ArgMatches, args: &Args) -> String {
+    use clap::{parser::ValueSource, CommandFactory};
+    let mut flags = Vec::new();
+    let mut env = Vec::new();
+    for arg in Args::command().get_arguments() {
+        let id = arg.get_id().as_str();
+        match matches.value_source(id) {
+            Some(ValueSource::CommandLine) => {
+                flags.push(format!("--{}", arg.get_long().unwrap_or(id)));
+            }
+            Some(ValueSource::EnvVariable) => {
+                let name = arg
+                    .get_env()
+                    .map(|name| name.to_string_lossy().into_owned());
+                env.push(name.unwrap_or_else(|| id.to_owned()));
+            }
+            _ => {}
+        }
+    }
+    let file = if args.config.exists() {
+        args.config.display().to_string()
+    } else {
+        format!("none ({} not found)", args.config.display())
+    };
+    let list = |names: &[String]| {
+        if names.is_empty() {
+            "none".to_owned()
+        } else {
+            names.join(",")
+        }
+    };
+    format!(
+        "defaults; env: {}; flags: {}; file: {file}",
+        list(&env),
+        list(&flags)
+    )
 }
 
 /// How log lines are written.

@@ -117,6 +117,7 @@ impl FrameLimiter {
         if accepted {
             return Admission::Accept;
         }
+        crate::metrics::rate_limited(matches!(kind, FrameKind::Chat));
         match self.last_notice {
             Some(last) if now.saturating_duration_since(last) < NOTICE_INTERVAL => Admission::Drop,
             _ => {
@@ -141,6 +142,7 @@ impl SocketSlots {
         let mut open = self.lock();
         let count = open.entry(user).or_insert(0);
         if max != 0 && *count >= max {
+            metrics::counter!("magnate_socket_cap_refusals_total").increment(1);
             return None;
         }
         *count += 1;

@@ -346,19 +346,23 @@ impl Actor {
         action: WireAction,
         echo: Map<String, Value>,
     ) -> Result<(), Fatal> {
+        let _timer = crate::metrics::ActionTimer::start();
         let player = PlayerId(user.max(0) as u64);
         let action = match action.resolve(self.live.game_id, &self.live.game) {
             Ok(action) => action,
             Err(error) => {
+                crate::metrics::action("unresolved", false);
                 self.send_to(conn, &error);
                 return Ok(());
             }
         };
         let is_bid = matches!(action, Action::Bid { .. });
+        let kind = crate::metrics::action_kind(&action);
         let now = self.now_ms();
         let mut step = Step::default();
         match self.apply(Input::action(player, action), now, &mut step) {
             Ok(events) => {
+                crate::metrics::action(kind, true);
                 if !is_bid {
                     let frame = wire::action_echo_frame(echo, self.live.game_id, player);
                     step.frames.push(frame.into());
@@ -367,6 +371,7 @@ impl Actor {
                 self.finish_step(step).await
             }
             Err(error) => {
+                crate::metrics::action(kind, false);
                 self.send_to(conn, &wire::rule_error(&error));
                 Ok(())
             }
@@ -376,6 +381,7 @@ impl Actor {
     async fn tick(&mut self, due: u64) -> Result<(), Fatal> {
         // The timer fired, so the deadline is due even if the wall clock reads a little earlier.
         let now = self.now_ms().max(due);
+        metrics::counter!("magnate_timer_ticks_total").increment(1);
         let mut step = Step::default();
         if let Ok(events) = self.apply(Input::Tick, now, &mut step) {
             self.absorb(events, now, &mut step);
@@ -467,6 +473,7 @@ impl Actor {
                 .then(|| wire::bot_action_object(&action, self.live.game_id));
             match self.apply(Input::action(bot, action.clone()), now, step) {
                 Ok(events) => {
+                    metrics::counter!("magnate_bot_moves_total").increment(1);
                     if let Some(echo) = echo {
                         let frame = wire::action_echo_frame(echo, self.live.game_id, bot);
                         step.frames.push(frame.into());
@@ -544,6 +551,7 @@ impl Actor {
         let Some(outcome) = game.outcome() else {
             return;
         };
+        crate::metrics::game_ended(self.live.game_id, game, self.live.next_index);
         // A finished game no longer changes, so its net worths are the final ones.
         let survivors = game
             .ordered_players()

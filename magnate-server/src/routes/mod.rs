@@ -94,6 +94,7 @@ pub fn app(state: AppState) -> Router {
                 ),
         )
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .layer(middleware::from_fn(crate::metrics::track_http))
         .with_state(state)
 }
 
