@@ -88,6 +88,24 @@ pub fn install() -> Result<PrometheusHandle, String> {
         .map_err(|error| error.to_string())?;
     describe();
     gauge!("magnate_build_info", "version" => env!("CARGO_PKG_VERSION")).set(1.0);
+    // Series that may stay at zero for a long time are shown from the start, so dashboards and
+    // alerts see 0 rather than nothing.
+    for name in [
+        "magnate_games_started_total",
+        "magnate_games_ended_total",
+        "magnate_bot_moves_total",
+        "magnate_timer_ticks_total",
+        "magnate_socket_cap_refusals_total",
+    ] {
+        counter!(name).absolute(0);
+    }
+    for kind in ["action", "chat"] {
+        counter!("magnate_rate_limited_frames_total", "kind" => kind).absolute(0);
+    }
+    for kind in ["game", "lobby", "queue"] {
+        gauge!("magnate_sockets_open", "kind" => kind).increment(0.0);
+    }
+    gauge!("magnate_queue_length").set(0.0);
     let upkeep = handle.clone();
     tokio::spawn(async move {
         let mut interval = tokio::time::interval(UPKEEP_INTERVAL);
@@ -208,7 +226,7 @@ fn resident_memory_bytes() -> Option<u64> {
 /// Whether `bind` may serve metrics: loopback addresses always, others only when allowed, and
 /// never the public address itself.
 pub fn check_bind(bind: SocketAddr, public: SocketAddr, allow_public: bool) -> Result<(), String> {
-    if bind == public {
+    if bind == public && bind.port() != 0 {
         return Err(format!(
             "METRICS_BIND ({bind}) must differ from BIND: metrics are never served on the public port"
         ));
@@ -357,5 +375,55 @@ impl HashWait {
     pub fn record(self) {
         histogram!("magnate_password_hash_queue_wait_seconds")
             .record(self.0.elapsed().as_secs_f64());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn address(text: &str) -> SocketAddr {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn only_loopback_unless_allowed_and_never_the_public_address() {
+        let public = address("0.0.0.0:8000");
+        assert!(check_bind(address("127.0.0.1:9464"), public, false).is_ok());
+        assert!(check_bind(address("[::1]:9464"), public, false).is_ok());
+        let refused = check_bind(address("0.0.0.0:9464"), public, false).unwrap_err();
+        assert!(refused.contains("METRICS_ALLOW_PUBLIC"), "{refused}");
+        assert!(check_bind(address("10.1.2.3:9464"), public, false).is_err());
+        assert!(check_bind(address("0.0.0.0:9464"), public, true).is_ok());
+        assert!(check_bind(public, public, true).is_err());
+        let loopback = address("127.0.0.1:8000");
+        assert!(check_bind(loopback, loopback, false).is_err());
+        // Port 0 means "any free port": two listeners never share it.
+        let any = address("127.0.0.1:0");
+        assert!(check_bind(any, any, false).is_ok());
+    }
+
+    #[test]
+    fn every_action_has_its_wire_type_as_label() {
+        use magnate_core::ActionKind;
+        let actions = [
+            (Action::ThrowDice, ActionKind::ThrowDice),
+            (Action::NextPhase, ActionKind::NextPhase),
+            (Action::Surrender, ActionKind::Surrender),
+            (Action::Bid { amount: 1 }, ActionKind::Bid),
+        ];
+        for (action, kind) in actions {
+            assert_eq!(action.kind(), kind);
+            assert_eq!(
+                serde_json::to_value(kind).unwrap(),
+                serde_json::Value::from(action_kind(&action))
+            );
+        }
+    }
+
+    #[test]
+    fn resident_memory_is_read_from_proc() {
+        let bytes = resident_memory_bytes().expect("/proc/self/statm is readable on Linux");
+        assert!(bytes > 1 << 20, "{bytes}");
     }
 }

@@ -7,6 +7,7 @@ mod config;
 mod contract;
 mod game_support;
 mod limits;
+mod metrics;
 mod openapi;
 mod real_server;
 mod recovery;
