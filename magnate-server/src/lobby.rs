@@ -97,7 +97,7 @@ pub struct SettingsUpdate {
     /// Level of the bots that fill empty seats.
     pub bot_level: Option<BotLevel>,
     /// Number of seats, humans and bots, as asked: the room stores it clamped to what it can
-    /// play (see [`Room`]'s settings handling and docs/protocol.md, `update_settings`).
+    /// play (see `Room`'s settings handling and docs/protocol.md, `update_settings`).
     pub target_players: Option<u32>,
     /// Turn limit of the room's game: `Some(0)` goes back to the server's `MAX_TURNS`.
     pub max_turns: Option<u32>,
