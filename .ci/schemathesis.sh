@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 SCHEMATHESIS_VERSION=4.32.5
 target="${CARGO_TARGET_DIR:-target}"
 binary="${1:-$target/debug/magnate-server}"
-venv="$target/schemathesis-venv"
+venv="$(cd "$(dirname "$target")" && pwd)/$(basename "$target")/schemathesis-venv"
 if [ ! -x "$venv/bin/schemathesis" ] || ! "$venv/bin/schemathesis" --version | grep -q "$SCHEMATHESIS_VERSION"; then
     python3 -m venv "$venv"
     "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
@@ -55,6 +55,8 @@ PY
 )"
 
 status=0
+# Run from the work directory: schemathesis keeps a cache in the current directory.
+cd "$work"
 "$venv/bin/schemathesis" run "$base/openapi.json" \
     --header "Authorization: Bearer $token" \
     --checks all \
