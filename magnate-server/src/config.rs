@@ -230,46 +230,6 @@ impl Args {
     }
 }
 
-/// Where the settings came from, for the start-up line: the flags and environment variables
-/// that were given (by name, never by value), and whether the game-size file exists.
-pub fn setting_sources(matches: &clap::ArgMatches, args: &Args) -> String {
-    use clap::{parser::ValueSource, CommandFactory};
-    let mut flags = Vec::new();
-    let mut env = Vec::new();
-    for arg in Args::command().get_arguments() {
-        let id = arg.get_id().as_str();
-        match matches.value_source(id) {
-            Some(ValueSource::CommandLine) => {
-                flags.push(format!("--{}", arg.get_long().unwrap_or(id)));
-            }
-            Some(ValueSource::EnvVariable) => {
-                let name = arg
-                    .get_env()
-                    .map(|name| name.to_string_lossy().into_owned());
-                env.push(name.unwrap_or_else(|| id.to_owned()));
-            }
-            _ => {}
-        }
-    }
-    let file = if args.config.exists() {
-        args.config.display().to_string()
-    } else {
-        format!("none ({} not found)", args.config.display())
-    };
-    let list = |names: &[String]| {
-        if names.is_empty() {
-            "none".to_owned()
-        } else {
-            names.join(",")
-        }
-    };
-    format!(
-        "defaults; env: {}; flags: {}; file: {file}",
-        list(&env),
-        list(&flags)
-    )
-}
-
 /// How log lines are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum LogFormat {

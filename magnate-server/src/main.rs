@@ -8,7 +8,7 @@ use anyhow::Context;
 use clap::{CommandFactory, FromArgMatches};
 use magnate_server::{
     auth::Passwords,
-    config::{setting_sources, LogFormat},
+    config::LogFormat,
     serve, shutdown_signal,
     store::{DatabaseLock, WalState},
     AppState, Args, Clock, Config, Store,
@@ -97,4 +97,44 @@ async fn main() -> anyhow::Result<()> {
     let _ = stopped_tx.send(true);
     tracing::info!("server stopped");
     Ok(())
+}
+
+/// Where the settings came from, for the start-up line: the flags and environment variables
+/// that were given (by name, never by value), and whether the game-size file exists.
+fn setting_sources(matches: &clap::ArgMatches, args: &Args) -> String {
+    use clap::{parser::ValueSource, CommandFactory};
+    let mut flags = Vec::new();
+    let mut env = Vec::new();
+    for arg in Args::command().get_arguments() {
+        let id = arg.get_id().as_str();
+        match matches.value_source(id) {
+            Some(ValueSource::CommandLine) => {
+                flags.push(format!("--{}", arg.get_long().unwrap_or(id)));
+            }
+            Some(ValueSource::EnvVariable) => {
+                let name = arg
+                    .get_env()
+                    .map(|name| name.to_string_lossy().into_owned());
+                env.push(name.unwrap_or_else(|| id.to_owned()));
+            }
+            _ => {}
+        }
+    }
+    let file = if args.config.exists() {
+        args.config.display().to_string()
+    } else {
+        format!("none ({} not found)", args.config.display())
+    };
+    let list = |names: &[String]| {
+        if names.is_empty() {
+            "none".to_owned()
+        } else {
+            names.join(",")
+        }
+    };
+    format!(
+        "defaults; env: {}; flags: {}; file: {file}",
+        list(&env),
+        list(&flags)
+    )
 }

@@ -232,6 +232,9 @@ async fn a_played_game_shows_in_the_metrics() {
     let server = start(&[
         ("METRICS_BIND", "127.0.0.1:0"),
         ("NUM_PUBLIC_GAME_PLAYERS", "2"),
+        // The test clients sync with chat markers, faster than the default limits allow.
+        ("WS_ACTIONS_PER_SECOND", "0"),
+        ("WS_CHATS_PER_SECOND", "0"),
     ])
     .unwrap();
     let (address, metrics) = (server.address(), server.metrics.unwrap());
