@@ -8,7 +8,7 @@
 //!
 //! - [`game`]: the game socket: the one parser of client frames ([`game::parse_frame`]) and the
 //!   frames the server sends (responses, echoes, errors, chat, the `game_state` snapshot), with
-//!   the error catalogue ([`game::rule_error_message`]);
+//!   the error catalogue ([`game::rule_error`]);
 //! - [`fields`]: field validation with the reference's messages, shared with REST bodies;
 //! - [`ids`]: square database ids and property-relationship ids;
 //! - [`names`]: action, phase and response names;
