@@ -164,6 +164,13 @@ async fn metrics_are_served_on_their_own_address_and_count_requests() {
         .unwrap();
     assert_eq!(registered.status().as_u16(), 201);
     assert_eq!(get(address, "/no/such/path").await.0, 404);
+    let made_up = reqwest::Method::from_bytes(b"FROBNICATE").unwrap();
+    let refused = reqwest::Client::new()
+        .request(made_up, format!("http://{address}/auth/refresh/"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status().as_u16(), 405);
 
     let (status, text) = get(metrics, "/metrics").await;
     assert_eq!(status, 200);
@@ -185,6 +192,15 @@ async fn metrics_are_served_on_their_own_address_and_count_requests() {
             r#"magnate_http_requests_total{route="unmatched",method="GET",status="404"}"#
         ),
         Some(1.0)
+    );
+    // Made-up methods share one label too.
+    assert_eq!(
+        sample(
+            &text,
+            r#"magnate_http_requests_total{route="/auth/refresh/",method="other",status="405"}"#
+        ),
+        Some(1.0),
+        "{text}"
     );
     assert_eq!(
         sample(&text, "magnate_password_hash_queue_wait_seconds_count"),
