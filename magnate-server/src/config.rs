@@ -220,6 +220,28 @@ pub struct Args {
     /// A private room's `max_turns` setting overrides it for that room's game.
     #[arg(long, env = "MAX_TURNS", default_value_t = 0)]
     pub max_turns: u32,
+
+    /// Address of the admin listener serving Prometheus metrics at `/metrics`; off when absent.
+    /// Only loopback addresses are accepted unless `METRICS_ALLOW_PUBLIC` is set.
+    #[arg(long, env = "METRICS_BIND")]
+    pub metrics_bind: Option<SocketAddr>,
+
+    /// Let `METRICS_BIND` be a non-loopback address (put a firewall in front of it).
+    #[arg(long, env = "METRICS_ALLOW_PUBLIC", default_value_t = false)]
+    pub metrics_allow_public: bool,
+}
+
+impl Args {
+    /// The metrics address, checked: `None` when metrics are off; an error for the public
+    /// address itself, or a non-loopback address without `METRICS_ALLOW_PUBLIC`.
+    pub fn checked_metrics_bind(&self) -> Result<Option<SocketAddr>, ConfigError> {
+        let Some(bind) = self.metrics_bind else {
+            return Ok(None);
+        };
+        crate::metrics::check_bind(bind, self.bind, self.metrics_allow_public)
+            .map_err(ConfigError::Invalid)?;
+        Ok(Some(bind))
+    }
 }
 
 /// How log lines are written.

@@ -8,9 +8,10 @@ use crate::{
 };
 
 /// The 9-key `UserProfile` of §3.3.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct UserProfile {
     /// User id.
+    #[schema(value_type = i64)]
     pub pk: UserId,
     /// User name.
     pub username: String,

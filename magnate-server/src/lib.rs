@@ -16,6 +16,7 @@ pub mod games;
 pub mod limits;
 pub mod lobby;
 pub mod matchmaking;
+pub mod metrics;
 pub mod routes;
 pub mod state;
 pub mod store;

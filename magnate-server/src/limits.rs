@@ -177,6 +177,7 @@ impl FrameLimiter {
 
     /// A frame over its limit: a notice at most once a second, and the flood guard.
     fn over_limit(&mut self, message: &'static str, now: Instant) -> Admission {
+        crate::metrics::rate_limited(message == TOO_MANY_MESSAGES);
         if let Some(flood) = self.flood.as_mut() {
             if !flood.try_take(now) {
                 return Admission::Close;
@@ -226,6 +227,7 @@ impl SocketSlots {
         let mut open = self.lock();
         let count = open.entry(user).or_insert(0);
         if max != 0 && *count >= max {
+            metrics::counter!("magnate_socket_cap_refusals_total").increment(1);
             return None;
         }
         *count += 1;

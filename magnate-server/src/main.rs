@@ -2,8 +2,10 @@
 
 #![forbid(unsafe_code)]
 
+use std::io::IsTerminal;
+
 use anyhow::Context;
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 use magnate_server::{
     auth::Passwords,
     config::LogFormat,
@@ -11,21 +13,32 @@ use magnate_server::{
     store::{DatabaseLock, WalState},
     AppState, Args, Clock, Config, Store,
 };
+use tokio::sync::watch;
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let args = Args::parse();
+    let matches = Args::command().get_matches();
+    let args = Args::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
     let filter = EnvFilter::try_new(&args.log_level)
         .with_context(|| format!("invalid log level {:?}", args.log_level))?;
+    // Colours only for a person at a terminal: files and log collectors get plain text.
+    let ansi = std::io::stdout().is_terminal();
     match args.log_format {
-        LogFormat::Text => tracing_subscriber::fmt().with_env_filter(filter).init(),
+        LogFormat::Text => tracing_subscriber::fmt()
+            .with_ansi(ansi)
+            .with_env_filter(filter)
+            .init(),
         LogFormat::Json => tracing_subscriber::fmt()
             .json()
+            .with_ansi(false)
             .with_env_filter(filter)
             .init(),
     }
     let config = Config::from_args(&args).context("invalid configuration")?;
+    let metrics_bind = args
+        .checked_metrics_bind()
+        .context("invalid configuration")?;
     // Held until the process exits: a second server on the same database refuses to start.
     let _lock = DatabaseLock::acquire(&args.database).context("cannot start")?;
     let (store, wal) = Store::open_checked(&args.database, args.sqlite_synchronous)
@@ -38,6 +51,11 @@ async fn main() -> anyhow::Result<()> {
              committing): the transaction being written then is lost, earlier commits are kept"
         );
     }
+    // The recorder goes in before the state exists, so that nothing recorded is lost.
+    let metrics_handle = match metrics_bind {
+        Some(_) => Some(magnate_server::metrics::install().map_err(anyhow::Error::msg)?),
+        None => None,
+    };
     let state = AppState::new(
         config,
         store,
@@ -50,8 +68,73 @@ async fn main() -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await
         .with_context(|| format!("cannot bind {}", args.bind))?;
-    tracing::info!(address = %listener.local_addr()?, database = %args.database.display(), "listening");
+    // Stopping the public server stops the admin listener too.
+    let (stopped_tx, mut stopped_rx) = watch::channel(false);
+    if let (Some(bind), Some(handle)) = (metrics_bind, metrics_handle) {
+        let admin = tokio::net::TcpListener::bind(bind)
+            .await
+            .with_context(|| format!("cannot bind the metrics address {bind}"))?;
+        tracing::info!(address = %admin.local_addr()?, "serving metrics at /metrics");
+        let shutdown = async move {
+            let _ = stopped_rx.wait_for(|stopped| *stopped).await;
+        };
+        let state = state.clone();
+        tokio::spawn(async move {
+            if let Err(error) =
+                magnate_server::metrics::serve_admin(admin, state, handle, shutdown).await
+            {
+                tracing::error!(%error, "the metrics listener failed");
+            }
+        });
+    }
+    tracing::info!(
+        address = %listener.local_addr()?,
+        database = %args.database.display(),
+        settings = %setting_sources(&matches, &args),
+        "listening"
+    );
     serve(listener, state, shutdown_signal()).await?;
+    let _ = stopped_tx.send(true);
     tracing::info!("server stopped");
     Ok(())
+}
+
+/// Where the settings came from, for the start-up line: the flags and environment variables
+/// that were given (by name, never by value), and whether the game-size file exists.
+fn setting_sources(matches: &clap::ArgMatches, args: &Args) -> String {
+    use clap::{parser::ValueSource, CommandFactory};
+    let mut flags = Vec::new();
+    let mut env = Vec::new();
+    for arg in Args::command().get_arguments() {
+        let id = arg.get_id().as_str();
+        match matches.value_source(id) {
+            Some(ValueSource::CommandLine) => {
+                flags.push(format!("--{}", arg.get_long().unwrap_or(id)));
+            }
+            Some(ValueSource::EnvVariable) => {
+                let name = arg
+                    .get_env()
+                    .map(|name| name.to_string_lossy().into_owned());
+                env.push(name.unwrap_or_else(|| id.to_owned()));
+            }
+            _ => {}
+        }
+    }
+    let file = if args.config.exists() {
+        args.config.display().to_string()
+    } else {
+        format!("none ({} not found)", args.config.display())
+    };
+    let list = |names: &[String]| {
+        if names.is_empty() {
+            "none".to_owned()
+        } else {
+            names.join(",")
+        }
+    };
+    format!(
+        "defaults; env: {}; flags: {}; file: {file}",
+        list(&env),
+        list(&flags)
+    )
 }

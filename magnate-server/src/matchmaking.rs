@@ -460,6 +460,7 @@ async fn run<C: GameCreator>(mut inbox: mpsc::Receiver<Command>, mut queue: Queu
                 let _ = reply.send(queue.status(user));
             }
         }
+        metrics::gauge!("magnate_queue_length").set(queue.entries.len() as f64);
     }
 }
 

@@ -129,7 +129,9 @@ impl Passwords {
             .pool
             .get_or_init(|| Pool::start(Arc::clone(&self.hasher)));
         let (reply, answer) = oneshot::channel();
+        let wait = crate::metrics::HashWait::start();
         let job: Job = Box::new(move |hasher, memory| {
+            wait.record();
             let _ = reply.send(work(hasher, memory));
         });
         pool.jobs.send(job).await.map_err(|_| PoolUnavailable)?;

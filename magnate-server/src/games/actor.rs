@@ -331,22 +331,27 @@ impl Actor {
         action: WireAction,
         echo: Map<String, Value>,
     ) -> Result<(), Fatal> {
+        let _timer = crate::metrics::ActionTimer::start();
         let player = PlayerId(user.max(0) as u64);
         let action = match action.resolve(self.live.game_id, self.game()) {
             Ok(action) => action,
             Err(error) => {
+                crate::metrics::action("unresolved", false);
                 self.send_to(conn, &error);
                 return Ok(());
             }
         };
+        let kind = crate::metrics::action_kind(&action);
         let now = Timestamp(self.now_ms());
         match self.driver.act(player, action, now) {
             Ok(applied) => {
+                crate::metrics::action(kind, true);
                 let mut step = Step::default();
                 self.absorb(applied, Some(echo), &mut step);
                 self.finish_step(step).await
             }
             Err(error) => {
+                crate::metrics::action(kind, false);
                 self.send_to(conn, &wire::rule_error(&error));
                 Ok(())
             }
@@ -356,6 +361,7 @@ impl Actor {
     async fn tick(&mut self, due: u64) -> Result<(), Fatal> {
         // The timer fired, so the deadline is due even if the wall clock reads a little earlier.
         let now = self.now_ms().max(due);
+        metrics::counter!("magnate_timer_ticks_total").increment(1);
         let applied = self.driver.tick(Timestamp(now));
         let mut step = Step::default();
         self.absorb(applied, None, &mut step);
@@ -383,6 +389,9 @@ impl Actor {
                 }
             }
             if let Input::Action { player, action } = &input.input {
+                if input.by_bot {
+                    metrics::counter!("magnate_bot_moves_total").increment(1);
+                }
                 if let Some((refused, error)) = &input.refused {
                     tracing::warn!(game = game_id, bot = player.0, ?refused, %error, "a bot action was refused; played the safe default");
                 }
@@ -445,6 +454,7 @@ impl Actor {
         let Some(outcome) = game.outcome() else {
             return;
         };
+        crate::metrics::game_ended(self.live.game_id, game, self.driver.next_index());
         // A finished game no longer changes, so its net worths are the final ones.
         let survivors = game
             .ordered_players()

@@ -66,9 +66,13 @@ async fn run_writer(store: Store, mut receiver: mpsc::UnboundedReceiver<Job>) {
         let (commits, acks): (Vec<Commit>, Vec<_>) =
             jobs.into_iter().map(|job| (job.commit, job.ack)).unzip();
         let count = commits.len();
+        metrics::histogram!("magnate_journal_batch_commits").record(count as f64);
+        let started = std::time::Instant::now();
         let outcome = store
             .call(move |connection| Ok(write_batch(connection, &commits)))
             .await;
+        metrics::histogram!("magnate_journal_commit_seconds")
+            .record(started.elapsed().as_secs_f64());
         match outcome {
             Ok(Ok(results)) => {
                 for (ack, result) in acks.into_iter().zip(results) {

@@ -189,11 +189,8 @@ impl GameRegistry {
             bot_levels: header.bot_levels,
         };
         self.spawn(state, live);
-        tracing::info!(
-            game = game_id,
-            players = new_game.players.len(),
-            "game created"
-        );
+        let players: Vec<i64> = new_game.players.iter().map(|p| p.user_id).collect();
+        crate::metrics::game_started(game_id, new_game.public, &players);
         Ok(game_id)
     }
 

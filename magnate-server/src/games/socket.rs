@@ -209,6 +209,7 @@ struct SocketConnection {
 
 impl SocketConnection {
     async fn run(self, socket: WebSocket, mut outbound_rx: mpsc::Receiver<Message>) {
+        let _open = crate::metrics::OpenSocket::new("game");
         // The actor owns the only other sender: once it drops this connection, the queue ends.
         let SocketConnection {
             game_id,

@@ -35,6 +35,23 @@ pub fn unauthenticated_router() -> Router<AppState> {
     Router::new().route("/auth/refresh/", post(refresh_tokens).options(options_ok))
 }
 
+#[utoipa::path(
+    post,
+    path = "/auth/register/",
+    tag = "auth",
+    summary = "Register a user",
+    request_body = super::openapi::RegisterRequest,
+    responses(
+        (status = 201, description = "Registered; the profile and tokens", body = super::openapi::AuthResponse),
+        (status = 400, description = "Invalid fields, malformed body", body = super::openapi::ErrorBody),
+        (status = 401, description = "Missing or refused credentials", body = super::openapi::ErrorBody),
+        (status = 408, description = "The body did not arrive in time", body = super::openapi::ErrorBody),
+        (status = 413, description = "Body too large", body = super::openapi::ErrorBody),
+        (status = 415, description = "Unsupported media type", body = super::openapi::ErrorBody),
+        (status = 429, description = "Throttled (with `Retry-After`)", body = super::openapi::ErrorBody)
+    ),
+    security((), ("bearerAuth" = []))
+)]
 async fn register_user(
     State(state): State<AppState>,
     address: ClientAddress,
@@ -124,6 +141,23 @@ async fn register_user(
     ))
 }
 
+#[utoipa::path(
+    post,
+    path = "/auth/login/",
+    tag = "auth",
+    summary = "Log in",
+    request_body = super::openapi::LoginRequest,
+    responses(
+        (status = 200, description = "The profile and fresh tokens", body = super::openapi::AuthResponse),
+        (status = 400, description = "Invalid fields, malformed body", body = super::openapi::ErrorBody),
+        (status = 401, description = "Missing or refused credentials", body = super::openapi::ErrorBody),
+        (status = 408, description = "The body did not arrive in time", body = super::openapi::ErrorBody),
+        (status = 413, description = "Body too large", body = super::openapi::ErrorBody),
+        (status = 415, description = "Unsupported media type", body = super::openapi::ErrorBody),
+        (status = 429, description = "Throttled (with `Retry-After`)", body = super::openapi::ErrorBody)
+    ),
+    security((), ("bearerAuth" = []))
+)]
 async fn login_user(
     State(state): State<AppState>,
     address: ClientAddress,
@@ -192,6 +226,21 @@ async fn login_user(
     })))
 }
 
+#[utoipa::path(
+    post,
+    path = "/auth/refresh/",
+    tag = "auth",
+    summary = "Exchange a refresh token for a new pair",
+    request_body = super::openapi::RefreshRequest,
+    responses(
+        (status = 200, description = "A new pair", body = super::openapi::Tokens),
+        (status = 400, description = "Invalid fields, malformed body", body = super::openapi::ErrorBody),
+        (status = 401, description = "Missing or refused credentials", body = super::openapi::ErrorBody),
+        (status = 408, description = "The body did not arrive in time", body = super::openapi::ErrorBody),
+        (status = 413, description = "Body too large", body = super::openapi::ErrorBody),
+        (status = 415, description = "Unsupported media type", body = super::openapi::ErrorBody)
+    ),
+)]
 async fn refresh_tokens(
     State(state): State<AppState>,
     FormBody(body): FormBody,

@@ -27,6 +27,20 @@ pub fn router() -> Router<AppState> {
     )
 }
 
+#[utoipa::path(
+    get,
+    path = "/game/summary/{game_id}/",
+    tag = "game",
+    summary = "A finished game's summary",
+    params(("game_id" = u64, Path, description = "Game id (digits)")),
+    responses(
+        (status = 200, description = "The summary", body = super::openapi::Summary),
+        (status = 401, description = "Missing or refused credentials", body = super::openapi::ErrorBody),
+        (status = 403, description = "Forbidden", body = super::openapi::ErrorBody),
+        (status = 404, description = "Not found", body = super::openapi::ErrorBody)
+    ),
+    security(("bearerAuth" = []))
+)]
 async fn get_game_summary(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,

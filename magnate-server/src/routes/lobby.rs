@@ -29,6 +29,19 @@ pub fn router() -> Router<AppState> {
         )
 }
 
+#[utoipa::path(
+    get,
+    path = "/lobby/check-code/{room_code}/",
+    tag = "lobby",
+    summary = "Whether a private room code is in use",
+    params(("room_code" = String, Path, description = "A room code (case-sensitive)")),
+    responses(
+        (status = 200, description = "The answer", body = super::openapi::CodeExists),
+        (status = 401, description = "Missing or refused credentials", body = super::openapi::ErrorBody),
+        (status = 429, description = "Throttled (with `Retry-After`)", body = super::openapi::ErrorBody)
+    ),
+    security(("bearerAuth" = []))
+)]
 async fn check_code(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
@@ -43,6 +56,17 @@ async fn check_code(
     Ok(Json(json!({ "exists": state.rooms.contains(&room_code) })))
 }
 
+#[utoipa::path(
+    get,
+    path = "/lobby/get-private-code",
+    tag = "lobby",
+    summary = "A free private room code (no trailing slash)",
+    responses(
+        (status = 200, description = "A code", body = super::openapi::PrivateCode),
+        (status = 401, description = "Missing or refused credentials", body = super::openapi::ErrorBody)
+    ),
+    security(("bearerAuth" = []))
+)]
 async fn get_private_code(State(state): State<AppState>, _caller: AuthUser) -> Json<Value> {
     let mut rng = rand::thread_rng();
     let code = loop {

@@ -8,6 +8,7 @@
 mod auth;
 mod game;
 mod lobby;
+mod openapi;
 mod queue;
 mod shop;
 mod user;
@@ -37,6 +38,8 @@ use crate::{
     state::AppState,
 };
 
+pub use openapi::document as openapi_document;
+
 /// Builds the complete HTTP application for `state`.
 pub fn app(state: AppState) -> Router {
     let protected = Router::new()
@@ -60,6 +63,7 @@ pub fn app(state: AppState) -> Router {
         .merge(crate::games::router())
         .merge(crate::ws::queue::router())
         .merge(crate::ws::room::router())
+        .route("/openapi.json", axum::routing::get(openapi::serve_document))
         .fallback(unknown_path)
         .layer(CatchPanicLayer::custom(|_panic| {
             tracing::error!("a request handler panicked");
@@ -94,6 +98,7 @@ pub fn app(state: AppState) -> Router {
                 ),
         )
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .layer(middleware::from_fn(crate::metrics::track_http))
         .with_state(state)
 }
 

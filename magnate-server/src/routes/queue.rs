@@ -42,6 +42,19 @@ pub fn router() -> Router<AppState> {
         .route("/game/queue/", get(get_queue_status).options(options_ok))
 }
 
+#[utoipa::path(
+    post,
+    path = "/game/join/",
+    tag = "game",
+    summary = "Join the public queue (a body, if any, is ignored)",
+    responses(
+        (status = 201, description = "Queued, or matched by this join", body = super::openapi::QueueStatusBody),
+        (status = 200, description = "Already queued; the place is kept", body = super::openapi::QueueStatusBody),
+        (status = 409, description = "Seated in an unfinished game; not queued", body = super::openapi::StillPlaying),
+        (status = 401, description = "Missing or refused credentials", body = super::openapi::ErrorBody)
+    ),
+    security(("bearerAuth" = []))
+)]
 async fn join_queue(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
@@ -61,6 +74,18 @@ async fn join_queue(
     Ok((status, Json(status_body(outcome.status))))
 }
 
+#[utoipa::path(
+    post,
+    path = "/game/leave/",
+    tag = "game",
+    summary = "Leave the public queue (a body, if any, is ignored)",
+    responses(
+        (status = 200, description = "Left", body = super::openapi::QueueStatusBody),
+        (status = 401, description = "Missing or refused credentials", body = super::openapi::ErrorBody),
+        (status = 404, description = "Not found", body = super::openapi::ErrorBody)
+    ),
+    security(("bearerAuth" = []))
+)]
 async fn leave_queue(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
@@ -72,6 +97,17 @@ async fn leave_queue(
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/game/queue/",
+    tag = "game",
+    summary = "The caller's queue status",
+    responses(
+        (status = 200, description = "The status", body = super::openapi::QueueStatusBody),
+        (status = 401, description = "Missing or refused credentials", body = super::openapi::ErrorBody)
+    ),
+    security(("bearerAuth" = []))
+)]
 async fn get_queue_status(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,

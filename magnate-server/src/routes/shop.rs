@@ -31,6 +31,17 @@ pub fn router() -> Router<AppState> {
         )
 }
 
+#[utoipa::path(
+    get,
+    path = "/shop/items/",
+    tag = "shop",
+    summary = "Every item, with ownership",
+    responses(
+        (status = 200, description = "Items", body = Vec<super::openapi::ShopItem>),
+        (status = 401, description = "Missing or refused credentials", body = super::openapi::ErrorBody)
+    ),
+    security(("bearerAuth" = []))
+)]
 async fn list_items(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
@@ -38,6 +49,17 @@ async fn list_items(
     Ok(Json(state.store.items(user.id, None).await?))
 }
 
+#[utoipa::path(
+    get,
+    path = "/shop/user-pieces/",
+    tag = "shop",
+    summary = "Every piece, with ownership",
+    responses(
+        (status = 200, description = "Pieces", body = Vec<super::openapi::ShopItem>),
+        (status = 401, description = "Missing or refused credentials", body = super::openapi::ErrorBody)
+    ),
+    security(("bearerAuth" = []))
+)]
 async fn list_user_pieces(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
@@ -47,6 +69,17 @@ async fn list_user_pieces(
     ))
 }
 
+#[utoipa::path(
+    get,
+    path = "/shop/user-emojis/",
+    tag = "shop",
+    summary = "Every emoji, with ownership",
+    responses(
+        (status = 200, description = "Emojis", body = Vec<super::openapi::ShopItem>),
+        (status = 401, description = "Missing or refused credentials", body = super::openapi::ErrorBody)
+    ),
+    security(("bearerAuth" = []))
+)]
 async fn list_user_emojis(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
@@ -56,6 +89,22 @@ async fn list_user_emojis(
     ))
 }
 
+#[utoipa::path(
+    post,
+    path = "/shop/buy/",
+    tag = "shop",
+    summary = "Buy an item with points",
+    request_body = super::openapi::CustomIdRequest,
+    responses(
+        (status = 200, description = "Bought", body = super::openapi::Purchase),
+        (status = 400, description = "Invalid fields, malformed body", body = super::openapi::ErrorBody),
+        (status = 401, description = "Missing or refused credentials", body = super::openapi::ErrorBody),
+        (status = 408, description = "The body did not arrive in time", body = super::openapi::ErrorBody),
+        (status = 413, description = "Body too large", body = super::openapi::ErrorBody),
+        (status = 415, description = "Unsupported media type", body = super::openapi::ErrorBody)
+    ),
+    security(("bearerAuth" = []))
+)]
 async fn buy_item(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,

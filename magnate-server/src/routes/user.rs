@@ -39,10 +39,37 @@ pub fn public_router() -> Router<AppState> {
     )
 }
 
+#[utoipa::path(
+    get,
+    path = "/user/info/",
+    tag = "user",
+    summary = "The caller's profile",
+    responses(
+        (status = 200, description = "The profile", body = crate::dto::UserProfile),
+        (status = 401, description = "Missing or refused credentials", body = super::openapi::ErrorBody)
+    ),
+    security(("bearerAuth" = []))
+)]
 async fn get_profile(AuthUser(user): AuthUser) -> Json<UserProfile> {
     Json(UserProfile::from(&user))
 }
 
+#[utoipa::path(
+    post,
+    path = "/user/change-piece/",
+    tag = "user",
+    summary = "Equip an owned piece",
+    request_body = super::openapi::CustomIdRequest,
+    responses(
+        (status = 200, description = "Equipped", body = super::openapi::PieceChanged),
+        (status = 400, description = "Invalid fields, malformed body", body = super::openapi::ErrorBody),
+        (status = 401, description = "Missing or refused credentials", body = super::openapi::ErrorBody),
+        (status = 408, description = "The body did not arrive in time", body = super::openapi::ErrorBody),
+        (status = 413, description = "Body too large", body = super::openapi::ErrorBody),
+        (status = 415, description = "Unsupported media type", body = super::openapi::ErrorBody)
+    ),
+    security(("bearerAuth" = []))
+)]
 async fn change_piece(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
@@ -72,6 +99,17 @@ async fn change_piece(
     Err(ApiError::Validation(errors))
 }
 
+#[utoipa::path(
+    get,
+    path = "/user/games-played/",
+    tag = "user",
+    summary = "Games the caller took part in",
+    responses(
+        (status = 200, description = "Game ids", body = super::openapi::GamesPlayed),
+        (status = 401, description = "Missing or refused credentials", body = super::openapi::ErrorBody)
+    ),
+    security(("bearerAuth" = []))
+)]
 async fn list_games_played(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
@@ -80,6 +118,19 @@ async fn list_games_played(
     Ok(Json(json!({ "games": games })))
 }
 
+#[utoipa::path(
+    get,
+    path = "/info/user-name-piece/{pk}/",
+    tag = "user",
+    summary = "A user's name and piece",
+    params(("pk" = u64, Path, description = "User id (digits)")),
+    responses(
+        (status = 200, description = "Name and piece", body = super::openapi::NameAndPiece),
+        (status = 401, description = "Missing or refused credentials", body = super::openapi::ErrorBody),
+        (status = 404, description = "Not found", body = super::openapi::ErrorBody)
+    ),
+    security((), ("bearerAuth" = []))
+)]
 async fn get_user_name_piece(
     State(state): State<AppState>,
     Path(pk): Path<String>,

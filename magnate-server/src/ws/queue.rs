@@ -74,6 +74,7 @@ async fn join_queue(
             });
         })
         .on_upgrade(move |socket| async move {
+            let _open = crate::metrics::OpenSocket::new("queue");
             let limits = state.config.sockets;
             let closing = slot.closing();
             let code = run_queue_socket(

@@ -84,6 +84,7 @@ async fn join_room(
         .max_message_size(PROTOCOL_MAX_MESSAGE_BYTES)
         .max_frame_size(PROTOCOL_MAX_MESSAGE_BYTES)
         .on_upgrade(move |socket| async move {
+            let _open = crate::metrics::OpenSocket::new("lobby");
             let closing = slot.closing();
             let code = run_room_socket(socket, state, user, code, closing).await;
             slot.closed_with(code);

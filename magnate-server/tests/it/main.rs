@@ -9,6 +9,8 @@ mod exhaustion;
 mod game_support;
 mod handshake;
 mod limits;
+mod metrics;
+mod openapi;
 mod real_server;
 mod recovery;
 mod rest_auth;

@@ -77,7 +77,7 @@ impl Drop for Process {
     }
 }
 
-async fn register(address: SocketAddr, name: &str) -> Player {
+pub(crate) async fn register(address: SocketAddr, name: &str) -> Player {
     let body: Value = reqwest::Client::new()
         .post(format!("http://{address}/auth/register/"))
         .json(
@@ -97,7 +97,7 @@ async fn register(address: SocketAddr, name: &str) -> Player {
 }
 
 /// Both players join the public queue; returns the game they were matched into.
-async fn match_players(address: SocketAddr, players: &[&Player]) -> i64 {
+pub(crate) async fn match_players(address: SocketAddr, players: &[&Player]) -> i64 {
     let mut sockets = Vec::new();
     for player in players {
         let url = format!("ws://{address}/ws/queue/public/?token={}", player.access);
