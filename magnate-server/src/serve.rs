@@ -61,7 +61,7 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
 
 /// Restores the unfinished games of the database (their actors re-arm their timers), then serves
 /// the application on `listener` until `shutdown` completes. Then it closes every WebSocket with
-/// 1001 and lets in-flight requests finish, waiting at most [`SHUTDOWN_GRACE`] for both.
+/// 1001 and lets in-flight requests finish, waiting at most `SHUTDOWN_GRACE` (3 s) for both.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,

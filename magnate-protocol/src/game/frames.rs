@@ -142,21 +142,9 @@ pub fn response_frame(event: &Event) -> Option<String> {
                 .collect();
             data.insert("bonuses".into(), Value::Object(bonuses));
         }
-        EventKind::SquareBought { .. }
-        | EventKind::PurchaseDeclined { .. }
-        | EventKind::TramTaken { .. }
-        | EventKind::HouseBuilt { .. }
-        | EventKind::HouseDemolished { .. }
-        | EventKind::Mortgaged { .. }
-        | EventKind::Unmortgaged { .. }
-        | EventKind::TradeProposed { .. }
-        | EventKind::TradeAnswered { .. }
-        | EventKind::BailPaid { .. }
-        | EventKind::BidPlaced { .. }
-        | EventKind::PhaseEnded { .. }
-        | EventKind::PhaseTimedOut
-        | EventKind::PlayerEliminated { .. }
-        | EventKind::BotWoken { .. } => {}
+        // The other facts are plain `Response`s (or `ResponseSkipPhase`): the common fields only
+        // (`response_type` decides which, and that no frame is sent for a bot's wake-up).
+        _ => {}
     }
     Some(json!({"event_type": "game_response", "data": data}).to_string())
 }
