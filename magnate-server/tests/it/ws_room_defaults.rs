@@ -1,14 +1,15 @@
 //! A private room on the default settings is playable: a lone host starts a game against bots,
 //! settings the reference's clients send are stored as the nearest playable values, and a turn
 //! limit (the room's, or the server's `MAX_TURNS`) reaches the game (docs/protocol.md,
-//! "update_settings").
+//! "update_settings"); and a room filled by concurrent joins admits exactly its capacity.
 
 use magnate_server::Config;
 use serde_json::{json, Value};
 
 use crate::{
     support::TestUser,
-    ws_support::{Client, Server},
+    ws_room::{assert_quiet, error, room_path},
+    ws_support::{Client, Ending, Server},
 };
 
 /// Opens room `code` as its only member and reads `room_created` and `joined`.
@@ -104,5 +105,69 @@ async fn a_turn_limit_comes_from_the_room_or_else_from_the_server() {
     assert_eq!(state["max_turns"], 30, "the room's own limit");
     assert_eq!(state["players"].as_array().unwrap().len(), 3);
     socket.close().await;
+    server.shut_down().await;
+}
+
+/// Ten users open the same new room at once: exactly `MAX_PRIVATE_GAME_PLAYERS` are admitted
+/// (one of them as its creator and host), the others get "Sala llena." and 4003, and every
+/// member hears the host's settings.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_joins_admit_exactly_the_capacity() {
+    let server = Server::start().await;
+    let mut users = Vec::new();
+    for index in 0..10 {
+        users.push(server.app.register(&format!("user{index}")).await);
+    }
+    let server_ref = &server;
+    let outcomes = futures_util::future::join_all(users.iter().map(|user| async move {
+        let mut socket = server_ref.connect(&room_path("RUSH"), user).await;
+        let first = socket.recv().await;
+        (first, socket)
+    }))
+    .await;
+    let mut members = Vec::new();
+    let mut host = None;
+    for (first, mut socket) in outcomes {
+        if first == json!({"error": "Sala llena."}) {
+            assert_eq!(socket.ending().await, Ending::Closed(4003));
+            continue;
+        }
+        if first["action"] == "room_created" {
+            assert!(host.is_none(), "two creators");
+            host = Some(members.len());
+            assert_eq!(socket.recv().await["action"], "joined");
+        } else {
+            assert_eq!(first["action"], "joined", "{first}");
+        }
+        members.push(socket);
+    }
+    assert_eq!(members.len(), 4);
+    let host = host.expect("one creator");
+    for socket in &mut members {
+        socket
+            .send_json(json!({"command": "update_settings"}))
+            .await;
+    }
+    let settings = json!({"action": "settings_changed", "bot_level": "medium", "target_players": 4, "max_turns": null});
+    for (index, socket) in members.iter_mut().enumerate() {
+        let (mut heard_settings, mut refused) = (false, index == host);
+        while !(heard_settings && refused) {
+            let frame = socket.recv().await;
+            if frame["action"] == "joined" {
+                assert!(!heard_settings, "a join after the room was full: {frame}");
+            } else if frame == settings {
+                assert!(!heard_settings, "settings twice");
+                heard_settings = true;
+            } else {
+                assert_eq!(frame, error("Solo el host puede cambiar la configuración."));
+                assert!(!refused, "refused twice");
+                refused = true;
+            }
+        }
+        assert_quiet(socket).await;
+    }
+    for socket in members {
+        socket.close().await;
+    }
     server.shut_down().await;
 }
