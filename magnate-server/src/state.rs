@@ -11,8 +11,8 @@ use crate::{
     config::Config,
     games::GameRegistry,
     limits::SocketSlots,
-    lobby::Lobbies,
-    matchmaking::Matchmaker,
+    queue::Matchmaker,
+    rooms::Lobbies,
     store::Store,
 };
 

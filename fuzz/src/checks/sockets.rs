@@ -8,15 +8,17 @@ use magnate_protocol::game::{
     MAX_CHAT_CHARS, MAX_CHAT_OBJECT_BYTES, MESSAGE_TOO_LARGE,
 };
 use magnate_server::config::GameSizes;
-use magnate_server::lobby::LobbyCommand;
-use magnate_server::ws::{self, queue, room, ClientFrame};
+use magnate_server::queue::socket as queue;
+use magnate_server::rooms::socket as room;
+use magnate_server::rooms::LobbyCommand;
+use magnate_server::ws::{self, ClientFrame};
 
 use super::*;
 
 /// Target `ws_messages`: arbitrary text through the decoders of the game socket
 /// (`magnate_protocol::game::parse_frame`, then `WireAction::resolve` and `apply` against live games), the
-/// lobby socket (`ws::classify`, then `ws::room::parse_command`) and the queue socket
-/// (`ws::classify`, then `ws::queue::is_cancel`). Nothing panics, errors are the documented
+/// lobby socket (`ws::classify`, then `rooms::socket::parse_command`) and the queue socket
+/// (`ws::classify`, then `queue::socket::is_cancel`). Nothing panics, errors are the documented
 /// messages, accepted values are within their documented limits.
 pub fn check_ws_messages(data: &[u8]) {
     let text = String::from_utf8_lossy(data);

@@ -61,8 +61,8 @@ pub fn app(state: AppState) -> Router {
         .merge(optional)
         .merge(auth::unauthenticated_router())
         .merge(crate::games::router())
-        .merge(crate::ws::queue::router())
-        .merge(crate::ws::room::router())
+        .merge(crate::queue::socket::router())
+        .merge(crate::rooms::socket::router())
         .route("/openapi.json", axum::routing::get(openapi::serve_document))
         .fallback(unknown_path)
         .layer(CatchPanicLayer::custom(|_panic| {

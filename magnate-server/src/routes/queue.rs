@@ -27,7 +27,7 @@
 use axum::{extract::State, http::StatusCode, routing::get, routing::post, Json, Router};
 use serde_json::{json, Value};
 
-use crate::{error::ApiError, extract::AuthUser, matchmaking::QueueStatus, state::AppState};
+use crate::{error::ApiError, extract::AuthUser, queue::QueueStatus, state::AppState};
 
 use super::options_ok;
 

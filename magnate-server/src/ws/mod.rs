@@ -1,11 +1,10 @@
-//! WebSocket endpoints (spec §4): the public queue, the private-room lobby and live games.
+//! What the three WebSocket endpoints share (docs/protocol.md, section 4.1): authentication,
+//! coded refusals, the per-user socket cap, liveness, write deadlines and close codes. The
+//! endpoints live with their features: `queue::socket`, `rooms::socket` and `games::socket`.
 //!
-//! Every endpoint authenticates the same way (§2.4): the first `token` value of the query string
-//! must be a valid access token of an existing, active user, or the upgrade is refused with an
-//! empty `403` before any `101`. Query strings are never logged, because they carry tokens.
-
-pub mod queue;
-pub mod room;
+//! Every endpoint authenticates the same way: the first `token` value of the query string must
+//! be a valid access token of an existing, active user, or the upgrade is refused with a `403`
+//! saying why, before any `101`. Query strings are never logged, because they carry tokens.
 
 use std::{
     future::Future,

@@ -12,7 +12,7 @@ use magnate_server::{
     config::{Rate, SocketLimits},
     games::{NewLiveGame, NewLivePlayer},
     limits::{TOO_MANY_ACTIONS, TOO_MANY_MESSAGES},
-    matchmaking::QueueStatus,
+    queue::QueueStatus,
     Config,
 };
 use serde_json::{json, Value};

@@ -195,7 +195,7 @@ async fn a_rest_user_and_a_socket_user_match_each_other() {
 /// comes from the database: the unfinished game the user still plays in, until they leave it.
 #[tokio::test]
 async fn the_status_names_an_unfinished_game_the_matchmaker_does_not_know() {
-    use magnate_server::matchmaking::{GameCreator, GameRequest, Seat};
+    use magnate_server::queue::{GameCreator, GameRequest, Seat};
     let server = Server::start().await;
     let app = &server.app;
     let alice = app.register("alice").await;

@@ -1,7 +1,7 @@
 //! `/ws/queue/private/<room_code>/?token=<access>`: the private-room lobby socket (spec §4.3).
 //!
 //! The socket parses and validates each frame, then hands the command to the room's task (see
-//! [`crate::lobby`]) and waits until it is handled, so one client can have at most one command
+//! [`crate::rooms`]) and waits until it is handled, so one client can have at most one command
 //! in flight. Everything the room says arrives on the socket's outbound channel in order.
 
 use axum::{
@@ -21,7 +21,7 @@ use tokio::{sync::mpsc, time::Instant};
 use crate::{
     config::GameSizes,
     limits::{Admission, Closing, FrameKind, FrameLimiter},
-    lobby::{LobbyEvent, RoomLink, ROOM_NOT_FOUND},
+    rooms::{LobbyEvent, RoomLink, ROOM_NOT_FOUND},
     state::AppState,
     store::User,
     ws::{

@@ -18,6 +18,8 @@
 //! holds at most one seat in an unfinished game, and at most one more while a private game
 //! and a public match are created at the same instant.
 
+pub mod socket;
+
 use std::{
     collections::{HashMap, VecDeque},
     future::Future,

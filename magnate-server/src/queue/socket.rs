@@ -21,7 +21,7 @@ use tokio::{sync::mpsc, time::Instant};
 use crate::{
     config::SocketLimits,
     limits::{Admission, Closing, FrameKind, FrameLimiter},
-    matchmaking::{Matchmaker, QueueEvent},
+    queue::{Matchmaker, QueueEvent},
     state::AppState,
     store::UserId,
     ws::{
@@ -232,7 +232,7 @@ mod tests {
     use super::*;
     use crate::{
         error::ApiError,
-        matchmaking::{GameCreator, GameRequest, QueueStatus},
+        queue::{GameCreator, GameRequest, QueueStatus},
         store::GameId,
         ws::testing::{pair, Peer},
     };

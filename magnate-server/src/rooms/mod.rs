@@ -7,6 +7,8 @@
 //! itself under the same lock only when its inbox is empty, so a join never lands in a room that
 //! is being deleted. The index also keeps [`crate::state::RoomRegistry`] (read by R12/R13) in step.
 
+pub mod socket;
+
 use std::{
     collections::HashMap,
     sync::{
@@ -23,7 +25,7 @@ use crate::{
     config::GameSizes,
     error::ApiError,
     games::create_bot_user,
-    matchmaking::{GameCreator, GameRequest, Seat},
+    queue::{GameCreator, GameRequest, Seat},
     state::AppState,
     store::{GameId, User, UserId},
     ws::ConnId,
@@ -669,7 +671,7 @@ impl Room {
         }
         // One unfinished game per user (issue 13), as for the public queue.
         for member in &self.members {
-            match crate::matchmaking::seated_game(state, member.user).await {
+            match crate::queue::seated_game(state, member.user).await {
                 Ok(None) => {}
                 Ok(Some(game_id)) => {
                     self.send_error(conn, &still_playing(&member.username, game_id));
