@@ -1,5 +1,5 @@
-//! The candidate lists of bots spec §6, phase by phase, taken from the rules crate's legal
-//! actions (D3) and scored with §5.10.
+//! The candidate lists of docs/bots.md §6, phase by phase, taken from the rules crate's legal
+//! actions (D3) and scored with docs/bots.md §5.10.
 
 use crate::action::{Action, ActionKind};
 use crate::board::SquareKind;
@@ -24,7 +24,7 @@ pub(crate) struct Candidate {
 /// Score of a sale whose cash is not positive, in liquidation (never preferred).
 const USELESS_SALE: f64 = -1.0e9;
 
-/// The score of `action` in the current phase (§5.10 with D15 and D21).
+/// The score of `action` in the current phase (docs/bots.md §5.10 with D15 and D21).
 pub(crate) fn score_action(valuer: &Valuer<'_>, action: &Action) -> f64 {
     let game = valuer.game;
     let me = valuer.me;
@@ -128,8 +128,8 @@ fn is_tram(game: &Game, square: SquareId) -> bool {
     )
 }
 
-/// The candidate list of `me` now (§6, with the §11 fixes), scored. Empty when `me` has
-/// nothing to do. In business it draws the trade ideas from `rng` (§7 step 1).
+/// The candidate list of `me` now (docs/bots.md §6, with the §11 fixes), scored. Empty when `me` has
+/// nothing to do. In business it draws the trade ideas from `rng` (docs/bots.md §7 step 1).
 pub(crate) fn build(
     game: &Game,
     me: PlayerId,

@@ -1,4 +1,4 @@
-//! The expected-value bot of bots spec §3: one algorithm, six levels that differ only in ε.
+//! The expected-value bot of docs/bots.md §3: one algorithm, six levels that differ only in ε.
 
 use crate::action::Action;
 use crate::game::Game;
@@ -11,7 +11,7 @@ use super::tuning::BotTuning;
 use super::value::Valuer;
 use super::{BotLevel, BotMove, Policy};
 
-/// The expected-value bot: ranks the candidates of bots spec §6 by the scores of §5.10 and
+/// The expected-value bot: ranks the candidates of docs/bots.md §6 by the scores of §5.10 and
 /// explores with probability ε.
 #[derive(Clone, Debug, PartialEq)]
 pub struct EvBot {
@@ -32,7 +32,7 @@ impl EvBot {
 }
 
 impl Policy for EvBot {
-    /// One decision (bots spec §3.2 and §7):
+    /// One decision (docs/bots.md §3.2 and §7):
     ///
     /// 1. build the candidates (in business this draws the trade ideas);
     /// 2. draw `u = below(2^24) / 2^24`, uniform on `[0, 1)` in steps of `2^-24`;
@@ -102,16 +102,16 @@ fn explore(
     pool.get(pick).copied().unwrap_or(0)
 }
 
-/// The score the bot gives `action` for `me` in the current state (bots spec §5.10, with the
+/// The score the bot gives `action` for `me` in the current state (docs/bots.md §5.10, with the
 /// §11 fixes: NextPhase scores the tram look-ahead only in management (D15); in liquidation a
 /// sale scores minus its value lost per unit of cash raised (D21)). Exposed for tests, logs and
-/// benchmarks; actions that make no sense now score as §5.10 would anyway.
+/// benchmarks; actions that make no sense now score as docs/bots.md §5.10 would anyway.
 pub fn score(game: &Game, me: PlayerId, tuning: &BotTuning, action: &Action) -> f64 {
     let valuer = Valuer::new(game, me, tuning);
     candidates::score_action(&valuer, action)
 }
 
-/// Expected visits `V` (bots spec §5.1, or its D10 correction): how often opponents are
+/// Expected visits `V` (docs/bots.md §5.1, or its D10 correction): how often opponents are
 /// expected to land on one given square from now on. Exposed for tests and logs.
 pub fn expected_visits(game: &Game, me: PlayerId, tuning: &BotTuning) -> f64 {
     Valuer::new(game, me, tuning).v

@@ -1,11 +1,11 @@
 //! Bots: pure functions of (game, player, level, their own seeded generator) that pick one legal
-//! action (bots spec §1). The same code drives server games, self-play and benchmarks.
+//! action (docs/bots.md §1). The same code drives server games, self-play and benchmarks.
 //!
-//! [`EvBot`] is the bot of bots spec §3–§7: it lists the candidates of the current phase from
-//! [`Game::legal_actions`] (`candidates`, `trade`), scores them with the valuation formulas of §5
+//! [`EvBot`] is the bot of docs/bots.md §3–§7: it lists the candidates of the current phase from
+//! [`Game::legal_actions`] (`candidates`, `trade`), scores them with the valuation formulas of docs/bots.md §5
 //! (`value`), and picks the best one, or a random one with probability ε of its [`BotLevel`].
-//! Every constant lives in [`BotTuning`]; the defect fixes of §11 are on for every level, and
-//! [`Formulas::Reference`] switches back to the reference's formulas (the golden values of §10).
+//! Every constant lives in [`BotTuning`]; the defect fixes of docs/bots.md §11 are on for every level, and
+//! [`Formulas::Reference`] switches back to the reference's formulas (the golden values of docs/bots.md §10).
 //!
 //! ```
 //! use magnate_core::{bot_rng, BotLevel, BotMove, EvBot, Game, Input, PlayerId, Policy, Seed};
@@ -84,7 +84,7 @@ impl BotLevel {
         }
     }
 
-    /// The exploration probability ε of the level (bots spec §3.1).
+    /// The exploration probability ε of the level (docs/bots.md §3.1).
     pub fn epsilon(self) -> f64 {
         match self {
             BotLevel::VeryEasy => 1.0,
@@ -188,7 +188,7 @@ impl Policy for RandomBot {
     }
 }
 
-/// The generator of the bot in `seat`, derived from the game's seed (bots spec §1.4).
+/// The generator of the bot in `seat`, derived from the game's seed (docs/bots.md §1.4).
 pub fn bot_rng(game_seed: Seed, seat: usize) -> GameRng {
     let mixed = game_seed.0 ^ (seat as u64 + 1).wrapping_mul(0xD1B5_4A32_D192_ED03);
     GameRng::new(Seed(mixed.rotate_left(17) ^ 0x6A09_E667_F3BC_C908))

@@ -1,4 +1,4 @@
-//! The trade proposal generator of bots spec §6.5, with the fixes of D16.
+//! The trade proposal generator of docs/bots.md §6.5, with the fixes of D16.
 
 use crate::action::Action;
 use crate::game::Game;

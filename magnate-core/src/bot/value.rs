@@ -1,6 +1,6 @@
-//! The valuation formulas of bots spec §5, in two variants: the reference's formulas verbatim
-//! ([`Formulas::Reference`], used by the golden values of §10) and the corrected ones that the
-//! defect fixes of §11 ask for ([`Formulas::Engine`], the default of every level).
+//! The valuation formulas of docs/bots.md §5, in two variants: the reference's formulas verbatim
+//! ([`Formulas::Reference`], used by the golden values of docs/bots.md §10) and the corrected ones that the
+//! defect fixes of docs/bots.md §11 ask for ([`Formulas::Engine`], the default of every level).
 //!
 //! Corrected variant, in short:
 //!
@@ -40,7 +40,7 @@ pub(crate) struct Valuer<'a> {
     pub(crate) n: usize,
     /// `max(1, n − 1)`.
     pub(crate) k: f64,
-    /// Expected visits `V` (§5.1, D10).
+    /// Expected visits `V` (docs/bots.md §5.1, D10).
     pub(crate) v: f64,
     /// `Land` per square index, computed on first use (the table too).
     land: OnceCell<Vec<OnceCell<f64>>>,
@@ -100,7 +100,7 @@ impl<'a> Valuer<'a> {
         }
     }
 
-    /// `V` (§5.1): reference `landing × k × max(1, H − t)`; corrected (D10)
+    /// `V` (docs/bots.md §5.1): reference `landing × k × max(1, H − t)`; corrected (D10)
     /// `landing × k × max(min_rounds, (H − t) / n)`, where `H` is the horizon, shortened to the
     /// game's turn limit when it has one and `respect_turn_limit` is set.
     fn visits(&self) -> f64 {
@@ -137,7 +137,7 @@ impl<'a> Valuer<'a> {
         self.game.squares[index].holding
     }
 
-    /// `Rent(s)` (§5.2): what the bot expects to pay on `s`. Corrected: the engine's rent (D8).
+    /// `Rent(s)` (docs/bots.md §5.2): what the bot expects to pay on `s`. Corrected: the engine's rent (D8).
     pub(crate) fn rent(&self, id: SquareId) -> i64 {
         if !self.reference() {
             return self.game.rent_due(self.me, id);
@@ -168,7 +168,7 @@ impl<'a> Valuer<'a> {
         }
     }
 
-    /// `Gain(s, p)` (§5.3): income change if `p` acquires `s`.
+    /// `Gain(s, p)` (docs/bots.md §5.3): income change if `p` acquires `s`.
     pub(crate) fn gain(&self, id: SquareId, p: PlayerId) -> f64 {
         let Some(square) = self.square(id) else {
             return 0.0;
@@ -210,7 +210,7 @@ impl<'a> Valuer<'a> {
         }
     }
 
-    /// `Loss(s, p)` (§5.3): income change if `p` gives up `s`.
+    /// `Loss(s, p)` (docs/bots.md §5.3): income change if `p` gives up `s`.
     pub(crate) fn loss(&self, id: SquareId, p: PlayerId) -> f64 {
         let Some(square) = self.square(id) else {
             return 0.0;
@@ -279,7 +279,7 @@ impl<'a> Valuer<'a> {
 
     // ----- buying, worth, reserve -------------------------------------------------------
 
-    /// `EV_buy(s)` (§5.4). `exclude` leaves one opponent out of the blocking term (the current
+    /// `EV_buy(s)` (docs/bots.md §5.4). `exclude` leaves one opponent out of the blocking term (the current
     /// owner, when valuing a trade, D16).
     pub(crate) fn ev_buy_excluding(&self, id: SquareId, exclude: Option<PlayerId>) -> f64 {
         let price = self.price(id);
@@ -301,17 +301,17 @@ impl<'a> Valuer<'a> {
         own + block - price as f64 + (price / 2) as f64
     }
 
-    /// `EV_buy(s)` (§5.4).
+    /// `EV_buy(s)` (docs/bots.md §5.4).
     pub(crate) fn ev_buy(&self, id: SquareId) -> f64 {
         self.ev_buy_excluding(id, None)
     }
 
-    /// `W(s) = EV_buy(s) + P(s)` (§5.4).
+    /// `W(s) = EV_buy(s) + P(s)` (docs/bots.md §5.4).
     pub(crate) fn worth(&self, id: SquareId) -> f64 {
         self.ev_buy(id) + self.price(id) as f64
     }
 
-    /// `Reserve` (§5.5): the highest rent the bot could be charged on one landing.
+    /// `Reserve` (docs/bots.md §5.5): the highest rent the bot could be charged on one landing.
     pub(crate) fn reserve(&self) -> i64 {
         *self.reserve.get_or_init(|| {
             self.game
@@ -324,7 +324,7 @@ impl<'a> Valuer<'a> {
         })
     }
 
-    /// `MaxBid(s)` (§5.5).
+    /// `MaxBid(s)` (docs/bots.md §5.5).
     pub(crate) fn max_bid(&self, id: SquareId) -> i64 {
         let budget = (self.money(self.me) - self.reserve()).max(0);
         let cap = (self.tuning.auction_roi * self.worth(id)).trunc();
@@ -334,7 +334,7 @@ impl<'a> Valuer<'a> {
 
     // ----- jail, landing, look-ahead ----------------------------------------------------
 
-    /// `EV_exit` (§5.6), the whole-board sum of the reference.
+    /// `EV_exit` (docs/bots.md §5.6), the whole-board sum of the reference.
     pub(crate) fn ev_exit(&self) -> f64 {
         let board = self.game.board();
         let unowned: f64 = board
@@ -352,7 +352,7 @@ impl<'a> Valuer<'a> {
         unowned - rents
     }
 
-    /// `Land(s)` (§5.7), cached per square.
+    /// `Land(s)` (docs/bots.md §5.7), cached per square.
     pub(crate) fn land(&self, id: SquareId) -> f64 {
         self.index(id).map_or(0.0, |index| self.land_at(index))
     }
@@ -388,7 +388,7 @@ impl<'a> Valuer<'a> {
         }
     }
 
-    /// `Ahead(s)` (§5.8): reference, the mean `Land` of the next 12 squares on the main path;
+    /// `Ahead(s)` (docs/bots.md §5.8): reference, the mean `Land` of the next 12 squares on the main path;
     /// corrected, the one-roll look-ahead [`Valuer::roll_value`] (D14).
     pub(crate) fn ahead(&self, id: SquareId) -> f64 {
         if !self.reference() {
@@ -461,7 +461,7 @@ impl<'a> Valuer<'a> {
         f64::from(count) / 216.0
     }
 
-    /// Score of paying bail (§5.10). Reference `EV_exit − bail`. Corrected (D13): paying buys a
+    /// Score of paying bail (docs/bots.md §5.10). Reference `EV_exit − bail`. Corrected (D13): paying buys a
     /// roll now instead of the free exit a double gives; on the last jail turn the bail is
     /// charged anyway, so paying gains nothing.
     pub(crate) fn pay_bail(&self) -> f64 {
@@ -496,7 +496,7 @@ impl<'a> Valuer<'a> {
         self.game.holding(id).map_or(-1, |h| h.houses)
     }
 
-    /// Score of building one level on `s` (§5.10).
+    /// Score of building one level on `s` (docs/bots.md §5.10).
     pub(crate) fn build(&self, id: SquareId) -> f64 {
         let cost = self.square(id).and_then(Square::build_price).unwrap_or(0) as f64;
         if !self.reference() {
@@ -514,7 +514,7 @@ impl<'a> Valuer<'a> {
         (rents[h + 1] - rents[h]) as f64 * self.v - cost
     }
 
-    /// Score of demolishing one level on `s` (§5.10).
+    /// Score of demolishing one level on `s` (docs/bots.md §5.10).
     pub(crate) fn demolish(&self, id: SquareId) -> f64 {
         let refund = (self.square(id).and_then(Square::build_price).unwrap_or(0) / 2) as f64;
         if !self.reference() {
@@ -532,7 +532,7 @@ impl<'a> Valuer<'a> {
         refund - (rents[h] - rents[h - 1]) as f64 * self.v
     }
 
-    /// Score of mortgaging `s` (§5.10).
+    /// Score of mortgaging `s` (docs/bots.md §5.10).
     pub(crate) fn mortgage(&self, id: SquareId) -> f64 {
         let half = (self.price(id) / 2) as f64;
         if !self.reference() {
@@ -545,7 +545,7 @@ impl<'a> Valuer<'a> {
         half - self.loss(id, self.me) * self.v
     }
 
-    /// Score of lifting the mortgage on `s` (§5.10): corrected, the exact opposite of
+    /// Score of lifting the mortgage on `s` (docs/bots.md §5.10): corrected, the exact opposite of
     /// [`Valuer::mortgage`] in the state it leads to (D7a).
     pub(crate) fn unmortgage(&self, id: SquareId) -> f64 {
         let half = (self.price(id) / 2) as f64;
@@ -561,7 +561,7 @@ impl<'a> Valuer<'a> {
 
     // ----- trades -----------------------------------------------------------------------
 
-    /// `Net(p, G, L, in, out)` (§5.9). Reference: each square valued alone. Corrected: the
+    /// `Net(p, G, L, in, out)` (docs/bots.md §5.9). Reference: each square valued alone. Corrected: the
     /// income change of the whole exchange at once (so bundles that complete a group count,
     /// D16), plus the mortgage value of unmortgaged squares.
     pub(crate) fn net(
@@ -626,7 +626,7 @@ impl<'a> Valuer<'a> {
             - lost.iter().map(residual).sum::<f64>()
     }
 
-    /// `TradeEV` (§5.9) of a proposal from `proposer` to `recipient`, from the side of `from`
+    /// `TradeEV` (docs/bots.md §5.9) of a proposal from `proposer` to `recipient`, from the side of `from`
     /// (one of the two): `Net(from) − Net(other) / k`.
     pub(crate) fn trade_ev(
         &self,

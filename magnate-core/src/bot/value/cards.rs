@@ -1,4 +1,4 @@
-//! The value of fantasy cards to the bot (bots spec D12).
+//! The value of fantasy cards to the bot (docs/bots.md D12).
 
 use crate::board::Square;
 use crate::card::{FantasyCard, FantasyType};
