@@ -128,7 +128,8 @@ fn is_tram(game: &Game, square: SquareId) -> bool {
     )
 }
 
-/// The candidate list of `me` now (docs/bots.md §6, with the §11 fixes), scored. Empty when `me` has
+/// The candidate list of `me` now (docs/bots.md §6, with the §11 fixes), scored. Empty when `me`
+/// has
 /// nothing to do. In business it draws the trade ideas from `rng` (docs/bots.md §7 step 1).
 pub(crate) fn build(
     game: &Game,

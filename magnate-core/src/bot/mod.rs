@@ -2,16 +2,20 @@
 //! action (docs/bots.md §1). The same code drives server games, self-play and benchmarks.
 //!
 //! [`EvBot`] is the bot of docs/bots.md §3–§7: it lists the candidates of the current phase from
-//! [`Game::legal_actions`] (`candidates`, `trade`), scores them with the valuation formulas of docs/bots.md §5
+//! [`Game::legal_actions`] (`candidates`, `trade`), scores them with the valuation formulas of
+//! docs/bots.md §5
 //! (`value`), and picks the best one, or a random one with probability ε of its [`BotLevel`].
-//! Every constant lives in [`BotTuning`]; the defect fixes of docs/bots.md §11 are on for every level, and
-//! [`Formulas::Reference`] switches back to the reference's formulas (the golden values of docs/bots.md §10).
+//! Every constant lives in [`BotTuning`]; the defect fixes of docs/bots.md §11 are on for every
+//! level, and
+//! [`Formulas::Reference`] switches back to the reference's formulas (the golden values of
+//! docs/bots.md §10).
 //!
 //! ```
 //! use magnate_core::{bot_rng, BotLevel, BotMove, EvBot, Game, Input, PlayerId, Policy, Seed};
 //! use magnate_core::{Setup, Timestamp};
 //!
-//! let mut game = Game::new(Setup::new([PlayerId(1), PlayerId(2)]), Seed(1), Timestamp(0)).unwrap();
+//! let mut game = Game::new(Setup::new([PlayerId(1), PlayerId(2)]), Seed(1),
+//! Timestamp(0)).unwrap();
 //! let bot = EvBot::new(BotLevel::Expert);
 //! let mut rng = bot_rng(game.seed(), 0);
 //! let me = game.active_phase_player();

@@ -6,15 +6,17 @@ use super::BotLevel;
 /// Which variant of the valuation formulas of docs/bots.md §5 a bot uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Formulas {
-    /// The reference's formulas, exactly as docs/bots.md §5 writes them (the golden values of docs/bots.md §10 use them).
+    /// The reference implementation's formulas, kept for comparison (the golden values of
+    /// docs/bots.md §10 use them).
     Reference,
-    /// The corrected formulas the defect fixes of docs/bots.md §11 ask for: the engine's rents (D8), income
-    /// deltas over the whole holding (D7a, D9), visits over remaining rounds (D10), card values
+    /// The corrected formulas of docs/bots.md §11: the engine's rents (D8), income deltas over
+    /// the whole holding (D7a, D9), visits over remaining rounds (D10), card values
     /// (D12) and a one-roll look-ahead for jail and trams (D13, D14). The default of every level.
     Engine,
 }
 
-/// Every constant of docs/bots.md §4 (and of the docs/bots.md §11 fixes), overridable for experiments.
+/// Every constant of docs/bots.md §4 (and of the docs/bots.md §11 fixes), overridable for
+/// experiments.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BotTuning {
     /// Exploration probability ε (from [`BotLevel::epsilon`]).
@@ -56,7 +58,8 @@ pub struct BotTuning {
 }
 
 impl BotTuning {
-    /// The tuning of a level: every constant of docs/bots.md §4, the corrected formulas and the docs/bots.md §11 fixes.
+    /// The tuning of a level: every constant of docs/bots.md §4, the corrected formulas and the
+    /// docs/bots.md §11 fixes.
     pub fn for_level(level: BotLevel) -> BotTuning {
         BotTuning {
             epsilon: level.epsilon(),
@@ -77,7 +80,8 @@ impl BotTuning {
         }
     }
 
-    /// As [`BotTuning::for_level`] but with the reference's valuation formulas of docs/bots.md §5 (the
+    /// As [`BotTuning::for_level`] but with the reference's valuation formulas of docs/bots.md §5
+    /// (the
     /// decision-procedure fixes of docs/bots.md §11 stay on).
     pub fn reference(level: BotLevel) -> BotTuning {
         BotTuning {

@@ -1,5 +1,6 @@
 //! The valuation formulas of docs/bots.md §5, in two variants: the reference's formulas verbatim
-//! ([`Formulas::Reference`], used by the golden values of docs/bots.md §10) and the corrected ones that the
+//! ([`Formulas::Reference`], used by the golden values of docs/bots.md §10) and the corrected ones
+//! that the
 //! defect fixes of docs/bots.md §11 ask for ([`Formulas::Engine`], the default of every level).
 //!
 //! Corrected variant, in short:
@@ -137,7 +138,8 @@ impl<'a> Valuer<'a> {
         self.game.squares[index].holding
     }
 
-    /// `Rent(s)` (docs/bots.md §5.2): what the bot expects to pay on `s`. Corrected: the engine's rent (D8).
+    /// `Rent(s)` (docs/bots.md §5.2): what the bot expects to pay on `s`. Corrected: the engine's
+    /// rent (D8).
     pub(crate) fn rent(&self, id: SquareId) -> i64 {
         if !self.reference() {
             return self.game.rent_due(self.me, id);
@@ -279,7 +281,8 @@ impl<'a> Valuer<'a> {
 
     // ----- buying, worth, reserve -------------------------------------------------------
 
-    /// `EV_buy(s)` (docs/bots.md §5.4). `exclude` leaves one opponent out of the blocking term (the current
+    /// `EV_buy(s)` (docs/bots.md §5.4). `exclude` leaves one opponent out of the blocking term
+    /// (the current
     /// owner, when valuing a trade, D16).
     pub(crate) fn ev_buy_excluding(&self, id: SquareId, exclude: Option<PlayerId>) -> f64 {
         let price = self.price(id);
@@ -388,7 +391,8 @@ impl<'a> Valuer<'a> {
         }
     }
 
-    /// `Ahead(s)` (docs/bots.md §5.8): reference, the mean `Land` of the next 12 squares on the main path;
+    /// `Ahead(s)` (docs/bots.md §5.8): reference, the mean `Land` of the next 12 squares on the
+    /// main path;
     /// corrected, the one-roll look-ahead [`Valuer::roll_value`] (D14).
     pub(crate) fn ahead(&self, id: SquareId) -> f64 {
         if !self.reference() {
@@ -461,7 +465,8 @@ impl<'a> Valuer<'a> {
         f64::from(count) / 216.0
     }
 
-    /// Score of paying bail (docs/bots.md §5.10). Reference `EV_exit − bail`. Corrected (D13): paying buys a
+    /// Score of paying bail (docs/bots.md §5.10). Reference `EV_exit − bail`. Corrected (D13):
+    /// paying buys a
     /// roll now instead of the free exit a double gives; on the last jail turn the bail is
     /// charged anyway, so paying gains nothing.
     pub(crate) fn pay_bail(&self) -> f64 {
@@ -561,7 +566,8 @@ impl<'a> Valuer<'a> {
 
     // ----- trades -----------------------------------------------------------------------
 
-    /// `Net(p, G, L, in, out)` (docs/bots.md §5.9). Reference: each square valued alone. Corrected: the
+    /// `Net(p, G, L, in, out)` (docs/bots.md §5.9). Reference: each square valued alone.
+    /// Corrected: the
     /// income change of the whole exchange at once (so bundles that complete a group count,
     /// D16), plus the mortgage value of unmortgaged squares.
     pub(crate) fn net(
@@ -626,7 +632,8 @@ impl<'a> Valuer<'a> {
             - lost.iter().map(residual).sum::<f64>()
     }
 
-    /// `TradeEV` (docs/bots.md §5.9) of a proposal from `proposer` to `recipient`, from the side of `from`
+    /// `TradeEV` (docs/bots.md §5.9) of a proposal from `proposer` to `recipient`, from the side
+    /// of `from`
     /// (one of the two): `Net(from) − Net(other) / k`.
     pub(crate) fn trade_ev(
         &self,
