@@ -1,4 +1,4 @@
-//! JWTs (spec §2.2) and passwords (spec §2.1).
+//! JWTs (docs/protocol.md) and passwords (docs/protocol.md).
 
 use std::{collections::HashSet, io::Read, sync::OnceLock};
 
@@ -220,7 +220,7 @@ pub const PASSWORD_TOO_COMMON: &str = "Esta contraseña es demasiado común.";
 /// Password made only of digits.
 pub const PASSWORD_ALL_DIGITS: &str = "Esta contraseña es completamente numérica.";
 
-/// The password checks of §2.1 that fail for `password` (already trimmed), in order.
+/// The password checks of docs/protocol.md that fail for `password` (already trimmed), in order.
 pub fn password_problems(password: &str) -> Vec<&'static str> {
     let mut problems = Vec::new();
     if password.chars().count() < 8 {

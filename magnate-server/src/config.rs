@@ -31,7 +31,8 @@ pub struct Args {
     #[arg(long, env = "MAGNATE_CONFIG", default_value = "config.json")]
     pub config: PathBuf,
 
-    /// Log filter in `tracing` syntax, for example `info` or `magnate_server=debug,tower_http=info`.
+    /// Log filter in `tracing` syntax, for example `info` or
+    /// `magnate_server=debug,tower_http=info`.
     #[arg(long, env = "LOG_LEVEL", default_value = "info")]
     pub log_level: String,
 
@@ -387,7 +388,7 @@ impl GameSizes {
     }
 }
 
-/// How many players a game has (the core's `Setup` limits, spec §5.3).
+/// How many players a game has (the core's `Setup` limits, docs/protocol.md).
 const GAME_PLAYERS: std::ops::RangeInclusive<u32> =
     *magnate_core::PLAYER_COUNT.start() as u32..=*magnate_core::PLAYER_COUNT.end() as u32;
 
@@ -418,7 +419,7 @@ impl Default for Timers {
     }
 }
 
-/// End-of-game rewards (§7.3); all zero by default, which is the reference behaviour.
+/// End-of-game rewards (docs/protocol.md); all zero by default, which is the reference behaviour.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Rewards {
     /// Points for the winner.
@@ -481,7 +482,8 @@ pub struct SocketLimits {
     /// Open sockets per user, the three kinds together; 0 means no limit.
     pub max_per_user: u32,
     /// How long a queue or lobby socket stays open after `match_found` or `game_start` before
-    /// the server closes it with 4001 (§4.1; [`crate::ws::MOVED_GRACE`], shorter in tests).
+    /// the server closes it with 4001 (docs/protocol.md; [`crate::ws::MOVED_GRACE`], shorter in
+    /// tests).
     pub moved_grace: std::time::Duration,
     /// Longest time one write to a socket may take before its peer counts as too slow.
     pub write_timeout: std::time::Duration,

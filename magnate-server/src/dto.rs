@@ -7,7 +7,7 @@ use crate::{
     store::{User, UserId},
 };
 
-/// The 9-key `UserProfile` of §3.3.
+/// The 9-key `UserProfile` of docs/protocol.md.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct UserProfile {
     /// User id.

@@ -1,6 +1,7 @@
 //! The HTTP edge's error type and its wire bodies.
 //!
-//! The bodies are not uniform because the reference's are not (spec §0 item 7): field errors are
+//! The bodies are not uniform because the reference's are not (docs/protocol.md item 7): field
+//! errors are
 //! `{"field": ["msg"]}`, authentication failures `{"detail": ...}`, login and summary refusals
 //! `{"error": ...}`. Internal failures never reach the client: they are logged and answered with a
 //! generic body.

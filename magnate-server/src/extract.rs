@@ -150,7 +150,7 @@ impl<S: Send + Sync> FromRequestParts<S> for AuthUser {
     }
 }
 
-/// Runs the reference's Bearer authentication on `headers` (spec §2.3).
+/// Runs the reference's Bearer authentication on `headers` (docs/protocol.md).
 ///
 /// Returns `Ok(None)` when no Bearer credentials were sent (no header, or another scheme), the
 /// caller when the token is valid, and the matching 401 otherwise.

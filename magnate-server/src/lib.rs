@@ -2,7 +2,7 @@
 //!
 //! [`app`] builds the axum router for a prepared [`AppState`] (tests drive it with
 //! `tower::ServiceExt::oneshot`, no socket needed); [`serve`] runs it on a listener until a
-//! shutdown signal arrives. See `spec/server.md` §2–3 and §7 for the wire contract.
+//! shutdown signal arrives. docs/protocol.md describes the wire contract.
 
 #![forbid(unsafe_code)]
 

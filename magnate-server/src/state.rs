@@ -33,9 +33,9 @@ pub struct AppState {
     pub rooms: RoomRegistry,
     /// The live games (one actor each); create games with [`GameRegistry::create`].
     pub games: GameRegistry,
-    /// The public queue's matchmaker task (spec §5.1).
+    /// The public queue's matchmaker task (docs/protocol.md).
     pub matchmaker: Matchmaker,
-    /// The live private rooms and their members (spec §5.2).
+    /// The live private rooms and their members (docs/protocol.md).
     pub lobbies: Lobbies,
     /// Open WebSockets per user, for [`crate::config::SocketLimits::max_per_user`].
     pub sockets: SocketSlots,

@@ -101,7 +101,7 @@ fn arbitrary_setup(u: &mut Unstructured<'_>) -> arbitrary::Result<Setup> {
     Ok(setup)
 }
 
-/// The core's invariants (rules §3.7, money conservation, deadline sanity), shared with the
+/// The core's invariants (docs/rules.md, money conservation, deadline sanity), shared with the
 /// property tests of `magnate-core`. Panics with the first violation.
 pub fn assert_invariants(game: &Game, initial_total: i128) {
     if let Err(violation) = magnate_core::testing::check_invariants(game, initial_total) {

@@ -16,7 +16,8 @@ use magnate_server::ws::{self, ClientFrame};
 use super::*;
 
 /// Target `ws_messages`: arbitrary text through the decoders of the game socket
-/// (`magnate_protocol::game::parse_frame`, then `WireAction::resolve` and `apply` against live games), the
+/// (`magnate_protocol::game::parse_frame`, then `WireAction::resolve` and `apply` against live
+/// games), the
 /// lobby socket (`ws::classify`, then `rooms::socket::parse_command`) and the queue socket
 /// (`ws::classify`, then `queue::socket::is_cancel`). Nothing panics, errors are the documented
 /// messages, accepted values are within their documented limits.

@@ -1,4 +1,5 @@
-//! Password hashing (spec §2.1): argon2id in PHC string format, Django's `pbkdf2_sha256` hashes
+//! Password hashing (docs/protocol.md): argon2id in PHC string format, Django's `pbkdf2_sha256`
+//! hashes
 //! of migrated reference users, and a small pool of hashing threads that reuse their memory.
 //!
 //! One argon2id hash with the default cost fills 19 MiB. Hashing on tokio's blocking pool

@@ -448,7 +448,7 @@ impl Actor {
         Ok(())
     }
 
-    /// End-of-game bookkeeping (spec §7.3): summary, counters, bots retired.
+    /// End-of-game bookkeeping (docs/protocol.md): summary, counters, bots retired.
     async fn finalize(&mut self) {
         let game = self.driver.game();
         let Some(outcome) = game.outcome() else {

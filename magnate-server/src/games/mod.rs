@@ -1,5 +1,5 @@
 //! Live games: creation, one actor task per game, durable records, restart recovery and the
-//! game socket `/ws/game/<id>/` (spec §4.4, §5.3, §6, §7).
+//! game socket `/ws/game/<id>/` (docs/protocol.md).
 //!
 //! * [`GameRegistry::create`] is the single way to start a game (the public queue and private
 //!   rooms call it).
@@ -95,7 +95,7 @@ impl Default for GameRegistry {
     }
 }
 
-/// The policy bots play with (the expected-value bot of the bots spec). Swapping the bot
+/// The policy bots play with (the expected-value bot of docs/bots.md). Swapping the bot
 /// implementation is a one-line change here.
 pub(crate) fn policy(level: BotLevel) -> impl magnate_core::Policy {
     magnate_core::bot::EvBot::new(level)
@@ -114,7 +114,7 @@ impl GameRegistry {
         }
     }
 
-    /// Creates and starts a game (spec §5.3); returns its id.
+    /// Creates and starts a game (docs/protocol.md); returns its id.
     ///
     /// In one transaction it creates the `games` row, one `game_players` row and one zeroed
     /// statistics row per participant, sets their `active_game`, clears their private room, and

@@ -1,4 +1,4 @@
-//! The game socket `/ws/game/<id>/?token=<access>` (spec §4.4).
+//! The game socket `/ws/game/<id>/?token=<access>` (docs/protocol.md).
 //!
 //! The handshake authenticates the query-string token, parses the id and asks the game's actor
 //! to attach the caller; any refusal is an HTTP 403 before the upgrade. Each connection is one

@@ -1,9 +1,10 @@
-//! The public matchmaking queue (spec §5.1) and the game-creation seam shared with private rooms.
+//! The public matchmaking queue (docs/protocol.md) and the game-creation seam shared with private
+//! rooms.
 //!
 //! One task, the matchmaker, owns the queue. Queue sockets (`/ws/queue/public/`) and the REST
 //! endpoints (`/game/join/`, `/game/leave/`, `/game/queue/`) only send it commands over an
 //! mpsc and wait for its answer, so joins, cancels and matches happen one at a time: nobody is
-//! matched twice, lost, or matched with themselves, however the requests interleave (D1).
+//! matched twice, lost, or matched with themselves, however the requests interleave.
 //!
 //! The queue holds at most one entry per user, in join order. An entry is held either by a
 //! socket, which is told `match_found` and is the only one allowed to remove the entry by
@@ -45,7 +46,7 @@ pub struct Seat {
     pub bot_level: Option<BotLevel>,
 }
 
-/// Everything needed to create a game (spec §5.3).
+/// Everything needed to create a game (docs/protocol.md).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GameRequest {
     /// The participants, humans first in queue or join order, then bots.
@@ -474,7 +475,7 @@ async fn seated<C: GameCreator>(creator: &C, user: UserId) -> Option<GameId> {
     })
 }
 
-/// Creates games while enough players wait, oldest first (§5.1).
+/// Creates games while enough players wait, oldest first (docs/protocol.md).
 async fn match_players<C: GameCreator>(queue: &mut Queue, creator: &C) {
     while let Some(mut group) = queue.take_group() {
         // Users who got a seat elsewhere while they waited leave the queue for that game.

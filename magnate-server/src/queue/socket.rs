@@ -1,4 +1,4 @@
-//! `/ws/queue/public/?token=<access>`: the public matchmaking queue socket (spec §4.2).
+//! `/ws/queue/public/?token=<access>`: the public matchmaking queue socket (docs/protocol.md).
 //!
 //! The socket is registered with the matchmaker before the upgrade is answered, so once a client
 //! sees `101` it is queued (and possibly already matched). Apart from error replies to bad
@@ -112,7 +112,7 @@ pub async fn run_queue_socket<S: Socket>(
     let mut liveness = Liveness::new();
     let mut limiter = FrameLimiter::new(&limits, Instant::now());
     let mut inbox_open = true;
-    // Set once the client has been sent to its game (§4.1).
+    // Set once the client has been sent to its game (docs/protocol.md).
     let mut moved_at: Option<Instant> = None;
     let close_code = loop {
         tokio::select! {

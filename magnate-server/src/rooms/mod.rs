@@ -1,4 +1,4 @@
-//! Private rooms (spec §4.3, §5.2): one task per room owns its members, host, ready flags and
+//! Private rooms (docs/protocol.md): one task per room owns its members, host, ready flags and
 //! settings, and processes joins, commands and leaves one at a time.
 //!
 //! [`Lobbies`] is the index of live rooms (code → room task) and of memberships (user → the one
@@ -439,7 +439,7 @@ impl Room {
         self.members.iter().find(|member| member.conn == conn)
     }
 
-    /// Admission checks and join (§4.3.1 steps 3–6).
+    /// Admission checks and join (docs/protocol.md steps 3–6).
     fn admit(
         &mut self,
         user: UserId,
@@ -492,7 +492,8 @@ impl Room {
         Ok(())
     }
 
-    /// Removes the member on `conn` (§4.3.4); returns their user id if they were a member.
+    /// Removes the member on `conn` (docs/protocol.md); returns their user id if they were a
+    /// member.
     fn leave(&mut self, conn: ConnId, moved: bool) -> Option<UserId> {
         let position = self.members.iter().position(|member| member.conn == conn)?;
         let left = self.members.remove(position);
@@ -654,7 +655,7 @@ impl Room {
         }
     }
 
-    /// `start_game` (§4.3.2, §5.2, §5.3): checks, bot accounts and game creation.
+    /// `start_game` (docs/protocol.md): checks, bot accounts and game creation.
     async fn start(&mut self, state: &AppState, conn: ConnId, is_host: bool) -> Option<GameId> {
         let min = self.sizes.min_private_game_players;
         if !is_host {
@@ -737,7 +738,7 @@ impl Room {
 }
 
 /// Creates a fresh bot account `Bot_<code>_<number>`, adding `_<n>` when the name is taken
-/// (§5.2). Bot accounts have no password, so they can never log in.
+/// (docs/protocol.md). Bot accounts have no password, so they can never log in.
 async fn create_bot(
     state: &AppState,
     code: &str,

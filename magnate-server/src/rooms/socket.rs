@@ -1,4 +1,5 @@
-//! `/ws/queue/private/<room_code>/?token=<access>`: the private-room lobby socket (spec §4.3).
+//! `/ws/queue/private/<room_code>/?token=<access>`: the private-room lobby socket
+//! (docs/protocol.md).
 //!
 //! The socket parses and validates each frame, then hands the command to the room's task (see
 //! [`crate::rooms`]) and waits until it is handled, so one client can have at most one command
@@ -43,7 +44,7 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/ws/queue/private/{room_code}/", get(join_room))
 }
 
-/// Whether `code` can name a room: `^[A-Za-z0-9_]{1,10}$` (§4.3.1, D20).
+/// Whether `code` can name a room: `^[A-Za-z0-9_]{1,10}$` (docs/protocol.md).
 pub fn is_valid_code(code: &str) -> bool {
     (1..=MAX_CODE_LENGTH).contains(&code.len())
         && code
@@ -91,7 +92,8 @@ async fn join_room(
         })
 }
 
-/// Runs one lobby connection of `user` to the room `code` (§4.3.1 from step 1), until either
+/// Runs one lobby connection of `user` to the room `code` (docs/protocol.md from step 1), until
+/// either
 /// side closes it; then leaves the room if the socket is still a member.
 ///
 /// Frames are rate-limited with the configured [`crate::config::SocketLimits`]: valid
@@ -132,7 +134,7 @@ pub async fn run_room_socket<S: Socket>(
     }
     let mut room = Some(entry.room);
     let mut events_open = true;
-    // Set once the game started (§4.1).
+    // Set once the game started (docs/protocol.md).
     let mut moved_at: Option<Instant> = None;
     let mut liveness = Liveness::new();
     let mut limiter = FrameLimiter::new(&limits, Instant::now());
@@ -154,7 +156,7 @@ pub async fn run_room_socket<S: Socket>(
                     break Some(CLOSE_NORMAL);
                 }
                 // The game started and the room is gone; the socket stays open for a while
-                // (§4.1).
+                // (docs/protocol.md).
                 None => {
                     events_open = false;
                     room = None;

@@ -22,7 +22,7 @@ pub fn router() -> Router<AppState> {
             "/lobby/check-code/{room_code}/",
             get(check_code).options(options_ok),
         )
-        // The only REST path without a trailing slash (spec §0 item 1).
+        // The only REST path without a trailing slash (docs/protocol.md item 1).
         .route(
             "/lobby/get-private-code",
             get(get_private_code).options(options_ok),

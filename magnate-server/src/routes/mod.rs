@@ -1,7 +1,7 @@
 //! The REST router: one module per area, each exposing `router()`, plus the cross-cutting
 //! layers (authentication, CORS, path rules, error bodies, limits, tracing).
 //!
-//! Path rules (spec §3.1, §3.2) are decided before routing by [`classify_path`], which knows every
+//! Path rules (docs/protocol.md) are decided before routing by [`classify_path`], which knows every
 //! REST path pattern: `<int>` segments that are not digits are unknown paths (404), and a path that
 //! only exists with a trailing slash is redirected with 308. Add new paths there too.
 
@@ -82,7 +82,7 @@ pub fn app(state: AppState) -> Router {
                         .get("x-request-id")
                         .and_then(|value| value.to_str().ok())
                         .unwrap_or("-");
-                    // Only the path is logged: query strings can carry tokens (spec §2.4).
+                    // Only the path is logged: query strings can carry tokens (docs/protocol.md).
                     tracing::info_span!(
                         "request",
                         method = %request.method(),
@@ -201,7 +201,8 @@ fn match_pattern(pattern: &[Segment], segments: &[&str]) -> Option<bool> {
     Some(digits_ok)
 }
 
-/// Classifies a request path (spec §3.1 "missing trailing slash", §3.2 `<int:...>`).
+/// Classifies a request path (docs/protocol.md "missing trailing slash", docs/protocol.md
+/// `<int:...>`).
 pub fn classify_path(path: &str) -> PathClass {
     let Some(rest) = path.strip_prefix('/') else {
         return PathClass::Route;
@@ -278,7 +279,7 @@ const CORS_ALLOW_HEADERS: &str =
 const CORS_ALLOW_METHODS: &str = "DELETE, GET, OPTIONS, PATCH, POST, PUT";
 const CORS_MAX_AGE: Duration = Duration::from_secs(86_400);
 
-/// CORS as the reference's `django-cors-headers` does it (spec §3.1): allowed origins get
+/// CORS as the reference's `django-cors-headers` does it (docs/protocol.md): allowed origins get
 /// `Access-Control-Allow-Origin` on every response; preflights are answered here with 200, and
 /// carry the allow headers only for allowed origins.
 async fn cors(State(state): State<AppState>, request: Request, next: Next) -> Response {

@@ -22,7 +22,7 @@
 //!
 //! An entry made here stays until it is matched or left over REST. If the same user then opens a
 //! queue socket, that socket holds the entry from then on (same place), and closing it removes
-//! the entry, as for any queue socket (§4.2).
+//! the entry, as for any queue socket (docs/protocol.md).
 
 use axum::{extract::State, http::StatusCode, routing::get, routing::post, Json, Router};
 use serde_json::{json, Value};

@@ -1,4 +1,4 @@
-//! Games, participants, summaries and end-of-game bookkeeping (spec §5.3, §7.3).
+//! Games, participants, summaries and end-of-game bookkeeping (docs/protocol.md).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -78,7 +78,7 @@ struct Participant {
 
 impl Store {
     /// Creates a game with its players: one `game_players` row and one zeroed statistics row per
-    /// participant, and `active_game` set for each (spec §5.3).
+    /// participant, and `active_game` set for each (docs/protocol.md).
     pub async fn create_game(&self, new_game: NewGame) -> Result<GameId, StoreError> {
         self.call(move |connection| {
             let transaction = connection.transaction()?;
@@ -118,7 +118,8 @@ impl Store {
         .await
     }
 
-    /// Finalizes a game in one transaction (spec §7.3 steps 1, 3, 4 and 5): marks it finished,
+    /// Finalizes a game in one transaction (docs/protocol.md steps 1, 3, 4 and 5): marks it
+    /// finished,
     /// writes the summary, updates the human participants' counters and rewards, and deactivates
     /// its bots. A game is finalized once; a second call fails with
     /// [`StoreError::GameAlreadyFinished`] and changes nothing.
@@ -310,7 +311,8 @@ fn finish_game_in(
     let elo_changes = elo_changes(&participants, result.winner, rewards.elo_k);
     for participant in &participants {
         if participant.is_bot {
-            // Bots are retired rather than deleted so their statistics survive (§7.3 step 5).
+            // Bots are retired rather than deleted so their statistics survive (docs/protocol.md
+            // step 5).
             transaction.execute(
                 "UPDATE users SET is_active = 0, active_game_id = NULL WHERE id = ?1",
                 [participant.id],

@@ -11,7 +11,7 @@ use super::StoreError;
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 const MIGRATIONS: &[&str] = &[
-    // 1: users, shop, games and their bookkeeping (spec §7.1).
+    // 1: users, shop, games and their bookkeeping (docs/protocol.md).
     r#"
     CREATE TABLE server_settings (
         key   TEXT PRIMARY KEY,

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::{Store, StoreError, UserId};
 
-/// The seed of Appendix B: `(id, custom_id, type, price)`.
+/// The seed of docs/rules.md: `(id, custom_id, type, price)`.
 const SEED: &[(i64, i64, &str, i64)] = &[
     (1, 1, "piece", 100),
     (2, 2, "piece", 200),
@@ -43,7 +43,7 @@ impl ItemKind {
     }
 }
 
-/// An item as seen by one user; serializes to the wire shape of §3.11.
+/// An item as seen by one user; serializes to the wire shape of docs/protocol.md.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Item {
     /// Public item id.

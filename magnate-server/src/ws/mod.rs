@@ -39,9 +39,9 @@ pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
 pub const PROTOCOL_MAX_MESSAGE_BYTES: usize = 1 << 20;
 
 /// Close code after a queue `cancel`, or when a newer queue socket of the same user replaces
-/// this one (§4.2).
+/// this one (docs/protocol.md).
 pub const CLOSE_CANCELLED: u16 = 4000;
-/// Close code after an `{"error": ...}` rejection frame of the lobby (§4.3.1).
+/// Close code after an `{"error": ...}` rejection frame of the lobby (docs/protocol.md).
 pub const CLOSE_REJECTED: u16 = 4003;
 /// Close code for a frame larger than [`MAX_MESSAGE_BYTES`] (RFC 6455 "message too big").
 pub const CLOSE_TOO_BIG: u16 = 1009;
@@ -60,9 +60,10 @@ pub const CLOSE_TOO_SLOW: u16 = 4008;
 /// for the peer's answer.
 pub const CLOSE_WAIT: Duration = Duration::from_secs(2);
 /// Close code for a queue or lobby socket left open [`MOVED_GRACE`] after its `match_found` or
-/// `game_start` (§4.1: "moved to a game").
+/// `game_start` (docs/protocol.md: "moved to a game").
 pub const CLOSE_MOVED: u16 = 4001;
-/// How long a queue or lobby socket stays open after sending the client to its game (§4.1: the
+/// How long a queue or lobby socket stays open after sending the client to its game
+/// (docs/protocol.md: the
 /// client is expected to close it; the server MAY close it after 60 s).
 pub const MOVED_GRACE: std::time::Duration = std::time::Duration::from_secs(60);
 
@@ -74,9 +75,9 @@ pub async fn until(deadline: Option<tokio::time::Instant>) {
     }
 }
 
-/// How often the server pings an idle peer (§4.1).
+/// How often the server pings an idle peer (docs/protocol.md).
 pub const PING_INTERVAL: std::time::Duration = std::time::Duration::from_secs(30);
-/// How long a peer may stay silent before the server drops it (§4.1).
+/// How long a peer may stay silent before the server drops it (docs/protocol.md).
 pub const IDLE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(90);
 
 /// What the queue and lobby connections need from their socket: axum's `WebSocket`, or in unit

@@ -1,4 +1,4 @@
-//! Integration tests for magnate-server: REST conformance (spec §10 C1–C34), bad input, the
+//! Integration tests for magnate-server: REST conformance (docs/protocol.md C1–C34), bad input, the
 //! store's end-of-game bookkeeping, and a few checks against a real listening server.
 
 mod abandoned;

@@ -1,4 +1,4 @@
-//! Durability and restart (spec §6.5, §7, §10 C77): a server killed without any shutdown comes
+//! Durability and restart (docs/protocol.md C77): a server killed without any shutdown comes
 //! back with every game at its last acknowledged input, and its timers re-armed.
 
 use magnate_server::games::GameOptions;
@@ -84,7 +84,8 @@ async fn a_killed_server_resumes_its_games_and_closes_the_running_auction() {
     server.kill();
 }
 
-/// §7.3: a game that ended before a kill stays ended; its summary and counters are there.
+/// docs/protocol.md: a game that ended before a kill stays ended; its summary and counters are
+/// there.
 #[tokio::test]
 async fn a_finished_game_stays_finished_after_a_restart() {
     let directory = tempfile::tempdir().unwrap();

@@ -124,7 +124,7 @@ async fn common_password_check_ignores_case_and_numeric_check_needs_only_digits(
         400,
         json!({"password": ["Esta contraseña es completamente numérica."]}),
     );
-    // The similarity check never runs in the reference (spec §2.1).
+    // The similarity check never runs in the reference (docs/protocol.md).
     let response = app
         .post(
             "/auth/register/",

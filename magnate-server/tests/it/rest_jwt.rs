@@ -1,4 +1,4 @@
-//! The JWT rules on protected endpoints: C16–C19 and the other Bearer failures of §2.3.
+//! The JWT rules on protected endpoints: C16–C19 and the other Bearer failures of docs/protocol.md.
 
 use axum::http::{Request, StatusCode};
 use chrono::Duration;

@@ -1,5 +1,5 @@
 //! The real `magnate-server` binary killed with SIGKILL mid-game and restarted on the same
-//! database (spec §7, §10 C77): games resume at their last acknowledged action.
+//! database (docs/protocol.md C77): games resume at their last acknowledged action.
 
 use std::{
     io::{BufRead, BufReader},

@@ -1,4 +1,4 @@
-//! The store: migrations, the kept JWT key, and end-of-game bookkeeping (spec §7.3).
+//! The store: migrations, the kept JWT key, and end-of-game bookkeeping (docs/protocol.md).
 
 use chrono::Duration;
 use magnate_server::{

@@ -16,7 +16,7 @@ use tower::ServiceExt;
 
 /// The JWT key of every test application.
 pub const SECRET: &str = "test-secret-key";
-/// A password that passes every check of §2.1.
+/// A password that passes every check of docs/protocol.md.
 pub const PASSWORD: &str = "Segura123!";
 
 /// The fixed start time of the manual clock.

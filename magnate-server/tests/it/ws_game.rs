@@ -1,4 +1,4 @@
-//! The game socket against a real server (spec §4.4, §10 C35–C36, C41, C58–C76, C78–C79).
+//! The game socket against a real server (docs/protocol.md C35–C36, C41, C58–C76, C78–C79).
 
 use std::collections::BTreeSet;
 

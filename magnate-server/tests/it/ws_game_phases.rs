@@ -1,5 +1,5 @@
 //! The game socket against a real server, continued: auctions, timers, bots, trades and fantasy
-//! cards (spec §4.4, §10 C67–C70, C75–C76, C79).
+//! cards (docs/protocol.md C67–C70, C75–C76, C79).
 
 use std::collections::BTreeSet;
 
@@ -175,7 +175,8 @@ async fn bots_play_a_game_to_its_end() {
     assert_eq!(profile["num_won_games"], 0);
 }
 
-/// C76, §6.4: when a human declines a square, every bot in the game bids (bid delays are 0 in
+/// C76, docs/protocol.md: when a human declines a square, every bot in the game bids (bid delays
+/// are 0 in
 /// tests) and the last bot bid closes the auction; bids never produce a `game_action`.
 #[tokio::test]
 async fn bots_bid_in_a_human_auction() {
@@ -257,7 +258,7 @@ async fn bots_bid_in_a_human_auction() {
                         let outcome = &frames[end]["data"];
                         let expected: BTreeSet<String> =
                             bots.iter().map(|id| id.to_string()).collect();
-                        // A bot that declined this square before may not bid (D-23); every
+                        // A bot that declined this square before may not bid; every
                         // other bot bids, and the last bid closes the auction at once.
                         let bidders = keys(&outcome["bids"]);
                         assert!(
@@ -319,7 +320,8 @@ async fn business_with_a_bought_square(server: &Server) -> (Table, i64, Player, 
     (table, game, alice, proposer, recipient, relationship)
 }
 
-/// C68, §4.4.4 notes: trades name property relationships by the `id` the snapshot gives; the
+/// C68, docs/protocol.md notes: trades name property relationships by the `id` the snapshot gives;
+/// the
 /// recipient answers and control returns to the proposer; unknown ids are invalid data.
 #[tokio::test]
 async fn trades_use_relationship_ids_from_the_snapshot() {

@@ -1,4 +1,4 @@
-//! The public queue socket against a real server (spec §4.2, §5.1; C35–C41, D1, D12).
+//! The public queue socket against a real server (docs/protocol.md; C35–C41, D1, D12).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -180,7 +180,8 @@ async fn c37_two_users_get_the_same_game_and_keep_their_sockets() {
     server.shut_down().await;
 }
 
-/// §4.1: a queue socket still open a while after `match_found` is closed with 4001 ("moved to a
+/// docs/protocol.md: a queue socket still open a while after `match_found` is closed with 4001
+/// ("moved to a
 /// game"); the grace is 60 s, shortened here.
 #[tokio::test]
 async fn a_socket_left_open_after_match_found_is_closed_with_4001() {
@@ -402,7 +403,7 @@ async fn c41_a_public_game_starts_as_specified() {
     server.shut_down().await;
 }
 
-/// Forty users connect at once and a random third of them cancel right away (D1). Every game has
+/// Forty users connect at once and a random third of them cancel right away. Every game has
 /// exactly `NUM_PUBLIC_GAME_PLAYERS` distinct players, nobody is matched twice, every user who
 /// did not cancel is matched (apart from fewer than a game's worth still waiting), and a
 /// cancelled user is either matched before the cancel or never.

@@ -1,4 +1,4 @@
-//! The private-room lobby socket against a real server (spec §4.3, §5.2, §5.3; C30, C35,
+//! The private-room lobby socket against a real server (docs/protocol.md; C30, C35,
 //! C42–C57, D9–D11, D14, D20, D25, D26).
 
 use magnate_server::Config;
@@ -43,7 +43,7 @@ async fn room_exists(server: &Server, user: &TestUser, code: &str) -> bool {
     response.json()["exists"].as_bool().unwrap()
 }
 
-/// Opens the room as its creator and checks the two first frames (C42).
+/// Opens the room as its creator and checks the two first frames.
 async fn create_room(server: &Server, code: &str, user: &TestUser, name: &str) -> Client {
     let mut client = server.connect(&room_path(code), user).await;
     assert_eq!(
@@ -574,7 +574,8 @@ async fn a_host_alone_plays_against_one_bot_when_the_minimum_is_one() {
     server.shut_down().await;
 }
 
-/// §4.1: lobby sockets still open a while after `game_start` are closed with 4001 ("moved to a
+/// docs/protocol.md: lobby sockets still open a while after `game_start` are closed with 4001
+/// ("moved to a
 /// game"); the grace is 60 s, shortened here.
 #[tokio::test]
 async fn sockets_left_open_after_game_start_are_closed_with_4001() {
