@@ -11,7 +11,7 @@ use crate::rng::GameRng;
 #[serde(rename_all = "camelCase")]
 #[allow(
     missing_docs,
-    reason = "the variants are the wire names of rules §8.1, each documented there"
+    reason = "the variants are the card names of docs/rules.md (\"Fantasy cards\"), each described there"
 )]
 pub enum FantasyType {
     WinPlainMoney,
