@@ -34,6 +34,10 @@ pub const MAX_CHAT_CHARS: usize = 500;
 pub const MAX_CHAT_OBJECT_BYTES: usize = 4 * 1024;
 /// Most characters of a client's value an error message quotes.
 pub const MAX_QUOTED_CHARS: usize = 64;
+/// Largest echo of a client's action object, in bytes of JSON: a bigger one is echoed with the
+/// action's own keys only (`type`, its fields, `game`, `player`), so one client cannot make the
+/// server broadcast its padding to every socket of the game.
+pub const MAX_ECHO_BYTES: usize = 4 * 1024;
 
 /// The error for frames that are not a JSON object (and for binary frames).
 pub const MALFORMED_JSON: &str = "Invalid data: malformed JSON";

@@ -6,8 +6,8 @@ use serde_json::{Map, Value};
 
 use super::errors::{code, FrameError};
 use super::{
-    BAD_CHAT, MALFORMED_JSON, MAX_CHAT_CHARS, MAX_CHAT_OBJECT_BYTES, MAX_FRAME_BYTES,
-    MAX_QUOTED_CHARS, MESSAGE_TOO_LARGE,
+    BAD_CHAT, MALFORMED_JSON, MAX_CHAT_CHARS, MAX_CHAT_OBJECT_BYTES, MAX_ECHO_BYTES,
+    MAX_FRAME_BYTES, MAX_QUOTED_CHARS, MESSAGE_TOO_LARGE,
 };
 use crate::fields::{integer_value, FieldErrors, NOT_AN_INTEGER, NULL, REQUIRED};
 use crate::ids::relationship_square;
@@ -174,10 +174,36 @@ pub fn parse_frame(text: &str) -> Result<ClientFrame, FrameError> {
     };
     let action =
         parse_action(&kind, &object).map_err(|message| FrameError::new(refused, message))?;
-    Ok(ClientFrame::Action {
-        action,
-        echo: object,
-    })
+    let echo = bounded_echo(object, &action);
+    Ok(ClientFrame::Action { action, echo })
+}
+
+/// The client's object as it came (extra keys kept, as the reference echoed them), unless its
+/// JSON is over [`MAX_ECHO_BYTES`]: then only the action's own keys and `game`/`player` stay.
+fn bounded_echo(mut object: Map<String, Value>, action: &WireAction) -> Map<String, Value> {
+    let size = serde_json::to_string(&object).map_or(usize::MAX, |json| json.len());
+    if size <= MAX_ECHO_BYTES {
+        return object;
+    }
+    let own: Vec<String> = match action {
+        WireAction::Plain(action) => super::frames::action_object(action)
+            .keys()
+            .cloned()
+            .collect(),
+        WireAction::Trade { .. } => [
+            "destination_user",
+            "offered_money",
+            "asked_money",
+            "offered_properties",
+            "asked_properties",
+        ]
+        .map(str::to_owned)
+        .to_vec(),
+    };
+    object.retain(|key, _| {
+        matches!(key.as_str(), "type" | "game" | "player") || own.iter().any(|k| k == key)
+    });
+    object
 }
 
 /// The error for a frame that is not a JSON object, or a binary frame.
@@ -569,6 +595,25 @@ mod tests {
             Err(error) => error.message,
             Ok(frame) => panic!("{text} was accepted as {frame:?}"),
         }
+    }
+
+    #[test]
+    fn an_oversized_action_is_echoed_with_its_own_keys_only() {
+        let padded = format!(
+            r#"{{"type":"ActionBuySquare","square":6,"game":1,"client_seq":3,"pad":"{}"}}"#,
+            "x".repeat(10_000)
+        );
+        let Ok(ClientFrame::Action { echo, .. }) = parse_frame(&padded) else {
+            panic!("refused");
+        };
+        let keys: Vec<&str> = echo.keys().map(String::as_str).collect();
+        assert_eq!(keys, ["game", "square", "type"]);
+        // A small object keeps its extra keys, as the reference echoed them.
+        let small = r#"{"type":"ActionBuySquare","square":6,"client_seq":3}"#;
+        let Ok(ClientFrame::Action { echo, .. }) = parse_frame(small) else {
+            panic!("refused");
+        };
+        assert_eq!(echo["client_seq"], 3);
     }
 
     #[test]
