@@ -25,9 +25,9 @@ use crate::{
     state::AppState,
     store::UserId,
     ws::{
-        authenticate_socket, classify, close, data_len, ping, reserve_socket, send_json, until,
-        ClientFrame, ConnId, Liveness, Socket, Timed, CLOSE_CANCELLED, CLOSE_FLOOD,
-        CLOSE_GOING_AWAY, CLOSE_MOVED, CLOSE_TOO_BIG, PROTOCOL_MAX_MESSAGE_BYTES,
+        admit_unparsed, authenticate_socket, classify, close, ping, reserve_socket, send_json,
+        until, ClientFrame, ConnId, Liveness, Socket, Timed, Unparsed, CLOSE_CANCELLED,
+        CLOSE_FLOOD, CLOSE_GOING_AWAY, CLOSE_MOVED, CLOSE_TOO_BIG, PROTOCOL_MAX_MESSAGE_BYTES,
     },
 };
 
@@ -138,19 +138,10 @@ pub async fn run_queue_socket<S: Socket>(
                 liveness.heard();
                 // Counted before parsing. A cancel is small, so it is still parsed (the chat
                 // bucket, unused here, lets small frames through to be parsed).
-                if let Some(bytes) = data_len(&received) {
-                    match limiter.admit_unparsed(bytes, Instant::now()) {
-                        Admission::Accept => {}
-                        Admission::Drop => continue,
-                        Admission::Close => break Some(CLOSE_FLOOD),
-                        Admission::Refuse(message) => {
-                            let frame = json!({"action": "error", "message": message});
-                            if !send_json(&mut socket, &frame).await {
-                                break socket.failed_write_code();
-                            }
-                            continue;
-                        }
-                    }
+                match admit_unparsed(&mut socket, &mut limiter, &received).await {
+                    Unparsed::Parse => {}
+                    Unparsed::Skip => continue,
+                    Unparsed::Close(code) => break code,
                 }
                 let frame = classify(received);
                 // A cancel always goes through: it ends the connection.

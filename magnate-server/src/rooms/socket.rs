@@ -26,9 +26,9 @@ use crate::{
     state::AppState,
     store::User,
     ws::{
-        authenticate_socket, classify, close, data_len, ping, reserve_socket, send_json, until,
-        was_full, ClientFrame, ConnId, Liveness, Socket, Timed, CLOSE_FLOOD, CLOSE_GOING_AWAY,
-        CLOSE_MOVED, CLOSE_NORMAL, CLOSE_REJECTED, CLOSE_TOO_BIG, CLOSE_TOO_SLOW,
+        admit_unparsed, authenticate_socket, classify, close, ping, reserve_socket, send_json,
+        until, was_full, ClientFrame, ConnId, Liveness, Socket, Timed, Unparsed, CLOSE_FLOOD,
+        CLOSE_GOING_AWAY, CLOSE_MOVED, CLOSE_NORMAL, CLOSE_REJECTED, CLOSE_TOO_BIG, CLOSE_TOO_SLOW,
         PROTOCOL_MAX_MESSAGE_BYTES,
     },
 };
@@ -165,19 +165,10 @@ pub async fn run_room_socket<S: Socket>(
             },
             received = socket.next() => {
                 liveness.heard();
-                if let Some(bytes) = data_len(&received) {
-                    match limiter.admit_unparsed(bytes, Instant::now()) {
-                        Admission::Accept => {}
-                        Admission::Drop => continue,
-                        Admission::Close => break Some(CLOSE_FLOOD),
-                        Admission::Refuse(message) => {
-                            let frame = json!({"action": "error", "message": message});
-                            if !send_json(&mut socket, &frame).await {
-                                break socket.failed_write_code();
-                            }
-                            continue;
-                        }
-                    }
+                match admit_unparsed(&mut socket, &mut limiter, &received).await {
+                    Unparsed::Parse => {}
+                    Unparsed::Skip => continue,
+                    Unparsed::Close(code) => break code,
                 }
                 let frame = classify(received);
                 let admission = match &frame {

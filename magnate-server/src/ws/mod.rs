@@ -25,7 +25,7 @@ use tokio::{sync::mpsc, time::Sleep};
 
 use crate::{
     auth::{TokenKind, UserClaim},
-    limits::SocketSlot,
+    limits::{Admission, FrameLimiter, SocketSlot},
     state::AppState,
     store::{User, UserId},
 };
@@ -254,6 +254,42 @@ pub fn data_len(received: &Option<Result<Message, axum::Error>>) -> Option<usize
         Some(Ok(Message::Text(text))) => Some(text.len()),
         Some(Ok(Message::Binary(bytes))) => Some(bytes.len()),
         _ => None,
+    }
+}
+
+/// What a queue or room socket does with a received frame, decided before parsing it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unparsed {
+    /// Parse and handle it.
+    Parse,
+    /// Skip it (dropped by the rate limits, or answered with a rate-limit error).
+    Skip,
+    /// End the connection, closing with this code if any.
+    Close(Option<u16>),
+}
+
+/// Counts and size-checks a queue or room frame before parsing ([`FrameLimiter::admit_unparsed`]),
+/// answering a refused one with `{"action":"error","message":…}`.
+pub async fn admit_unparsed<S: Socket>(
+    socket: &mut Timed<S>,
+    limiter: &mut FrameLimiter,
+    received: &Option<Result<Message, axum::Error>>,
+) -> Unparsed {
+    let Some(bytes) = data_len(received) else {
+        return Unparsed::Parse;
+    };
+    match limiter.admit_unparsed(bytes, tokio::time::Instant::now()) {
+        Admission::Accept => Unparsed::Parse,
+        Admission::Drop => Unparsed::Skip,
+        Admission::Close => Unparsed::Close(Some(CLOSE_FLOOD)),
+        Admission::Refuse(message) => {
+            let frame = serde_json::json!({"action": "error", "message": message});
+            if send_json(socket, &frame).await {
+                Unparsed::Skip
+            } else {
+                Unparsed::Close(socket.failed_write_code())
+            }
+        }
     }
 }
 
