@@ -10,7 +10,6 @@ use std::time::{Duration, Instant};
 
 use magnate_server::{
     config::{Rate, SocketLimits},
-    games::{NewLiveGame, NewLivePlayer},
     limits::TOO_MANY_ACTIONS,
     Config,
 };
@@ -23,14 +22,10 @@ use tokio_tungstenite::{tungstenite::Message, WebSocketStream};
 
 use crate::{
     support::TestUser,
-    ws_support::{eventually, within, Client, Ending, Server},
+    ws_support::{eventually, game_of, game_path, open_game, within, Client, Ending, Server},
 };
 
 const QUEUE_PATH: &str = "/ws/queue/public/";
-
-fn game_path(game_id: i64) -> String {
-    format!("/ws/game/{game_id}/")
-}
 
 fn room_path(code: &str) -> String {
     format!("/ws/queue/private/{code}/")
@@ -51,43 +46,6 @@ fn config(adjust: impl FnOnce(&mut SocketLimits)) -> Config {
         throttles: magnate_server::config::Throttles::UNLIMITED,
         ..Config::default()
     }
-}
-
-/// Registers `names` and starts a game of them.
-async fn game_of(server: &Server, names: &[&str]) -> (i64, Vec<TestUser>) {
-    let mut users = Vec::new();
-    for name in names {
-        users.push(server.app.register(name).await);
-    }
-    let state = server.app.state.clone();
-    let players = users
-        .iter()
-        .map(|user| NewLivePlayer {
-            user_id: user.id,
-            bot_level: None,
-        })
-        .collect();
-    let game_id = state
-        .games
-        .create(
-            &state,
-            NewLiveGame {
-                players,
-                public: true,
-                max_turns: None,
-            },
-        )
-        .await
-        .expect("game created");
-    (game_id, users)
-}
-
-/// Opens a game socket and reads its snapshot.
-async fn open_game(server: &Server, game_id: i64, user: &TestUser) -> Client {
-    let mut client = server.connect(&game_path(game_id), user).await;
-    let snapshot = client.recv().await;
-    assert_eq!(snapshot["event_type"], "game_state", "{snapshot}");
-    client
 }
 
 /// A socket that is never read from: its TCP receive buffer is as small as the kernel allows.

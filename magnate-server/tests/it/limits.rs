@@ -10,7 +10,6 @@ use std::time::{Duration, Instant};
 
 use magnate_server::{
     config::{Rate, SocketLimits},
-    games::{NewLiveGame, NewLivePlayer},
     limits::{TOO_MANY_ACTIONS, TOO_MANY_MESSAGES},
     queue::QueueStatus,
     Config,
@@ -21,9 +20,8 @@ use tokio::{
     net::TcpStream,
 };
 
-use crate::{
-    support::TestUser,
-    ws_support::{eventually, within, Client, Ending, Server, WAIT},
+use crate::ws_support::{
+    eventually, game_of, game_path, open_game, within, Client, Ending, Server, WAIT,
 };
 
 /// A rate that allows `burst` frames and then, for the length of a test, nothing more.
@@ -51,51 +49,10 @@ fn most_notices(elapsed: Duration) -> usize {
     1 + elapsed.as_secs() as usize
 }
 
-fn game_path(game_id: i64) -> String {
-    format!("/ws/game/{game_id}/")
-}
-
 const QUEUE_PATH: &str = "/ws/queue/public/";
 
 fn room_path(code: &str) -> String {
     format!("/ws/queue/private/{code}/")
-}
-
-/// Registers `names` and starts a game of them.
-async fn game_of(server: &Server, names: &[&str]) -> (i64, Vec<TestUser>) {
-    let mut users = Vec::new();
-    for name in names {
-        users.push(server.app.register(name).await);
-    }
-    let state = server.app.state.clone();
-    let players = users
-        .iter()
-        .map(|user| NewLivePlayer {
-            user_id: user.id,
-            bot_level: None,
-        })
-        .collect();
-    let game_id = state
-        .games
-        .create(
-            &state,
-            NewLiveGame {
-                players,
-                public: true,
-                max_turns: None,
-            },
-        )
-        .await
-        .expect("game created");
-    (game_id, users)
-}
-
-/// Opens a game socket and reads its snapshot.
-async fn open_game(server: &Server, game_id: i64, user: &TestUser) -> Client {
-    let mut client = server.connect(&game_path(game_id), user).await;
-    let snapshot = client.recv().await;
-    assert_eq!(snapshot["event_type"], "game_state", "{snapshot}");
-    client
 }
 
 fn game_error(code: &str, message: &str) -> Value {

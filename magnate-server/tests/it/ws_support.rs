@@ -333,3 +333,45 @@ impl Client {
         let _ = within(async { while let Some(Ok(_)) = self.stream.next().await {} }).await;
     }
 }
+
+/// `/ws/game/<id>/`.
+pub fn game_path(game_id: i64) -> String {
+    format!("/ws/game/{game_id}/")
+}
+
+/// Registers `names` and starts a game of them.
+pub async fn game_of(server: &Server, names: &[&str]) -> (i64, Vec<TestUser>) {
+    let mut users = Vec::new();
+    for name in names {
+        users.push(server.app.register(name).await);
+    }
+    let state = server.app.state.clone();
+    let players = users
+        .iter()
+        .map(|user| magnate_server::games::NewLivePlayer {
+            user_id: user.id,
+            bot_level: None,
+        })
+        .collect();
+    let game_id = state
+        .games
+        .create(
+            &state,
+            magnate_server::games::NewLiveGame {
+                players,
+                public: true,
+                max_turns: None,
+            },
+        )
+        .await
+        .expect("game created");
+    (game_id, users)
+}
+
+/// Opens a game socket and reads its snapshot.
+pub async fn open_game(server: &Server, game_id: i64, user: &TestUser) -> Client {
+    let mut client = server.connect(&game_path(game_id), user).await;
+    let snapshot = client.recv().await;
+    assert_eq!(snapshot["event_type"], "game_state", "{snapshot}");
+    client
+}
