@@ -13,9 +13,15 @@ pub struct Args {
     #[arg(long, env = "BIND", default_value = "127.0.0.1:8000")]
     pub bind: SocketAddr,
 
-    /// Path of the SQLite database; created and migrated if missing.
+    /// Path of the SQLite database; created and migrated if missing. `--database-url` wins.
     #[arg(long, env = "DATABASE_PATH", default_value = "magnate.db")]
     pub database: PathBuf,
+
+    /// The database as a URL: `postgres://user@host:5432/name` for PostgreSQL (migrated at
+    /// start; one server per database), or `sqlite:PATH` (or a plain path) for SQLite.
+    /// Overrides `--database` when given.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
 
     /// HS256 key for JWTs: at least 32 bytes with at least 8 different characters. Without it a
     /// random key is generated once and kept in the database.
@@ -233,6 +239,14 @@ pub struct Args {
 }
 
 impl Args {
+    /// Where the database is: `--database-url` when given, else the SQLite file `--database`.
+    pub fn database_location(&self) -> crate::store::Database {
+        match &self.database_url {
+            Some(url) => crate::store::Database::parse(url),
+            None => crate::store::Database::Sqlite(self.database.clone()),
+        }
+    }
+
     /// The metrics address, checked: `None` when metrics are off; an error for the public
     /// address itself, or a non-loopback address without `METRICS_ALLOW_PUBLIC`.
     pub fn checked_metrics_bind(&self) -> Result<Option<SocketAddr>, ConfigError> {

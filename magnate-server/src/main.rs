@@ -10,7 +10,7 @@ use magnate_server::{
     auth::Passwords,
     config::LogFormat,
     serve, shutdown_signal,
-    store::{DatabaseLock, WalState},
+    store::{Database, DatabaseLock, PostgresLock, Synchronous, WalState},
     AppState, Args, Clock, Config, Store,
 };
 use tokio::sync::watch;
@@ -39,18 +39,8 @@ async fn main() -> anyhow::Result<()> {
     let metrics_bind = args
         .checked_metrics_bind()
         .context("invalid configuration")?;
-    // Held until the process exits: a second server on the same database refuses to start.
-    let _lock = DatabaseLock::acquire(&args.database).context("cannot start")?;
-    let (store, wal) = Store::open_checked(&args.database, args.sqlite_synchronous)
-        .with_context(|| format!("cannot open database {}", args.database.display()))?;
-    if let WalState::TornTail { frame } = wal {
-        tracing::warn!(
-            database = %args.database.display(),
-            frame,
-            "the write-ahead log ends in an incomplete write (a crash or power cut while \
-             committing): the transaction being written then is lost, earlier commits are kept"
-        );
-    }
+    let location = args.database_location();
+    let (store, _lock) = open_store(&location, args.sqlite_synchronous).await?;
     // The recorder goes in before the state exists, so that nothing recorded is lost.
     let metrics_handle = match metrics_bind {
         Some(_) => Some(magnate_server::metrics::install().map_err(anyhow::Error::msg)?),
@@ -89,7 +79,7 @@ async fn main() -> anyhow::Result<()> {
     }
     tracing::info!(
         address = %listener.local_addr()?,
-        database = %args.database.display(),
+        database = %location.describe(),
         settings = %setting_sources(&matches, &args),
         "listening"
     );
@@ -97,6 +87,41 @@ async fn main() -> anyhow::Result<()> {
     let _ = stopped_tx.send(true);
     tracing::info!("server stopped");
     Ok(())
+}
+
+/// The held lock of the database: a second server on the same database refuses to start.
+enum HeldLock {
+    Sqlite(#[allow(dead_code)] DatabaseLock),
+    Postgres(#[allow(dead_code)] PostgresLock),
+}
+
+/// Takes the database's lock and opens it with its start-up checks.
+async fn open_store(
+    location: &Database,
+    synchronous: Synchronous,
+) -> anyhow::Result<(Store, HeldLock)> {
+    match location {
+        Database::Sqlite(path) => {
+            let lock = DatabaseLock::acquire(path).context("cannot start")?;
+            let (store, wal) = Store::open_checked(path, synchronous)
+                .with_context(|| format!("cannot open database {}", path.display()))?;
+            if let WalState::TornTail { frame } = wal {
+                tracing::warn!(
+                    database = %path.display(),
+                    frame,
+                    "the write-ahead log ends in an incomplete write (a crash or power cut while \
+                     committing): the transaction being written then is lost, earlier commits are kept"
+                );
+            }
+            Ok((store, HeldLock::Sqlite(lock)))
+        }
+        Database::Postgres(url) => {
+            let (store, lock) = Store::open_postgres_locked(url)
+                .await
+                .with_context(|| format!("cannot open database {}", location.describe()))?;
+            Ok((store, HeldLock::Postgres(lock)))
+        }
+    }
 }
 
 /// Where the settings came from, for the start-up line: the flags and environment variables
