@@ -13,6 +13,7 @@ pub mod integrity;
 pub mod lock;
 mod migrations;
 mod pg;
+mod raw;
 pub(crate) mod records;
 mod settings;
 mod shop;
@@ -26,6 +27,7 @@ use std::{
 use rusqlite::Connection;
 
 pub use database::{Database, PostgresLock};
+pub use raw::RawValue;
 pub use games::{GameResult, GameSummary, NewGame, SummaryLookup};
 pub use integrity::{IntegrityError, WalState};
 pub use lock::{DatabaseLock, LockError};

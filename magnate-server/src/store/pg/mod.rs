@@ -87,11 +87,15 @@ pub(crate) async fn prepare(client: &mut Client) -> Result<(), StoreError> {
             &[&(LOCK_KEY + 1)],
         )
         .await?;
-    transaction
-        .batch_execute(
-            "CREATE TABLE IF NOT EXISTS magnate_schema_version (version BIGINT NOT NULL)",
-        )
-        .await?;
+    let exists: bool = transaction
+        .query_one("SELECT to_regclass('magnate_schema_version') IS NOT NULL", &[])
+        .await?
+        .get(0);
+    if !exists {
+        transaction
+            .batch_execute("CREATE TABLE magnate_schema_version (version BIGINT NOT NULL)")
+            .await?;
+    }
     let found: Option<i64> = transaction
         .query_opt("SELECT version FROM magnate_schema_version", &[])
         .await?
