@@ -23,6 +23,12 @@ pub struct Args {
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
 
+    /// Copy this SQLite database into the empty PostgreSQL database of `--database-url`
+    /// (migrating it first), print what was copied, and exit without serving. Stop the server
+    /// that uses the SQLite file first; check the copy with `magnate verify-db --db URL`.
+    #[arg(long, value_name = "SQLITE_PATH", requires = "database_url")]
+    pub copy_from_sqlite: Option<PathBuf>,
+
     /// HS256 key for JWTs: at least 32 bytes with at least 8 different characters. Without it a
     /// random key is generated once and kept in the database.
     #[arg(long, env = "SECRET_KEY", hide_env_values = true)]

@@ -40,6 +40,9 @@ async fn main() -> anyhow::Result<()> {
         .checked_metrics_bind()
         .context("invalid configuration")?;
     let location = args.database_location();
+    if let Some(source) = &args.copy_from_sqlite {
+        return copy_from_sqlite(&location, source).await;
+    }
     let (store, _lock) = open_store(&location, args.sqlite_synchronous).await?;
     // The recorder goes in before the state exists, so that nothing recorded is lost.
     let metrics_handle = match metrics_bind {
@@ -86,6 +89,30 @@ async fn main() -> anyhow::Result<()> {
     serve(listener, state, shutdown_signal()).await?;
     let _ = stopped_tx.send(true);
     tracing::info!("server stopped");
+    Ok(())
+}
+
+/// `--copy-from-sqlite`: copies the SQLite file into the PostgreSQL database and exits.
+async fn copy_from_sqlite(location: &Database, source: &std::path::Path) -> anyhow::Result<()> {
+    let Database::Postgres(url) = location else {
+        anyhow::bail!("--copy-from-sqlite needs --database-url postgres://...");
+    };
+    let _source_lock = DatabaseLock::acquire(source).context("cannot copy")?;
+    let (store, _lock) = Store::open_postgres_locked(url)
+        .await
+        .with_context(|| format!("cannot open database {}", location.describe()))?;
+    let report = store
+        .copy_from_sqlite(source)
+        .await
+        .with_context(|| format!("cannot copy {} into {}", source.display(), location.describe()))?;
+    for (table, rows) in &report.tables {
+        println!("{table:<24} {rows:>10} rows");
+    }
+    println!(
+        "copied {} into {}; check it with `magnate verify-db --db URL`",
+        source.display(),
+        location.describe()
+    );
     Ok(())
 }
 

@@ -7,6 +7,7 @@
 //! `.await` and the async workers never block on SQLite. PostgreSQL: each method takes a pooled
 //! connection; the SQL lives in `pg/`, one module per SQLite module.
 
+mod copy;
 mod database;
 mod games;
 pub mod integrity;
@@ -26,6 +27,7 @@ use std::{
 
 use rusqlite::Connection;
 
+pub use copy::CopyReport;
 pub use database::{Database, PostgresLock};
 pub use raw::RawValue;
 pub use games::{GameResult, GameSummary, NewGame, SummaryLookup};
