@@ -209,3 +209,84 @@ async fn a_second_server_on_one_postgres_database_is_refused() {
     }
     assert!(reopened.is_some(), "the lock is free once its holder is gone");
 }
+
+#[tokio::test]
+async fn the_server_copies_a_sqlite_database_into_an_empty_postgres_one() {
+    let Some(url) = postgres_or_skip() else {
+        return;
+    };
+    let directory = tempfile::tempdir().unwrap();
+    let sqlite = directory.path().join("magnate.db");
+    let source = Store::open(&sqlite).unwrap();
+    let alice = create(&source, "alice").await;
+    let bob = create(&source, "bob").await;
+    source.grant_points(bob, 300).await.unwrap();
+    assert!(matches!(
+        source.buy_item(bob, 2).await.unwrap(),
+        BuyOutcome::Bought { .. }
+    ));
+    let game = source
+        .create_game(NewGame {
+            created_at: Utc::now(),
+            players: vec![alice, bob],
+            is_private: true,
+        })
+        .await
+        .unwrap();
+    source
+        .jwt_secret_or_insert("kept-secret".into())
+        .await
+        .unwrap();
+    drop(source);
+
+    let magnate_server::store::Database::Postgres(target) = postgres_database(&url).await else {
+        unreachable!("a PostgreSQL location");
+    };
+    let copy = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_magnate-server"))
+            .args(["--database-url", &target, "--copy-from-sqlite"])
+            .arg(&sqlite)
+            .env("LOG_LEVEL", "warn")
+            .output()
+            .unwrap()
+    };
+    let copied = copy();
+    let stdout = String::from_utf8_lossy(&copied.stdout);
+    assert!(
+        copied.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&copied.stderr)
+    );
+    assert!(
+        stdout.lines().any(|line| line.starts_with("users ") && line.ends_with(" 2 rows")),
+        "{stdout}"
+    );
+
+    let store = Store::open_database(&magnate_server::store::Database::Postgres(target.clone()))
+        .await
+        .unwrap();
+    let copied_bob = store.user_by_username("bob".into()).await.unwrap().unwrap();
+    assert_eq!(copied_bob.id, bob);
+    assert_eq!(copied_bob.points, 100);
+    assert_eq!(copied_bob.active_game_id, Some(game));
+    assert_eq!(store.games_played(alice).await.unwrap(), vec![game]);
+    assert_eq!(
+        store.jwt_secret_or_insert("new".into()).await.unwrap(),
+        "kept-secret"
+    );
+    // Ids continue after the copied ones.
+    assert_eq!(create(&store, "carol").await, bob + 1);
+    assert!(matches!(
+        store.buy_item(bob, 2).await.unwrap(),
+        BuyOutcome::AlreadyOwned
+    ));
+
+    // A database that already holds data is never merged into.
+    let again = copy();
+    assert!(!again.status.success());
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("not empty"),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+}
