@@ -18,7 +18,7 @@ pub enum Database {
     /// An SQLite file.
     Sqlite(Connection),
     /// A PostgreSQL session (`postgres` needs `&mut` for every query).
-    Postgres(RefCell<postgres::Client>),
+    Postgres(Box<RefCell<postgres::Client>>),
 }
 
 /// A game that has a record.
@@ -43,6 +43,9 @@ pub struct StoredGame {
     /// Whether end-of-game bookkeeping has run.
     pub finished: bool,
 }
+
+/// `games.setup` and `games.finished` of one game.
+type GameRow = (Option<String>, bool);
 
 const LIST_GAMES: &str = "SELECT g.id, g.created_at, g.finished,
         (SELECT COUNT(*) FROM game_records r WHERE r.game_id = g.id)
@@ -111,7 +114,7 @@ impl Database {
             0
         };
         check_version(version, &shown)?;
-        Ok(Database::Postgres(RefCell::new(client)))
+        Ok(Database::Postgres(Box::new(RefCell::new(client))))
     }
 
     fn open_sqlite(path: &Path) -> Result<Database> {
@@ -188,7 +191,7 @@ impl Database {
 
     /// The record of game `id`, read with `magnate_protocol::record` (every format version).
     pub fn load(&self, id: i64) -> Result<StoredGame> {
-        let (row, texts): (Option<(Option<String>, bool)>, Vec<(i64, String)>) = match self {
+        let (row, texts): (Option<GameRow>, Vec<(i64, String)>) = match self {
             Database::Sqlite(connection) => {
                 let row = connection
                     .query_row(&GAME.replace('$', "?"), [id], |row| {

@@ -101,10 +101,13 @@ async fn copy_from_sqlite(location: &Database, source: &std::path::Path) -> anyh
     let (store, _lock) = Store::open_postgres_locked(url)
         .await
         .with_context(|| format!("cannot open database {}", location.describe()))?;
-    let report = store
-        .copy_from_sqlite(source)
-        .await
-        .with_context(|| format!("cannot copy {} into {}", source.display(), location.describe()))?;
+    let report = store.copy_from_sqlite(source).await.with_context(|| {
+        format!(
+            "cannot copy {} into {}",
+            source.display(),
+            location.describe()
+        )
+    })?;
     for (table, rows) in &report.tables {
         println!("{table:<24} {rows:>10} rows");
     }

@@ -41,7 +41,9 @@ fn a_sqlite_database_copied_into_postgres_exports_and_verifies_the_same() {
         (target, second_copy)
     });
     runtime.shutdown_timeout(Duration::from_secs(5));
-    let error = second_copy.expect_err("the second copy is refused").to_string();
+    let error = second_copy
+        .expect_err("the second copy is refused")
+        .to_string();
     assert!(error.contains("not empty"), "{error}");
     let Database::Postgres(pg) = target else {
         unreachable!("a PostgreSQL location")

@@ -56,10 +56,7 @@ impl Cell {
     }
 }
 
-fn read_rows(
-    connection: &Connection,
-    table: &str,
-) -> Result<(Vec<String>, Vec<Vec<Option<ValueOwned>>>), StoreError> {
+fn read_rows(connection: &Connection, table: &str) -> Result<(Vec<String>, Vec<Row>), StoreError> {
     let mut columns = Vec::new();
     let mut info = connection.prepare(&format!("PRAGMA table_info({table})"))?;
     for name in info.query_map([], |row| row.get::<_, String>(1))? {
@@ -87,6 +84,9 @@ fn read_rows(
     }
     Ok((columns, out))
 }
+
+/// One row of a table as read from SQLite (`None` for NULL).
+type Row = Vec<Option<ValueOwned>>;
 
 enum ValueOwned {
     Int(i64),
@@ -170,8 +170,9 @@ impl Store {
         transaction.batch_execute("DELETE FROM items").await?;
         let mut report = Vec::new();
         for (table, autoincrement, columns, rows, high_water) in tables {
-            let placeholders: Vec<String> =
-                (1..=columns.len()).map(|index| format!("${index}")).collect();
+            let placeholders: Vec<String> = (1..=columns.len())
+                .map(|index| format!("${index}"))
+                .collect();
             let insert = transaction
                 .prepare(&format!(
                     "INSERT INTO {table} ({}) VALUES ({})",

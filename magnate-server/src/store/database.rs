@@ -45,7 +45,11 @@ impl Database {
         let client = pg::connect(&config).await?;
         let schema = format!(
             "magnate_t_{}",
-            uuid::Uuid::new_v4().simple().to_string().get(..16).unwrap_or("0")
+            uuid::Uuid::new_v4()
+                .simple()
+                .to_string()
+                .get(..16)
+                .unwrap_or("0")
         );
         client
             .batch_execute(&format!("CREATE SCHEMA {schema}"))
@@ -78,7 +82,9 @@ pub struct PostgresLock {
 
 impl std::fmt::Debug for PostgresLock {
     fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        formatter.debug_struct("PostgresLock").finish_non_exhaustive()
+        formatter
+            .debug_struct("PostgresLock")
+            .finish_non_exhaustive()
     }
 }
 

@@ -29,11 +29,11 @@ use rusqlite::Connection;
 
 pub use copy::CopyReport;
 pub use database::{Database, PostgresLock};
-pub use raw::RawValue;
 pub use games::{GameResult, GameSummary, NewGame, SummaryLookup};
 pub use integrity::{IntegrityError, WalState};
 pub use lock::{DatabaseLock, LockError};
 pub use migrations::SCHEMA_VERSION;
+pub use raw::RawValue;
 pub use shop::{BuyOutcome, Item, ItemKind};
 pub use users::{ChangePieceOutcome, CreateUserOutcome, NewUser, User};
 

@@ -45,7 +45,9 @@ pub async fn test_store() -> Store {
         let (database, _) = Database::postgres_scratch(&suite_postgres_url())
             .await
             .expect("a scratch schema");
-        return Store::open_database(&database).await.expect("postgres store");
+        return Store::open_database(&database)
+            .await
+            .expect("postgres store");
     }
     Store::open_in_memory().expect("in-memory store")
 }

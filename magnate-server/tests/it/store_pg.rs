@@ -148,7 +148,10 @@ async fn a_record_index_is_written_once_and_a_second_writer_is_told_it_lost_the_
         .collect();
     let mut contested_ok = 0;
     for writer in writers {
-        let results = writer.await.unwrap().expect("the batch transaction commits");
+        let results = writer
+            .await
+            .unwrap()
+            .expect("the batch transaction commits");
         assert_eq!(results.len(), 2);
         match &results[0] {
             Ok(()) => contested_ok += 1,
@@ -207,7 +210,10 @@ async fn a_second_server_on_one_postgres_database_is_refused() {
             Err(error) => panic!("{error}"),
         }
     }
-    assert!(reopened.is_some(), "the lock is free once its holder is gone");
+    assert!(
+        reopened.is_some(),
+        "the lock is free once its holder is gone"
+    );
 }
 
 #[tokio::test]
@@ -258,7 +264,9 @@ async fn the_server_copies_a_sqlite_database_into_an_empty_postgres_one() {
         String::from_utf8_lossy(&copied.stderr)
     );
     assert!(
-        stdout.lines().any(|line| line.starts_with("users ") && line.ends_with(" 2 rows")),
+        stdout
+            .lines()
+            .any(|line| line.starts_with("users ") && line.ends_with(" 2 rows")),
         "{stdout}"
     );
 

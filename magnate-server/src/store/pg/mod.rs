@@ -88,7 +88,10 @@ pub(crate) async fn prepare(client: &mut Client) -> Result<(), StoreError> {
         )
         .await?;
     let exists: bool = transaction
-        .query_one("SELECT to_regclass('magnate_schema_version') IS NOT NULL", &[])
+        .query_one(
+            "SELECT to_regclass('magnate_schema_version') IS NOT NULL",
+            &[],
+        )
         .await?
         .get(0);
     if !exists {
@@ -104,7 +107,10 @@ pub(crate) async fn prepare(client: &mut Client) -> Result<(), StoreError> {
         Some(found) => found,
         None => {
             transaction
-                .execute("INSERT INTO magnate_schema_version (version) VALUES (0)", &[])
+                .execute(
+                    "INSERT INTO magnate_schema_version (version) VALUES (0)",
+                    &[],
+                )
                 .await?;
             0
         }
@@ -115,7 +121,11 @@ pub(crate) async fn prepare(client: &mut Client) -> Result<(), StoreError> {
             supported: migrations::SCHEMA_VERSION,
         });
     }
-    for (index, sql) in migrations::postgres().iter().enumerate().skip(found as usize) {
+    for (index, sql) in migrations::postgres()
+        .iter()
+        .enumerate()
+        .skip(found as usize)
+    {
         transaction.batch_execute(sql).await?;
         transaction
             .execute(

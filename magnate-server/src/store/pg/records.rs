@@ -62,9 +62,7 @@ pub(crate) async fn write_batch(
                 }
             }
             for user in &commit.eliminated {
-                savepoint
-                    .execute(&delete, &[&commit.game_id, user])
-                    .await?;
+                savepoint.execute(&delete, &[&commit.game_id, user]).await?;
                 savepoint.execute(&clear, &[user, &commit.game_id]).await?;
             }
             Ok(())

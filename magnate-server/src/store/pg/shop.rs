@@ -3,9 +3,7 @@
 use tokio_postgres::GenericClient;
 
 use super::{flag, Postgres};
-use crate::store::{
-    shop::SEED, BuyOutcome, Item, ItemKind, StoreError, UserId,
-};
+use crate::store::{shop::SEED, BuyOutcome, Item, ItemKind, StoreError, UserId};
 
 /// Inserts the seed items that are missing; existing rows are left alone.
 pub(crate) async fn seed_items(client: &impl GenericClient) -> Result<(), StoreError> {
@@ -80,7 +78,10 @@ pub(crate) async fn buy_item(
     let (item_id, kind, price): (i64, String, i64) =
         (item.try_get(0)?, item.try_get(1)?, item.try_get(2)?);
     let points: i64 = transaction
-        .query_opt("SELECT points FROM users WHERE id = $1 FOR UPDATE", &[&user_id])
+        .query_opt(
+            "SELECT points FROM users WHERE id = $1 FOR UPDATE",
+            &[&user_id],
+        )
         .await?
         .ok_or(StoreError::UserNotFound(user_id))?
         .try_get(0)?;

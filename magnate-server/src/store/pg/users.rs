@@ -125,7 +125,11 @@ pub(crate) async fn set_password_hash(
     Ok(())
 }
 
-pub(crate) async fn set_active(pg: &Postgres, id: UserId, is_active: bool) -> Result<(), StoreError> {
+pub(crate) async fn set_active(
+    pg: &Postgres,
+    id: UserId,
+    is_active: bool,
+) -> Result<(), StoreError> {
     let client = pg.client().await?;
     let changed = client
         .execute(
@@ -139,7 +143,11 @@ pub(crate) async fn set_active(pg: &Postgres, id: UserId, is_active: bool) -> Re
     Ok(())
 }
 
-pub(crate) async fn grant_points(pg: &Postgres, id: UserId, amount: i64) -> Result<i64, StoreError> {
+pub(crate) async fn grant_points(
+    pg: &Postgres,
+    id: UserId,
+    amount: i64,
+) -> Result<i64, StoreError> {
     let client = pg.client().await?;
     client
         .query_opt(
@@ -192,7 +200,10 @@ pub(crate) async fn change_piece(
     Ok(ChangePieceOutcome::Changed)
 }
 
-pub(crate) async fn games_played(pg: &Postgres, user_id: UserId) -> Result<Vec<GameId>, StoreError> {
+pub(crate) async fn games_played(
+    pg: &Postgres,
+    user_id: UserId,
+) -> Result<Vec<GameId>, StoreError> {
     let client = pg.client().await?;
     client
         .query(
