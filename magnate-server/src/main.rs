@@ -98,7 +98,7 @@ async fn copy_from_sqlite(location: &Database, source: &std::path::Path) -> anyh
         anyhow::bail!("--copy-from-sqlite needs --database-url postgres://...");
     };
     let _source_lock = DatabaseLock::acquire(source).context("cannot copy")?;
-    let (store, _lock) = Store::open_postgres_locked(url)
+    let (store, _lock) = open_postgres_locked(url)
         .await
         .with_context(|| format!("cannot open database {}", location.describe()))?;
     let report = store.copy_from_sqlite(source).await.with_context(|| {
@@ -117,6 +117,26 @@ async fn copy_from_sqlite(location: &Database, source: &std::path::Path) -> anyh
         location.describe()
     );
     Ok(())
+}
+
+/// How long a server waits for PostgreSQL's advisory lock: the session of a server that was
+/// just killed holds it until PostgreSQL notices the closed connection.
+const POSTGRES_LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// [`Store::open_postgres_locked`], retried while the lock is held for up to
+/// [`POSTGRES_LOCK_WAIT`].
+async fn open_postgres_locked(
+    url: &str,
+) -> Result<(Store, PostgresLock), magnate_server::StoreError> {
+    let deadline = tokio::time::Instant::now() + POSTGRES_LOCK_WAIT;
+    loop {
+        match Store::open_postgres_locked(url).await {
+            Err(magnate_server::StoreError::Locked) if tokio::time::Instant::now() < deadline => {
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            other => return other,
+        }
+    }
 }
 
 /// The held lock of the database: a second server on the same database refuses to start.
@@ -146,7 +166,7 @@ async fn open_store(
             Ok((store, HeldLock::Sqlite(lock)))
         }
         Database::Postgres(url) => {
-            let (store, lock) = Store::open_postgres_locked(url)
+            let (store, lock) = open_postgres_locked(url)
                 .await
                 .with_context(|| format!("cannot open database {}", location.describe()))?;
             Ok((store, HeldLock::Postgres(lock)))

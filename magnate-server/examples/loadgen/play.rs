@@ -19,7 +19,7 @@ pub async fn play(
     think_ms: u64,
 ) -> anyhow::Result<()> {
     let base = ws_base(&args.server);
-    let records_before = database.as_ref().map(count_records).transpose()?;
+    let records_before = database.as_deref().map(count_records).transpose()?;
     // Connect everyone first, so play starts together.
     let mut sockets = Vec::new();
     for (game, users) in &games {
@@ -50,7 +50,7 @@ pub async fn play(
         totals.merge(task.await?);
     }
     let elapsed = started.elapsed().as_secs_f64();
-    let records_after = database.as_ref().map(count_records).transpose()?;
+    let records_after = database.as_deref().map(count_records).transpose()?;
     totals.latencies_us.sort_unstable();
     let lat = &totals.latencies_us;
     println!(
