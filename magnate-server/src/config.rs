@@ -17,15 +17,13 @@ pub struct Args {
     #[arg(long, env = "DATABASE_PATH", default_value = "magnate.db")]
     pub database: PathBuf,
 
-    /// The database as a URL: `postgres://user@host:5432/name` for PostgreSQL (migrated at
-    /// start; one server per database), or `sqlite:PATH` (or a plain path) for SQLite.
-    /// Overrides `--database` when given.
+    /// The database as a URL, overriding `--database`: `postgres://user@host:5432/name` for
+    /// PostgreSQL (migrated at start; one server per database), `sqlite:PATH` for SQLite.
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
 
-    /// Copy this SQLite database into the empty PostgreSQL database of `--database-url`
-    /// (migrating it first), print what was copied, and exit without serving. Stop the server
-    /// that uses the SQLite file first; check the copy with `magnate verify-db --db URL`.
+    /// Copy this SQLite database (its server stopped) into the empty PostgreSQL database of
+    /// `--database-url`, print what was copied and exit; check it with `magnate verify-db`.
     #[arg(long, value_name = "SQLITE_PATH", requires = "database_url")]
     pub copy_from_sqlite: Option<PathBuf>,
 
@@ -245,14 +243,6 @@ pub struct Args {
 }
 
 impl Args {
-    /// Where the database is: `--database-url` when given, else the SQLite file `--database`.
-    pub fn database_location(&self) -> crate::store::Database {
-        match &self.database_url {
-            Some(url) => crate::store::Database::parse(url),
-            None => crate::store::Database::Sqlite(self.database.clone()),
-        }
-    }
-
     /// The metrics address, checked: `None` when metrics are off; an error for the public
     /// address itself, or a non-loopback address without `METRICS_ALLOW_PUBLIC`.
     pub fn checked_metrics_bind(&self) -> Result<Option<SocketAddr>, ConfigError> {

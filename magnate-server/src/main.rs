@@ -39,7 +39,7 @@ async fn main() -> anyhow::Result<()> {
     let metrics_bind = args
         .checked_metrics_bind()
         .context("invalid configuration")?;
-    let location = args.database_location();
+    let location = Database::from_settings(&args.database, args.database_url.as_deref());
     if let Some(source) = &args.copy_from_sqlite {
         return copy_from_sqlite(&location, source).await;
     }

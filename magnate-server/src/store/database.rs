@@ -29,6 +29,15 @@ impl Database {
         Self::Sqlite(PathBuf::from(path))
     }
 
+    /// The server's setting: the URL (`DATABASE_URL`) when given, else the SQLite file
+    /// (`DATABASE_PATH`).
+    pub fn from_settings(path: &std::path::Path, url: Option<&str>) -> Self {
+        match url {
+            Some(url) => Self::parse(url),
+            None => Self::Sqlite(path.to_owned()),
+        }
+    }
+
     /// A description for logs: the path, or the URL without its password.
     pub fn describe(&self) -> String {
         match self {
