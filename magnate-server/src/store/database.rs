@@ -48,16 +48,19 @@ impl Database {
 
     /// Creates a fresh, empty schema in the PostgreSQL database at `base_url` and returns the
     /// location whose connections use it (its `search_path`): a throw-away database for tests
-    /// and benchmarks. Dropping it is the caller's business (`DROP SCHEMA … CASCADE`).
+    /// and benchmarks, named `magnate_t_<process id>_<random>`. Dropping it is the caller's
+    /// business (`DROP SCHEMA … CASCADE`).
     pub async fn postgres_scratch(base_url: &str) -> Result<(Self, String), StoreError> {
         let config = pg::parse_config(base_url)?;
         let client = pg::connect(&config).await?;
+        // The process id lets a later run drop the schemas of processes that are gone.
         let schema = format!(
-            "magnate_t_{}",
+            "magnate_t_{}_{}",
+            std::process::id(),
             uuid::Uuid::new_v4()
                 .simple()
                 .to_string()
-                .get(..16)
+                .get(..12)
                 .unwrap_or("0")
         );
         client
