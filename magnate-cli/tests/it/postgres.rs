@@ -1,7 +1,7 @@
 //! `--db postgres://…`: an operator's SQLite database copied into PostgreSQL reads and verifies
 //! the same (`MAGNATE_TEST_POSTGRES`; skipped, saying so, without it).
 
-use std::time::Duration;
+use std::{io::Write, time::Duration};
 
 use magnate_server::{store::Database, Store};
 
@@ -13,7 +13,9 @@ fn a_sqlite_database_copied_into_postgres_exports_and_verifies_the_same() {
         .ok()
         .filter(|url| !url.is_empty())
     else {
-        eprintln!(
+        // Past the test harness's capture, so that a plain `cargo test` shows it.
+        let _ = writeln!(
+            std::io::stderr().lock(),
             "PostgreSQL test skipped: set MAGNATE_TEST_POSTGRES=postgres://postgres@127.0.0.1:5432/test to run it"
         );
         return;

@@ -3,7 +3,7 @@
 //! sets for the suite's second run). Each store gets its own throw-away schema there; the first
 //! one a test process makes drops the schemas of test processes that are gone.
 
-use std::{path::Path, sync::Once};
+use std::{io::Write, path::Path, sync::Once};
 
 use magnate_server::store::{Database, Store};
 
@@ -30,8 +30,11 @@ pub fn postgres_or_skip() -> Option<String> {
     static SAID: Once = Once::new();
     let url = postgres_url();
     if url.is_none() {
+        // Straight to the standard error, past the test harness's capture, so that a plain
+        // `cargo test` shows it.
         SAID.call_once(|| {
-            eprintln!(
+            let _ = writeln!(
+                std::io::stderr().lock(),
                 "PostgreSQL tests skipped: set MAGNATE_TEST_POSTGRES=postgres://postgres@127.0.0.1:5432/test \
                  to run them (and MAGNATE_TEST_BACKEND=postgres to run the whole suite on PostgreSQL)"
             );
