@@ -34,14 +34,19 @@ pub(crate) async fn write_batch(
 ) -> Result<Vec<Result<(), String>>, StoreError> {
     let mut client = pg.client().await?;
     let mut transaction = client.transaction().await?;
+    // Prepared once per pooled connection (deadpool's statement cache), not once per batch.
     let insert = transaction
-        .prepare("INSERT INTO game_records (game_id, seq, at_ms, input) VALUES ($1, $2, $3, $4)")
+        .prepare_cached(
+            "INSERT INTO game_records (game_id, seq, at_ms, input) VALUES ($1, $2, $3, $4)",
+        )
         .await?;
     let delete = transaction
-        .prepare("DELETE FROM game_players WHERE game_id = $1 AND user_id = $2")
+        .prepare_cached("DELETE FROM game_players WHERE game_id = $1 AND user_id = $2")
         .await?;
     let clear = transaction
-        .prepare("UPDATE users SET active_game_id = NULL WHERE id = $1 AND active_game_id = $2")
+        .prepare_cached(
+            "UPDATE users SET active_game_id = NULL WHERE id = $1 AND active_game_id = $2",
+        )
         .await?;
     let mut results = Vec::with_capacity(commits.len());
     for commit in commits {
