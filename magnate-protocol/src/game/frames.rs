@@ -4,8 +4,10 @@
 use std::collections::BTreeMap;
 
 use magnate_core::{
-    Action, AuctionOutcome, Event, EventKind, Game, Phase, PlayerId, SquareId, Timer, View,
+    Action, AuctionOutcome, EndReason, Event, EventKind, Game, Phase, PlayerId, SquareId, Timer,
+    View,
 };
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use crate::ids::relationship_id;
@@ -21,7 +23,12 @@ pub fn chat_frame(game_id: i64, username: &str, msg: &Value) -> String {
 pub fn action_echo_frame(mut echo: Map<String, Value>, game_id: i64, player: PlayerId) -> String {
     echo.insert("game".into(), json!(game_id));
     echo.insert("player".into(), json!(player.0));
-    json!({"event_type": "game_action", "data": echo}).to_string()
+    // A map of JSON values always serializes.
+    serde_json::to_string(&Envelope {
+        data: &echo,
+        event_type: "game_action",
+    })
+    .unwrap_or_default()
 }
 
 /// The echo of a bot's action: only the schema fields, squares in trades as relationship ids.
@@ -87,8 +94,15 @@ pub fn action_object(action: &Action) -> Map<String, Value> {
 }
 
 /// The `game_response` frame of an event, or `None` for driver-only events.
+///
+/// Written straight from typed fields (no `serde_json::Value` tree): the keys are declared in
+/// byte order, as the reference's sorted objects have them, and player-keyed objects are sorted
+/// by their decimal text, so the bytes are those of a sorted JSON object.
 pub fn response_frame(event: &Event) -> Option<String> {
-    let mut data = base(response_type(&event.kind)?, &event.view);
+    let view = &event.view;
+    let mut data = Response::new(response_type(&event.kind)?, view);
+    let bids: BTreeMap<String, i64>;
+    let bonuses: BTreeMap<&str, Bonus<'_>>;
     match &event.kind {
         EventKind::DiceThrown {
             dice1,
@@ -101,98 +115,232 @@ pub fn response_frame(event: &Event) -> Option<String> {
             fantasy_event,
             ..
         } => {
-            data.insert("dice1".into(), json!(dice1));
-            data.insert("dice2".into(), json!(dice2));
-            data.insert("dice_bus".into(), json!(dice_bus));
-            data.insert("triple".into(), json!(triple));
-            data.insert("streak".into(), json!(streak));
-            data.insert("destinations".into(), json!(destinations));
-            data.insert("path".into(), json!(path));
-            data.insert("fantasy_event".into(), json!(fantasy_event));
+            data.dice1 = Some(*dice1);
+            data.dice2 = Some(*dice2);
+            data.dice_bus = Some(*dice_bus);
+            data.triple = Some(*triple);
+            data.streak = Some(*streak);
+            data.destinations = Some(destinations);
+            data.path = Some(path);
+            data.fantasy_event = Some(json!(fantasy_event));
         }
         EventKind::SquareChosen {
             path,
             fantasy_event,
             ..
         } => {
-            data.insert("path".into(), json!(path));
-            data.insert("fantasy_event".into(), json!(fantasy_event));
+            data.path = Some(path);
+            data.fantasy_event = Some(json!(fantasy_event));
         }
         EventKind::FantasyApplied { fantasy_result, .. } => {
-            data.insert("fantasy_result".into(), json!(fantasy_result));
+            data.fantasy_result = Some(json!(fantasy_result));
         }
-        EventKind::AuctionClosed { auction } => add_auction(&mut data, auction),
+        EventKind::AuctionClosed { auction } => {
+            bids = auction
+                .bids
+                .iter()
+                .map(|(player, amount)| (player.to_string(), *amount))
+                .collect();
+            add_auction(&mut data, auction, &bids);
+        }
         EventKind::GameEnded {
-            bonuses,
+            bonuses: awards,
             winner,
             reason,
             ..
         } => {
             // Additive: the reference's clients read only `bonuses`.
-            data.insert("winner".into(), json!(winner));
-            data.insert("reason".into(), json!(reason));
-            let bonuses: Map<String, Value> = bonuses
+            data.winner = Some(winner.0);
+            data.reason = Some(*reason);
+            bonuses = awards
                 .iter()
                 .map(|award| {
                     (
-                        award.stat_field.as_str().to_owned(),
-                        json!({"bonus_amount": award.bonus_amount, "winners": award.winners}),
+                        award.stat_field.as_str(),
+                        Bonus {
+                            bonus_amount: award.bonus_amount,
+                            winners: &award.winners,
+                        },
                     )
                 })
                 .collect();
-            data.insert("bonuses".into(), Value::Object(bonuses));
+            data.bonuses = Some(&bonuses);
         }
         // The other facts are plain `Response`s (or `ResponseSkipPhase`): the common fields only
         // (`response_type` decides which, and that no frame is sent for a bot's wake-up).
         _ => {}
     }
-    Some(json!({"event_type": "game_response", "data": data}).to_string())
+    serde_json::to_string(&Envelope {
+        data,
+        event_type: "game_response",
+    })
+    .ok()
 }
 
-fn base(wire_type: &str, view: &View) -> Map<String, Value> {
-    let mut data = Map::new();
-    data.insert("type".into(), json!(wire_type));
-    data.insert("money".into(), json!(view.money));
-    data.insert("positions".into(), json!(view.positions));
-    data.insert("phase".into(), json!(phase_name(view.phase)));
-    data.insert(
-        "active_phase_player".into(),
-        json!(view.active_phase_player),
-    );
-    data.insert("active_turn_player".into(), json!(view.active_turn_player));
-    data
+/// `{"data": …, "event_type": …}`, keys in byte order.
+#[derive(Serialize)]
+struct Envelope<T> {
+    data: T,
+    event_type: &'static str,
 }
 
-fn add_auction(data: &mut Map<String, Value>, auction: &AuctionOutcome) {
-    let bids: BTreeMap<String, i64> = auction
-        .bids
-        .iter()
-        .map(|(player, amount)| (player.to_string(), *amount))
-        .collect();
+/// The `data` of a `game_response`: the common fields and every event's own, in byte order;
+/// `None` fields are left out (a field whose value may be `null` holds `Some(Value::Null)`).
+#[derive(Serialize)]
+struct Response<'a> {
+    active_phase_player: Option<u64>,
+    active_turn_player: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    auction: Option<AuctionObject<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bids: Option<&'a BTreeMap<String, i64>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bonuses: Option<&'a BTreeMap<&'a str, Bonus<'a>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    destinations: Option<&'a [SquareId]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dice1: Option<u8>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dice2: Option<u8>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dice_bus: Option<u8>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fantasy_event: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fantasy_result: Option<Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    final_amount: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    is_tie: Option<bool>,
+    money: ByDecimalKey<'a, i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path: Option<&'a [SquareId]>,
+    phase: &'static str,
+    positions: ByDecimalKey<'a, SquareId>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<EndReason>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sold: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    streak: Option<u8>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    triple: Option<bool>,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    winner: Option<u64>,
+}
+
+impl<'a> Response<'a> {
+    /// The common fields of every response.
+    fn new(kind: &'static str, view: &'a View) -> Self {
+        Response {
+            active_phase_player: view.active_phase_player.map(|p| p.0),
+            active_turn_player: view.active_turn_player.map(|p| p.0),
+            auction: None,
+            bids: None,
+            bonuses: None,
+            destinations: None,
+            dice1: None,
+            dice2: None,
+            dice_bus: None,
+            fantasy_event: None,
+            fantasy_result: None,
+            final_amount: None,
+            is_tie: None,
+            money: ByDecimalKey(&view.money),
+            path: None,
+            phase: phase_name(view.phase),
+            positions: ByDecimalKey(&view.positions),
+            reason: None,
+            sold: None,
+            streak: None,
+            triple: None,
+            kind,
+            winner: None,
+        }
+    }
+}
+
+/// One end-of-game bonus category.
+#[derive(Serialize)]
+struct Bonus<'a> {
+    bonus_amount: i64,
+    winners: &'a [PlayerId],
+}
+
+/// The `auction` object of a `ResponseAuction`, keys in byte order.
+#[derive(Serialize)]
+struct AuctionObject<'a> {
+    bids: &'a BTreeMap<String, i64>,
+    final_amount: i64,
+    id: u32,
+    is_active: bool,
+    is_tie: bool,
+    sold: bool,
+    square: SquareId,
+    winner: u64,
+}
+
+/// A player-keyed map written as a JSON object whose keys are in the byte order of their
+/// decimal text ("10" before "2"), as a sorted `serde_json` object has them.
+struct ByDecimalKey<'a, V>(&'a BTreeMap<PlayerId, V>);
+
+impl<V: Serialize> Serialize for ByDecimalKey<'_, V> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        // Keys of one length are already in decimal order (the common case).
+        let first = self.0.keys().next().map(|key| digits(key.0));
+        let last = self.0.keys().next_back().map(|key| digits(key.0));
+        if first == last {
+            return serializer.collect_map(self.0.iter().map(|(key, value)| (key.0, value)));
+        }
+        let mut entries: Vec<(&PlayerId, &V)> = self.0.iter().collect();
+        entries.sort_unstable_by(|(a, _), (b, _)| decimal_order(a.0, b.0));
+        serializer.collect_map(entries.into_iter().map(|(key, value)| (key.0, value)))
+    }
+}
+
+/// The order of two numbers' decimal texts, compared byte by byte.
+fn decimal_order(a: u64, b: u64) -> std::cmp::Ordering {
+    let (a_digits, b_digits) = (digits(a), digits(b));
+    // Shift the shorter one to the longer one's length: equal prefixes then order by length.
+    let shift = |value: u64, by: u32| u128::from(value) * 10u128.pow(by);
+    let width = a_digits.max(b_digits);
+    shift(a, width - a_digits)
+        .cmp(&shift(b, width - b_digits))
+        .then(a_digits.cmp(&b_digits))
+}
+
+fn digits(value: u64) -> u32 {
+    value.checked_ilog10().unwrap_or(0) + 1
+}
+
+fn add_auction<'a>(
+    data: &mut Response<'a>,
+    auction: &AuctionOutcome,
+    bids: &'a BTreeMap<String, i64>,
+) {
     // The desktop client runs `int()` on `winner` and `final_amount`, which fails on null: an
     // auction with no sale says so with `sold: false`, `winner` 0 (no user has id 0) and
     // `final_amount` 0 (docs/protocol.md, "ResponseAuction").
     let winner = auction.winner.map_or(0, |player| player.0);
     let final_amount = auction.final_amount.unwrap_or(0);
     let sold = auction.winner.is_some();
-    data.insert(
-        "auction".into(),
-        json!({
-            "id": auction.id,
-            "square": auction.square,
-            "winner": winner,
-            "final_amount": final_amount,
-            "sold": sold,
-            "is_active": false,
-            "is_tie": auction.is_tie,
-            "bids": bids,
-        }),
-    );
-    data.insert("winner".into(), json!(winner));
-    data.insert("final_amount".into(), json!(final_amount));
-    data.insert("sold".into(), json!(sold));
-    data.insert("is_tie".into(), json!(auction.is_tie));
-    data.insert("bids".into(), json!(bids));
+    data.auction = Some(AuctionObject {
+        bids,
+        final_amount,
+        id: auction.id,
+        is_active: false,
+        is_tie: auction.is_tie,
+        sold,
+        square: auction.square,
+        winner,
+    });
+    data.winner = Some(winner);
+    data.final_amount = Some(final_amount);
+    data.sold = Some(sold);
+    data.is_tie = Some(auction.is_tie);
+    data.bids = Some(bids);
 }
 
 /// What the snapshot needs besides the game.
@@ -312,4 +460,52 @@ pub fn snapshot_frame(game: &Game, context: &SnapshotContext<'_>) -> String {
         "max_turns": game.rules().max_turns,
     });
     json!({"event_type": "game_state", "game_state": state}).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimal_order_is_the_order_of_the_decimal_texts() {
+        let numbers = [
+            0,
+            1,
+            2,
+            9,
+            10,
+            11,
+            19,
+            2,
+            20,
+            99,
+            100,
+            101,
+            1000,
+            12_345,
+            u64::MAX,
+        ];
+        for a in numbers {
+            for b in numbers {
+                assert_eq!(
+                    decimal_order(a, b),
+                    a.to_string().cmp(&b.to_string()),
+                    "{a} vs {b}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn player_keyed_objects_are_written_in_sorted_key_order() {
+        let map: BTreeMap<PlayerId, i64> = [(2, 20), (10, 100), (3, 30), (101, 1)]
+            .into_iter()
+            .map(|(id, money)| (PlayerId(id), money))
+            .collect();
+        let written = serde_json::to_string(&ByDecimalKey(&map)).unwrap();
+        assert_eq!(written, r#"{"10":100,"101":1,"2":20,"3":30}"#);
+        // The bytes of a sorted `serde_json` object of the same entries.
+        let value: Value = serde_json::from_str(&written).unwrap();
+        assert_eq!(value.to_string(), written);
+    }
 }
