@@ -1,9 +1,9 @@
-//! `game_response` frames are written from typed fields: over many driven games (player ids of
-//! one, two and three digits), every frame has the bytes of a sorted JSON object, as the
-//! reference's frames have, and carries the event's view.
+//! Game frames are written from typed fields: over many driven games (player ids of one, two
+//! and three digits), every `game_response` and `game_state` frame has the bytes of a sorted
+//! JSON object, as the reference's frames have, and carries the game's values.
 
 use magnate_core::{Driver, Game, PlayerId, PlayerSpec, RandomBot, Seed, Setup, Timestamp};
-use magnate_protocol::game::response_frame;
+use magnate_protocol::game::{chat_frame, response_frame, snapshot_frame, SnapshotContext};
 use serde_json::Value;
 
 #[test]
@@ -25,8 +25,25 @@ fn response_frames_are_sorted_json_holding_the_view() {
         for (seat, id) in ids[..players].iter().enumerate() {
             driver = driver.with_bot(PlayerId(*id), seat, RandomBot);
         }
+        let mut shadow = driver.game().clone();
         driver
             .run_virtual(Timestamp(0), 500_000, |_, applied| {
+                shadow.apply(applied.input.clone(), applied.now).unwrap();
+                let context = SnapshotContext {
+                    game_id: 41,
+                    datetime: "2026-12-02T12:00:00Z",
+                };
+                let snapshot = snapshot_frame(&shadow, &context);
+                let value: Value = serde_json::from_str(&snapshot).unwrap();
+                assert_eq!(value.to_string(), snapshot, "not in sorted-object bytes");
+                let state = &value["game_state"];
+                assert_eq!(state["id"], 41);
+                assert_eq!(state["current_turn"], shadow.current_turn());
+                assert_eq!(state["finished"], shadow.is_finished());
+                for participant in shadow.participants().iter().filter(|p| p.in_game) {
+                    let key = participant.id.0.to_string();
+                    assert_eq!(state["money"][&key], participant.money);
+                }
                 for event in &applied.events {
                     let Some(frame) = response_frame(event) else {
                         continue;
@@ -51,4 +68,13 @@ fn response_frames_are_sorted_json_holding_the_view() {
             .unwrap();
     }
     assert!(frames > 1_000, "only {frames} frames");
+}
+
+#[test]
+fn chat_frames_keep_the_message_as_sent() {
+    let msg = serde_json::json!({"text": "hola", "color": "red"});
+    assert_eq!(
+        chat_frame(3, "ana", &msg),
+        r#"{"event_type":"chat_message","game":3,"msg":{"color":"red","text":"hola"},"user":"ana"}"#
+    );
 }

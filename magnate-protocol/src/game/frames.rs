@@ -16,7 +16,20 @@ use crate::names::{action_type, phase_name, response_type};
 /// `{"event_type":"chat_message","game":G,"user":name,"msg":...}`; `msg` as the sender wrote it
 /// (a string, or an object with a `text`).
 pub fn chat_frame(game_id: i64, username: &str, msg: &Value) -> String {
-    json!({"event_type": "chat_message", "game": game_id, "user": username, "msg": msg}).to_string()
+    #[derive(Serialize)]
+    struct Chat<'a> {
+        event_type: &'static str,
+        game: i64,
+        msg: &'a Value,
+        user: &'a str,
+    }
+    serde_json::to_string(&Chat {
+        event_type: "chat_message",
+        game: game_id,
+        msg,
+        user: username,
+    })
+    .unwrap_or_default()
 }
 
 /// `{"event_type":"game_action","data":<echo with game and player set>}`.
@@ -354,46 +367,38 @@ pub struct SnapshotContext<'a> {
 
 /// The `game_state` frame with the additive keys `proposal`, `fantasy_event`,
 /// `current_auction`, `max_turns` and an `id` in each property relationship
-/// (docs/protocol.md, "game_state").
+/// (docs/protocol.md, "game_state"). Keys in byte order, as in every frame.
 pub fn snapshot_frame(game: &Game, context: &SnapshotContext<'_>) -> String {
     let game_id = context.game_id;
-    let mut relationships: Vec<(i64, Value)> = game
+    let mut property_relationships: Vec<Relationship> = game
         .holdings()
-        .map(|(square, holding)| {
-            let id = relationship_id(game_id, square);
-            (
-                id,
-                json!({
-                    "id": id,
-                    "owner": holding.owner,
-                    // A tile id, as in every other frame (the reference sent the database id
-                    // here, which its own clients read as a tile).
-                    "square": square,
-                    "houses": holding.houses,
-                    "mortgage": holding.mortgaged,
-                }),
-            )
+        .map(|(square, holding)| Relationship {
+            houses: holding.houses,
+            id: relationship_id(game_id, square),
+            mortgage: holding.mortgaged,
+            owner: holding.owner.0,
+            // A tile id, as in every other frame (the reference sent the database id here,
+            // which its own clients read as a tile).
+            square,
         })
         .collect();
-    relationships.sort_by_key(|(id, _)| *id);
+    property_relationships.sort_by_key(|relationship| relationship.id);
     let view = game.view();
     // Always an object (the reference sent `[]` before the first throw and an object after).
-    let possible_destinations = match game.phase() {
-        Phase::ChooseSquare { destinations } => {
-            let object: Map<String, Value> = destinations
-                .iter()
-                .map(|(square, steps)| (square.to_string(), json!(steps)))
-                .collect();
-            Value::Object(object)
-        }
-        _ => json!({}),
-    };
-    let jail: Map<String, Value> = game
-        .participants()
-        .iter()
-        .filter(|p| p.in_game && p.jail_turns > 0)
-        .map(|p| (p.id.to_string(), json!(p.jail_turns)))
-        .collect();
+    let possible_destinations = DecimalMap::new(match game.phase() {
+        Phase::ChooseSquare { destinations } => destinations
+            .iter()
+            .map(|(square, steps)| (u64::from(square.0), *steps))
+            .collect(),
+        _ => Vec::new(),
+    });
+    let jail_remaining_turns = DecimalMap::new(
+        game.participants()
+            .iter()
+            .filter(|p| p.in_game && p.jail_turns > 0)
+            .map(|p| (p.id.0, p.jail_turns))
+            .collect(),
+    );
     let auction_task_id = game
         .deadlines()
         .iter()
@@ -405,61 +410,143 @@ pub fn snapshot_frame(game: &Game, context: &SnapshotContext<'_>) -> String {
             ),
             _ => None,
         });
-    let mut players: Vec<u64> = game.ordered_players().map(|p| p.0).collect();
+    let ordered_players: Vec<u64> = game.ordered_players().map(|p| p.0).collect();
+    let mut players = ordered_players.clone();
     players.sort_unstable();
-    let ordered: Vec<u64> = game.ordered_players().map(|p| p.0).collect();
+    let ids = |squares: &[SquareId]| -> Vec<i64> {
+        squares
+            .iter()
+            .map(|square| relationship_id(game_id, *square))
+            .collect()
+    };
     let proposal = match game.phase() {
-        Phase::ProposalAcceptance(proposal) => {
-            let ids = |squares: &[SquareId]| -> Vec<i64> {
-                squares
-                    .iter()
-                    .map(|square| relationship_id(game_id, *square))
-                    .collect()
-            };
-            json!({
-                "id": proposal.id,
-                "player": proposal.player,
-                "destination_user": proposal.destination_user,
-                "offered_money": proposal.offered_money,
-                "asked_money": proposal.asked_money,
-                "offered_properties": ids(&proposal.offered_properties),
-                "asked_properties": ids(&proposal.asked_properties),
-            })
-        }
-        _ => Value::Null,
+        Phase::ProposalAcceptance(proposal) => Some(ProposalObject {
+            asked_money: proposal.asked_money,
+            asked_properties: ids(&proposal.asked_properties),
+            destination_user: proposal.destination_user.0,
+            id: proposal.id,
+            offered_money: proposal.offered_money,
+            offered_properties: ids(&proposal.offered_properties),
+            player: proposal.player.0,
+        }),
+        _ => None,
     };
     let fantasy_event = match game.phase() {
         Phase::ChooseFantasy { card } => json!(card),
         _ => Value::Null,
     };
     let current_auction = match game.phase() {
-        Phase::Auction(auction) => json!({"id": auction.id, "square": auction.square}),
-        _ => Value::Null,
+        Phase::Auction(auction) => Some(CurrentAuction {
+            id: auction.id,
+            square: auction.square,
+        }),
+        _ => None,
     };
-    let state = json!({
-        "id": game_id,
-        "property_relationships": relationships.into_iter().map(|(_, v)| v).collect::<Vec<_>>(),
-        "datetime": context.datetime,
-        "positions": view.positions,
-        "money": view.money,
-        "phase": phase_name(view.phase),
-        "ordered_players": ordered,
-        "streak": game.streak(),
-        "possible_destinations": possible_destinations,
-        "parking_money": game.parking_money(),
-        "jail_remaining_turns": jail,
-        "finished": game.is_finished(),
-        "auction_task_id": auction_task_id,
-        "current_turn": game.current_turn(),
-        "active_phase_player": view.active_phase_player,
-        "active_turn_player": view.active_turn_player,
-        "players": players,
-        "proposal": proposal,
-        "fantasy_event": fantasy_event,
-        "current_auction": current_auction,
-        "max_turns": game.rules().max_turns,
-    });
-    json!({"event_type": "game_state", "game_state": state}).to_string()
+    let state = GameState {
+        active_phase_player: view.active_phase_player.map(|p| p.0),
+        active_turn_player: view.active_turn_player.map(|p| p.0),
+        auction_task_id,
+        current_auction,
+        current_turn: game.current_turn(),
+        datetime: context.datetime,
+        fantasy_event,
+        finished: game.is_finished(),
+        id: game_id,
+        jail_remaining_turns,
+        max_turns: game.rules().max_turns,
+        money: ByDecimalKey(&view.money),
+        ordered_players,
+        parking_money: game.parking_money(),
+        phase: phase_name(view.phase),
+        players,
+        positions: ByDecimalKey(&view.positions),
+        possible_destinations,
+        property_relationships,
+        proposal,
+        streak: game.streak(),
+    };
+    #[derive(Serialize)]
+    struct Frame<'a> {
+        event_type: &'static str,
+        game_state: GameState<'a>,
+    }
+    serde_json::to_string(&Frame {
+        event_type: "game_state",
+        game_state: state,
+    })
+    .unwrap_or_default()
+}
+
+/// The `game_state` object, keys in byte order.
+#[derive(Serialize)]
+struct GameState<'a> {
+    active_phase_player: Option<u64>,
+    active_turn_player: Option<u64>,
+    auction_task_id: Option<String>,
+    current_auction: Option<CurrentAuction>,
+    current_turn: u32,
+    datetime: &'a str,
+    fantasy_event: Value,
+    finished: bool,
+    id: i64,
+    jail_remaining_turns: DecimalMap<u8>,
+    max_turns: Option<u32>,
+    money: ByDecimalKey<'a, i64>,
+    ordered_players: Vec<u64>,
+    parking_money: i64,
+    phase: &'static str,
+    players: Vec<u64>,
+    positions: ByDecimalKey<'a, SquareId>,
+    possible_destinations: DecimalMap<u32>,
+    property_relationships: Vec<Relationship>,
+    proposal: Option<ProposalObject>,
+    streak: u8,
+}
+
+/// One owned square in `property_relationships`.
+#[derive(Serialize)]
+struct Relationship {
+    houses: i8,
+    id: i64,
+    mortgage: bool,
+    owner: u64,
+    square: SquareId,
+}
+
+/// The pending trade in a snapshot; squares as relationship ids.
+#[derive(Serialize)]
+struct ProposalObject {
+    asked_money: i64,
+    asked_properties: Vec<i64>,
+    destination_user: u64,
+    id: u32,
+    offered_money: i64,
+    offered_properties: Vec<i64>,
+    player: u64,
+}
+
+/// The running auction in a snapshot.
+#[derive(Serialize)]
+struct CurrentAuction {
+    id: u32,
+    square: SquareId,
+}
+
+/// Number-keyed entries written as a JSON object with keys in the byte order of their decimal
+/// text.
+struct DecimalMap<V>(Vec<(u64, V)>);
+
+impl<V> DecimalMap<V> {
+    fn new(mut entries: Vec<(u64, V)>) -> Self {
+        entries.sort_by(|(a, _), (b, _)| decimal_order(*a, *b));
+        DecimalMap(entries)
+    }
+}
+
+impl<V: Serialize> Serialize for DecimalMap<V> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.iter().map(|(key, value)| (key, value)))
+    }
 }
 
 #[cfg(test)]
