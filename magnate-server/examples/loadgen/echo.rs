@@ -147,10 +147,13 @@ pub async fn run(server: &str, load: Load) -> anyhow::Result<()> {
         "y".repeat(load.action_bytes.saturating_sub(28))
     )
     .into();
+    // Game numbers unique to this run, so a later run never shares a game with this one's
+    // closing sockets.
+    let run = u64::from(std::process::id()) * 1_000_000;
     let mut sockets = Vec::new();
     for game in 0..load.games {
         for seat in 0..load.players {
-            let (socket, _) = connect(format!("{server}/g/{game}")).await?;
+            let (socket, _) = connect(format!("{server}/g/{}", run + game as u64)).await?;
             sockets.push((game, seat, socket));
         }
     }
