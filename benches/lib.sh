@@ -4,6 +4,10 @@
 # Builds the release binaries and prepares a work directory /tmp/magnate-NAME.XXXXXX holding the
 # database (DB) and the ack log (ACKS); picks a free PORT unless one is given. The work
 # directory is removed at exit unless the run failed or KEEP=1.
+#
+# With BENCH_POSTGRES=postgres://user@host:port/db the server runs on PostgreSQL instead: DB is
+# then the URL of a fresh schema in that database (dropped at exit unless KEEP=1 or the run
+# failed), and every tool gets that URL.
 setup_run() {
     local name=$1
     cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -14,6 +18,15 @@ setup_run() {
     PORT=${PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2>/dev/null || shuf -i 20000-60000 -n 1)}
     WORK=$(mktemp -d "/tmp/magnate-$name.XXXXXX")
     DB=$WORK/$name.db
+    DB_ARGS=(--database "$DB")
+    PG_SCHEMA=
+    if [ -n "${BENCH_POSTGRES:-}" ]; then
+        PG_SCHEMA="magnate_bench_${name}_$$"
+        psql "$BENCH_POSTGRES" -qc "DROP SCHEMA IF EXISTS $PG_SCHEMA CASCADE; CREATE SCHEMA $PG_SCHEMA"
+        case "$BENCH_POSTGRES" in *\?*) separator='&' ;; *) separator='?' ;; esac
+        DB="$BENCH_POSTGRES${separator}options=-c%20search_path%3D$PG_SCHEMA"
+        DB_ARGS=(--database-url "$DB")
+    fi
     ACKS=$WORK/acks.jsonl
     SERVER_PID=
     LOADGEN_PID=
@@ -34,8 +47,10 @@ cleanup_run() {
     if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then kill -9 "$SERVER_PID"; fi
     if [ "${KEEP:-0}" = 1 ] || [ "${FAILED:-1}" = 1 ]; then
         echo "work directory kept: $WORK" >&2
+        [ -z "$PG_SCHEMA" ] || echo "PostgreSQL schema kept: $PG_SCHEMA" >&2
     else
         rm -rf "$WORK"
+        [ -z "$PG_SCHEMA" ] || psql "$BENCH_POSTGRES" -qc "DROP SCHEMA $PG_SCHEMA CASCADE" || true
     fi
 }
 
@@ -47,7 +62,7 @@ since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
 start_server() {
     local started
     started=$(now)
-    env "${SERVER_ENV[@]}" "$BIN/magnate-server" --bind "127.0.0.1:$PORT" --database "$DB" \
+    env "${SERVER_ENV[@]}" "$BIN/magnate-server" --bind "127.0.0.1:$PORT" "${DB_ARGS[@]}" \
         --config "$WORK/no-config.json" >>"$WORK/server.log" 2>&1 &
     SERVER_PID=$!
     for _ in $(seq 300); do

@@ -8,9 +8,10 @@ use clap::Args;
 /// Arguments of `magnate export`.
 #[derive(Debug, Args)]
 pub struct ExportArgs {
-    /// The server's SQLite database (for example ./magnate.db).
-    #[arg(long, value_name = "PATH")]
-    pub db: PathBuf,
+    /// The server's database: an SQLite file (for example ./magnate.db, or sqlite:PATH) or a
+    /// PostgreSQL URL (postgres://user@host:5432/name). It is only read.
+    #[arg(long, value_name = "PATH|URL")]
+    pub db: String,
     /// The game to export.
     #[arg(
         long,

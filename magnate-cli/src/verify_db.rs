@@ -22,10 +22,11 @@ use serde_json::Value;
 /// Arguments of `magnate verify-db`.
 #[derive(Debug, Args)]
 pub struct VerifyDbArgs {
-    /// The server's SQLite database (for example ./magnate.db). It is only read; games still
-    /// being played are checked as far as they are recorded.
-    #[arg(long, value_name = "PATH")]
-    pub db: PathBuf,
+    /// The server's database: an SQLite file (for example ./magnate.db, or sqlite:PATH) or a
+    /// PostgreSQL URL (postgres://user@host:5432/name). It is only read; games still being
+    /// played are checked as far as they are recorded.
+    #[arg(long, value_name = "PATH|URL")]
+    pub db: String,
     /// A log of the `game_action` frames clients received, one JSON object per line:
     /// {"game_id": G, "observer": U, "data": <the frame's data>}.
     #[arg(long, value_name = "FILE")]

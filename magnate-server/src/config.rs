@@ -13,9 +13,19 @@ pub struct Args {
     #[arg(long, env = "BIND", default_value = "127.0.0.1:8000")]
     pub bind: SocketAddr,
 
-    /// Path of the SQLite database; created and migrated if missing.
+    /// Path of the SQLite database; created and migrated if missing. `--database-url` wins.
     #[arg(long, env = "DATABASE_PATH", default_value = "magnate.db")]
     pub database: PathBuf,
+
+    /// The database as a URL, overriding `--database`: `postgres://user@host:5432/name` for
+    /// PostgreSQL (migrated at start; one server per database), `sqlite:PATH` for SQLite.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// Copy this SQLite database (its server stopped) into the empty PostgreSQL database of
+    /// `--database-url`, print what was copied and exit; check it with `magnate verify-db`.
+    #[arg(long, value_name = "SQLITE_PATH", requires = "database_url")]
+    pub copy_from_sqlite: Option<PathBuf>,
 
     /// HS256 key for JWTs: at least 32 bytes with at least 8 different characters. Without it a
     /// random key is generated once and kept in the database.

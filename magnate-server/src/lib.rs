@@ -1,4 +1,4 @@
-//! The Magnate game server: REST API, authentication and SQLite persistence.
+//! The Magnate game server: REST API, authentication and persistence (SQLite or PostgreSQL).
 //!
 //! [`app`] builds the axum router for a prepared [`AppState`] (tests drive it with
 //! `tower::ServiceExt::oneshot`, no socket needed); [`serve`] runs it on a listener until a

@@ -10,7 +10,7 @@ use magnate_server::{
     auth::Passwords,
     config::LogFormat,
     serve, shutdown_signal,
-    store::{DatabaseLock, WalState},
+    store::{Database, DatabaseLock, PostgresLock, Synchronous, WalState},
     AppState, Args, Clock, Config, Store,
 };
 use tokio::sync::watch;
@@ -39,18 +39,11 @@ async fn main() -> anyhow::Result<()> {
     let metrics_bind = args
         .checked_metrics_bind()
         .context("invalid configuration")?;
-    // Held until the process exits: a second server on the same database refuses to start.
-    let _lock = DatabaseLock::acquire(&args.database).context("cannot start")?;
-    let (store, wal) = Store::open_checked(&args.database, args.sqlite_synchronous)
-        .with_context(|| format!("cannot open database {}", args.database.display()))?;
-    if let WalState::TornTail { frame } = wal {
-        tracing::warn!(
-            database = %args.database.display(),
-            frame,
-            "the write-ahead log ends in an incomplete write (a crash or power cut while \
-             committing): the transaction being written then is lost, earlier commits are kept"
-        );
+    let location = Database::from_settings(&args.database, args.database_url.as_deref());
+    if let Some(source) = &args.copy_from_sqlite {
+        return copy_from_sqlite(&location, source).await;
     }
+    let (store, _lock) = open_store(&location, args.sqlite_synchronous).await?;
     // The recorder goes in before the state exists, so that nothing recorded is lost.
     let metrics_handle = match metrics_bind {
         Some(_) => Some(magnate_server::metrics::install().map_err(anyhow::Error::msg)?),
@@ -89,7 +82,7 @@ async fn main() -> anyhow::Result<()> {
     }
     tracing::info!(
         address = %listener.local_addr()?,
-        database = %args.database.display(),
+        database = %location.describe(),
         settings = %setting_sources(&matches, &args),
         "listening"
     );
@@ -97,6 +90,88 @@ async fn main() -> anyhow::Result<()> {
     let _ = stopped_tx.send(true);
     tracing::info!("server stopped");
     Ok(())
+}
+
+/// `--copy-from-sqlite`: copies the SQLite file into the PostgreSQL database and exits.
+async fn copy_from_sqlite(location: &Database, source: &std::path::Path) -> anyhow::Result<()> {
+    let Database::Postgres(url) = location else {
+        anyhow::bail!("--copy-from-sqlite needs --database-url postgres://...");
+    };
+    let _source_lock = DatabaseLock::acquire(source).context("cannot copy")?;
+    let (store, _lock) = open_postgres_locked(url)
+        .await
+        .with_context(|| format!("cannot open database {}", location.describe()))?;
+    let report = store.copy_from_sqlite(source).await.with_context(|| {
+        format!(
+            "cannot copy {} into {}",
+            source.display(),
+            location.describe()
+        )
+    })?;
+    for (table, rows) in &report.tables {
+        println!("{table:<24} {rows:>10} rows");
+    }
+    println!(
+        "copied {} into {}; check it with `magnate verify-db --db URL`",
+        source.display(),
+        location.describe()
+    );
+    Ok(())
+}
+
+/// How long a server waits for PostgreSQL's advisory lock: the session of a server that was
+/// just killed holds it until PostgreSQL notices the closed connection.
+const POSTGRES_LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// [`Store::open_postgres_locked`], retried while the lock is held for up to
+/// [`POSTGRES_LOCK_WAIT`].
+async fn open_postgres_locked(
+    url: &str,
+) -> Result<(Store, PostgresLock), magnate_server::StoreError> {
+    let deadline = tokio::time::Instant::now() + POSTGRES_LOCK_WAIT;
+    loop {
+        match Store::open_postgres_locked(url).await {
+            Err(magnate_server::StoreError::Locked) if tokio::time::Instant::now() < deadline => {
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+            other => return other,
+        }
+    }
+}
+
+/// The held lock of the database: a second server on the same database refuses to start.
+enum HeldLock {
+    Sqlite(#[allow(dead_code)] DatabaseLock),
+    Postgres(#[allow(dead_code)] PostgresLock),
+}
+
+/// Takes the database's lock and opens it with its start-up checks.
+async fn open_store(
+    location: &Database,
+    synchronous: Synchronous,
+) -> anyhow::Result<(Store, HeldLock)> {
+    match location {
+        Database::Sqlite(path) => {
+            let lock = DatabaseLock::acquire(path).context("cannot start")?;
+            let (store, wal) = Store::open_checked(path, synchronous)
+                .with_context(|| format!("cannot open database {}", path.display()))?;
+            if let WalState::TornTail { frame } = wal {
+                tracing::warn!(
+                    database = %path.display(),
+                    frame,
+                    "the write-ahead log ends in an incomplete write (a crash or power cut while \
+                     committing): the transaction being written then is lost, earlier commits are kept"
+                );
+            }
+            Ok((store, HeldLock::Sqlite(lock)))
+        }
+        Database::Postgres(url) => {
+            let (store, lock) = open_postgres_locked(url)
+                .await
+                .with_context(|| format!("cannot open database {}", location.describe()))?;
+            Ok((store, HeldLock::Postgres(lock)))
+        }
+    }
 }
 
 /// Where the settings came from, for the start-up line: the flags and environment variables

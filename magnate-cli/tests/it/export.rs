@@ -31,8 +31,8 @@ async fn next_frame(socket: &mut Socket) -> Value {
 }
 
 /// What a client saw of a game played by [`play_on_a_server`].
-struct Played {
-    game: i64,
+pub(crate) struct Played {
+    pub(crate) game: i64,
     /// The human's user id.
     human: i64,
     /// The `game_state` a reconnecting (eliminated, read-only) player receives at the end.
@@ -145,7 +145,7 @@ async fn play_on_a_server(db: &std::path::Path) -> Played {
 }
 
 /// Plays [`play_on_a_server`] on a fresh database in `dir`.
-fn played_game(dir: &std::path::Path) -> (std::path::PathBuf, Played) {
+pub(crate) fn played_game(dir: &std::path::Path) -> (std::path::PathBuf, Played) {
     let db = dir.join("magnate.db");
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -5,6 +5,7 @@
 )]
 
 mod export;
+mod postgres;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

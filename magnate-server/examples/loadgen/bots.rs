@@ -1,9 +1,6 @@
 //! The `bots` mode: private rooms filled with the server's bots; persisted records per second.
 
-use std::{
-    path::PathBuf,
-    time::{Duration, Instant},
-};
+use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
@@ -18,7 +15,7 @@ use crate::{
 pub async fn bots(
     args: &Args,
     users: &[User],
-    database: &PathBuf,
+    database: &std::path::Path,
     seconds: u64,
     bot_level: &str,
 ) -> anyhow::Result<()> {

@@ -1,7 +1,7 @@
 //! What every mode shares: users, connections, games from the public queue, totals, and reads
 //! of the server's process and database.
 
-use std::{collections::BTreeMap, path::PathBuf, sync::Arc, time::Duration};
+use std::{collections::BTreeMap, path::Path, sync::Arc, time::Duration};
 
 use futures_util::StreamExt;
 use serde_json::{json, Value};
@@ -164,12 +164,61 @@ pub fn percentile(sorted: &[u32], p: f64) -> f64 {
     f64::from(sorted[index]) / 1000.0
 }
 
-pub fn count_records(database: &PathBuf) -> anyhow::Result<i64> {
+pub fn count_records(database: &Path) -> anyhow::Result<i64> {
+    let rows = query_ints(database, "SELECT COUNT(*) FROM game_records", &[])?;
+    Ok(rows.first().and_then(|row| row[0]).unwrap_or(0))
+}
+
+/// Runs a query whose columns are integers on the server's database, read-only: `database` is
+/// an SQLite file or a `postgres://` URL (then the `?N` parameters become `$N`).
+pub fn query_ints(
+    database: &Path,
+    sql: &str,
+    params: &[i64],
+) -> anyhow::Result<Vec<Vec<Option<i64>>>> {
+    let text = database.to_string_lossy();
+    if text.starts_with("postgres://") || text.starts_with("postgresql://") {
+        let (url, sql, params) = (text.into_owned(), sql.replace('?', "$"), params.to_vec());
+        // Its own thread and runtime: callers are plain functions, inside or outside the
+        // load generator's runtime.
+        return std::thread::spawn(move || -> anyhow::Result<Vec<Vec<Option<i64>>>> {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            runtime.block_on(async move {
+                let (client, connection) =
+                    tokio_postgres::connect(&url, tokio_postgres::NoTls).await?;
+                tokio::spawn(connection);
+                let references: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = params
+                    .iter()
+                    .map(|value| value as &(dyn tokio_postgres::types::ToSql + Sync))
+                    .collect();
+                let rows = client.query(&sql, &references).await?;
+                rows.iter()
+                    .map(|row| {
+                        (0..row.len())
+                            .map(|index| Ok(row.try_get::<_, Option<i64>>(index)?))
+                            .collect::<anyhow::Result<Vec<_>>>()
+                    })
+                    .collect()
+            })
+        })
+        .join()
+        .map_err(|_| anyhow::anyhow!("the PostgreSQL query thread panicked"))?;
+    }
     let connection = rusqlite::Connection::open_with_flags(
         database,
         rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )?;
-    Ok(connection.query_row("SELECT COUNT(*) FROM game_records", [], |row| row.get(0))?)
+    connection.busy_timeout(std::time::Duration::from_secs(5))?;
+    let mut statement = connection.prepare(sql)?;
+    let columns = statement.column_count();
+    let rows = statement
+        .query_map(rusqlite::params_from_iter(params), |row| {
+            (0..columns).map(|index| row.get(index)).collect()
+        })?
+        .collect::<Result<Vec<Vec<Option<i64>>>, _>>()?;
+    Ok(rows)
 }
 
 pub type Socket =
@@ -206,16 +255,17 @@ pub fn resident_memory_kib(pid: u32) -> Option<u64> {
         .ok()
 }
 
-pub fn count_games(database: &PathBuf) -> anyhow::Result<(i64, i64)> {
-    let connection = rusqlite::Connection::open_with_flags(
+pub fn count_games(database: &Path) -> anyhow::Result<(i64, i64)> {
+    let rows = query_ints(
         database,
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        "SELECT COUNT(*), CAST(COALESCE(SUM(finished), 0) AS BIGINT) FROM games",
+        &[],
     )?;
-    Ok(connection.query_row(
-        "SELECT COUNT(*), COALESCE(SUM(finished), 0) FROM games",
-        [],
-        |row| Ok((row.get(0)?, row.get(1)?)),
-    )?)
+    let row = rows.first().cloned().unwrap_or_default();
+    Ok((
+        row.first().copied().flatten().unwrap_or(0),
+        row.get(1).copied().flatten().unwrap_or(0),
+    ))
 }
 
 /// CPU time (user + system) a process has used, in seconds, from `/proc/<pid>/stat`.

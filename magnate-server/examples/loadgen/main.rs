@@ -86,7 +86,8 @@ enum Mode {
         /// Actions every client must have seen before all but one player surrender.
         #[arg(long, default_value_t = 200)]
         actions_per_game: u64,
-        /// The server's database, to count persisted records (opened read-only).
+        /// The server's database, to count persisted records (read-only; an SQLite path or a
+        /// postgres:// URL).
         #[arg(long)]
         database: Option<PathBuf>,
         /// Think time: each client waits this long before each action (0 = as fast as possible,
@@ -134,7 +135,7 @@ enum Mode {
     /// BOT_DELAY_MS=0, BOT_AUCTION_DELAY_MIN_MS=0, BOT_AUCTION_DELAY_MAX_MS=0). Measures the
     /// records the server persists per second over `--seconds`.
     Bots {
-        /// The server's database (opened read-only).
+        /// The server's database (read-only; an SQLite path or a postgres:// URL).
         #[arg(long)]
         database: PathBuf,
         /// Measuring window.
@@ -170,8 +171,8 @@ enum Mode {
         /// Seconds between memory samples.
         #[arg(long, default_value_t = 30)]
         rss_every: u64,
-        /// The server's database (read-only): finished games at the end, and games a user was
-        /// matched into while the server died.
+        /// The server's database (read-only; an SQLite path or a postgres:// URL): finished
+        /// games at the end, and games a user was matched into while the server died.
         #[arg(long)]
         database: Option<PathBuf>,
         /// Seconds without a frame after which a client reconnects.

@@ -21,7 +21,7 @@ pub async fn play(
     server_pid: Option<u32>,
 ) -> anyhow::Result<()> {
     let base = ws_base(&args.server);
-    let records_before = database.as_ref().map(count_records).transpose()?;
+    let records_before = database.as_deref().map(count_records).transpose()?;
     // Connect everyone first, so play starts together.
     let mut sockets = Vec::new();
     for (game, users) in &games {
@@ -57,7 +57,7 @@ pub async fn play(
         (Some(before), Some(after)) => Some(after - before),
         _ => None,
     };
-    let records_after = database.as_ref().map(count_records).transpose()?;
+    let records_after = database.as_deref().map(count_records).transpose()?;
     totals.latencies_us.sort_unstable();
     let lat = &totals.latencies_us;
     println!(

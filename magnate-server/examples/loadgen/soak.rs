@@ -112,22 +112,15 @@ fn mib(kib: u64) -> f64 {
     kib as f64 / 1024.0
 }
 
-fn database_games(database: &PathBuf, games: &[i64]) -> anyhow::Result<BTreeSet<i64>> {
-    let connection = rusqlite::Connection::open_with_flags(
-        database,
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )?;
-    connection.busy_timeout(Duration::from_secs(5))?;
-    let mut statement = connection.prepare("SELECT finished FROM games WHERE id = ?1")?;
+fn database_games(database: &std::path::Path, games: &[i64]) -> anyhow::Result<BTreeSet<i64>> {
     let mut unfinished = BTreeSet::new();
     for game in games {
-        let finished: Option<i64> = statement
-            .query_row([game], |row| row.get(0))
-            .map(Some)
-            .or_else(|error| match error {
-                rusqlite::Error::QueryReturnedNoRows => Ok(None),
-                error => Err(error),
-            })?;
+        let rows = crate::common::query_ints(
+            database,
+            "SELECT finished FROM games WHERE id = ?1",
+            &[*game],
+        )?;
+        let finished = rows.first().and_then(|row| row[0]);
         if finished != Some(1) {
             unfinished.insert(*game);
         }

@@ -7,13 +7,16 @@
 //! One writer task serves every game: it takes whatever commits are queued, writes them in one
 //! transaction (a savepoint per commit, so one bad commit cannot sink the others), and then
 //! acknowledges each. A game actor awaits its acknowledgement before anyone hears of the input,
-//! so what clients saw is always on disk (WAL, `synchronous=NORMAL`: durable across a process
-//! kill; a power cut may lose the last few commits).
+//! so what clients saw is always on disk (SQLite: WAL, `synchronous=NORMAL`: durable across a
+//! process kill; a power cut may lose the last few commits. PostgreSQL: one transaction per
+//! batch, acknowledged after its commit). An entry index already stored for the game (the
+//! unique key of the records) fails that game's commit only: someone else owns the game, so
+//! its actor reloads instead of overwriting.
 
 use magnate_core::RecordEntry;
 use tokio::sync::{mpsc, oneshot};
 
-use crate::store::records::{load_record, write_batch};
+use crate::store::records::load_record;
 pub use crate::store::records::{Commit, StoredGame};
 use crate::store::{GameId, Store, StoreError};
 
@@ -68,18 +71,16 @@ async fn run_writer(store: Store, mut receiver: mpsc::UnboundedReceiver<Job>) {
         let count = commits.len();
         metrics::histogram!("magnate_journal_batch_commits").record(count as f64);
         let started = std::time::Instant::now();
-        let outcome = store
-            .call(move |connection| Ok(write_batch(connection, &commits)))
-            .await;
+        let outcome = store.write_batch(commits).await;
         metrics::histogram!("magnate_journal_commit_seconds")
             .record(started.elapsed().as_secs_f64());
         match outcome {
-            Ok(Ok(results)) => {
+            Ok(results) => {
                 for (ack, result) in acks.into_iter().zip(results) {
                     let _ = ack.send(result);
                 }
             }
-            Ok(Err(error)) | Err(error) => {
+            Err(error) => {
                 tracing::error!(%error, commits = count, "cannot write game records");
                 for ack in acks {
                     let _ = ack.send(Err(error.to_string()));

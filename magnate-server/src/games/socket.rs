@@ -27,7 +27,6 @@ use axum::{
     Router,
 };
 use futures_util::{SinkExt, StreamExt};
-use rusqlite::OptionalExtension;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
@@ -35,7 +34,7 @@ use super::actor::{Command, ConnId, JoinRefused};
 use crate::config::SocketLimits;
 use crate::limits::{Admission, FrameKind, FrameLimiter, SocketSlot};
 use crate::state::AppState;
-use crate::store::{GameId, Store, StoreError, User, UserId};
+use crate::store::{GameId, User};
 use crate::ws::{
     close, data_len, ping, reserve_socket, was_full, Liveness, Timed, CLOSE_FLOOD,
     CLOSE_GOING_AWAY, CLOSE_TOO_BIG, CLOSE_TOO_SLOW, PROTOCOL_MAX_MESSAGE_BYTES,
@@ -69,7 +68,7 @@ async fn game_socket(
         return crate::ws::refuse_upgrade("game_not_found", "No game has this id.");
     };
     // Before the game is looked up: loading a game that is not live replays its whole record.
-    match took_part(&state.store, game_id, user.id).await {
+    match state.store.took_part(game_id, user.id).await {
         Ok(true) => {}
         Ok(false) => {
             return crate::ws::refuse_upgrade(
@@ -142,23 +141,6 @@ async fn game_socket(
             };
             connection.run(socket, outbound_rx)
         })
-}
-
-/// Whether `user` took part in `game_id`, eliminated or not (one lookup of the unique
-/// `(user_id, game_id)` key of the statistics rows, which every participant gets at creation).
-async fn took_part(store: &Store, game_id: GameId, user: UserId) -> Result<bool, StoreError> {
-    store
-        .call(move |connection| {
-            Ok(connection
-                .query_row(
-                    "SELECT 1 FROM player_game_statistics WHERE game_id = ?1 AND user_id = ?2",
-                    [game_id, user],
-                    |_| Ok(()),
-                )
-                .optional()?
-                .is_some())
-        })
-        .await
 }
 
 /// Writes `first` and whatever else is already queued, then flushes once.

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{params, OptionalExtension, Transaction};
 use serde::Serialize;
 
-use super::{read_timestamp, GameId, Store, StoreError, UserId};
+use super::{pg, read_timestamp, GameId, Store, StoreError, UserId};
 use crate::{clock::format_datetime, config::Rewards};
 
 /// A game to create.
@@ -69,17 +69,20 @@ pub enum SummaryLookup {
     Found(GameSummary),
 }
 
-struct Participant {
-    id: UserId,
-    username: String,
-    is_bot: bool,
-    elo: i64,
+pub(super) struct Participant {
+    pub(super) id: UserId,
+    pub(super) username: String,
+    pub(super) is_bot: bool,
+    pub(super) elo: i64,
 }
 
 impl Store {
     /// Creates a game with its players: one `game_players` row and one zeroed statistics row per
     /// participant, and `active_game` set for each (docs/protocol.md).
     pub async fn create_game(&self, new_game: NewGame) -> Result<GameId, StoreError> {
+        if let Some(pg) = self.postgres() {
+            return pg::games::create_game(pg, new_game).await;
+        }
         self.call(move |connection| {
             let transaction = connection.transaction()?;
             let game_id = create_game_in(&transaction, &new_game)?;
@@ -96,6 +99,9 @@ impl Store {
         game_id: GameId,
         user_id: UserId,
     ) -> Result<(), StoreError> {
+        if let Some(pg) = self.postgres() {
+            return pg::games::eliminate_player(pg, game_id, user_id).await;
+        }
         self.call(move |connection| {
             let transaction = connection.transaction()?;
             let removed = transaction.execute(
@@ -128,6 +134,9 @@ impl Store {
         result: GameResult,
         rewards: Rewards,
     ) -> Result<GameSummary, StoreError> {
+        if let Some(pg) = self.postgres() {
+            return pg::games::finish_game(pg, result, rewards).await;
+        }
         self.call(move |connection| {
             let transaction = connection.transaction()?;
             let summary = finish_game_in(&transaction, &result, rewards)?;
@@ -143,6 +152,9 @@ impl Store {
         game_id: GameId,
         user_id: UserId,
     ) -> Result<SummaryLookup, StoreError> {
+        if let Some(pg) = self.postgres() {
+            return pg::games::summary_for(pg, game_id, user_id).await;
+        }
         self.call(move |connection| {
             let row: Option<(i64, String, String, String)> = connection
                 .query_row(
@@ -179,6 +191,9 @@ impl Store {
 
     /// Whether the game is marked finished; `None` if it does not exist.
     pub async fn is_game_finished(&self, game_id: GameId) -> Result<Option<bool>, StoreError> {
+        if let Some(pg) = self.postgres() {
+            return pg::games::is_game_finished(pg, game_id).await;
+        }
         self.call(move |connection| {
             Ok(connection
                 .query_row(
@@ -193,7 +208,7 @@ impl Store {
 }
 
 /// The body of [`Store::create_game`], for callers that add more rows in the same transaction.
-pub(crate) fn create_game_in(
+pub(super) fn create_game_in(
     transaction: &Transaction<'_>,
     new_game: &NewGame,
 ) -> Result<GameId, StoreError> {
@@ -344,7 +359,7 @@ fn finish_game_in(
 
 /// Elo changes for the human participants: the winner plays one rated match against each other
 /// human, and each of those loses one. Ratings are the stored pre-game values.
-fn elo_changes(
+pub(super) fn elo_changes(
     participants: &[Participant],
     winner: Option<UserId>,
     k_factor: i64,

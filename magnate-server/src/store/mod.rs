@@ -1,13 +1,20 @@
-//! SQLite persistence (rusqlite) with versioned migrations.
+//! Persistence with versioned migrations, on one of two backends behind the same methods:
+//! embedded SQLite (rusqlite, the default) or PostgreSQL (tokio-postgres with a connection
+//! pool, [`Database::Postgres`]).
 //!
-//! One connection sits behind a mutex. Every query runs on a blocking thread through
+//! SQLite: one connection sits behind a mutex. Every query runs on a blocking thread through
 //! [`Store::call`], which takes the mutex inside that thread, so no lock is ever held across an
-//! `.await` and the async workers never block on SQLite.
+//! `.await` and the async workers never block on SQLite. PostgreSQL: each method takes a pooled
+//! connection; the SQL lives in `pg/`, one module per SQLite module.
 
+mod copy;
+mod database;
 mod games;
 pub mod integrity;
 pub mod lock;
 mod migrations;
+mod pg;
+mod raw;
 pub(crate) mod records;
 mod settings;
 mod shop;
@@ -20,11 +27,13 @@ use std::{
 
 use rusqlite::Connection;
 
-pub(crate) use games::create_game_in;
+pub use copy::CopyReport;
+pub use database::{Database, PostgresLock};
 pub use games::{GameResult, GameSummary, NewGame, SummaryLookup};
 pub use integrity::{IntegrityError, WalState};
 pub use lock::{DatabaseLock, LockError};
 pub use migrations::SCHEMA_VERSION;
+pub use raw::RawValue;
 pub use shop::{BuyOutcome, Item, ItemKind};
 pub use users::{ChangePieceOutcome, CreateUserOutcome, NewUser, User};
 
@@ -39,6 +48,21 @@ pub enum StoreError {
     /// SQLite reported an error.
     #[error("sqlite: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    /// PostgreSQL reported an error.
+    #[error("postgres: {0}")]
+    Postgres(#[from] tokio_postgres::Error),
+    /// No PostgreSQL connection could be had from the pool.
+    #[error("postgres connection pool: {0}")]
+    Pool(String),
+    /// The database URL cannot be used.
+    #[error("database settings: {0}")]
+    Config(String),
+    /// Another server holds the database (PostgreSQL's advisory lock).
+    #[error("another server is using this PostgreSQL database (schema); one server per database")]
+    Locked,
+    /// [`Store::call`] runs SQLite closures; the store is on PostgreSQL.
+    #[error("this operation needs the SQLite backend")]
+    NotSqlite,
     /// A JSON column could not be read or written.
     #[error("json column: {0}")]
     Json(#[from] serde_json::Error),
@@ -123,7 +147,13 @@ pub enum OpenError {
 /// Handle to the database; cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Store {
-    connection: Arc<Mutex<Connection>>,
+    backend: Backend,
+}
+
+#[derive(Clone, Debug)]
+enum Backend {
+    Sqlite(Arc<Mutex<Connection>>),
+    Postgres(pg::Postgres),
 }
 
 impl Store {
@@ -174,7 +204,7 @@ impl Store {
             });
         }
         Ok(Self {
-            connection: Arc::new(Mutex::new(connection)),
+            backend: Backend::Sqlite(Arc::new(Mutex::new(connection))),
         })
     }
 
@@ -189,17 +219,21 @@ impl Store {
         migrations::migrate(&mut connection)?;
         shop::seed_items(&connection)?;
         Ok(Self {
-            connection: Arc::new(Mutex::new(connection)),
+            backend: Backend::Sqlite(Arc::new(Mutex::new(connection))),
         })
     }
 
-    /// Runs `work` with the connection on a blocking thread and returns its result.
+    /// Runs `work` with the SQLite connection on a blocking thread and returns its result
+    /// ([`StoreError::NotSqlite`] on PostgreSQL). Only the store and tests use it.
     pub async fn call<T, F>(&self, work: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
     {
-        let connection = Arc::clone(&self.connection);
+        let Backend::Sqlite(connection) = &self.backend else {
+            return Err(StoreError::NotSqlite);
+        };
+        let connection = Arc::clone(connection);
         tokio::task::spawn_blocking(move || {
             // A panic inside an earlier closure poisons the mutex; the connection itself is still
             // consistent because an unfinished transaction rolls back when it is dropped.
@@ -212,8 +246,23 @@ impl Store {
 
     /// The schema version recorded in the database.
     pub async fn schema_version(&self) -> Result<i64, StoreError> {
+        if let Some(pg) = self.postgres() {
+            return pg::current_version(&**pg.client().await?).await;
+        }
         self.call(|connection| migrations::current_version(connection))
             .await
+    }
+
+    /// Whether the store is on PostgreSQL.
+    pub fn is_postgres(&self) -> bool {
+        self.postgres().is_some()
+    }
+
+    fn postgres(&self) -> Option<&pg::Postgres> {
+        match &self.backend {
+            Backend::Sqlite(_) => None,
+            Backend::Postgres(pg) => Some(pg),
+        }
     }
 }
 

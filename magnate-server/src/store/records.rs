@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use magnate_core::{Input, PlayerId, RecordEntry, RecordHeader};
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::{GameId, NewGame, Store, StoreError, UserId};
+use super::{pg, GameId, NewGame, Store, StoreError, UserId};
 
 /// One game's durable step: its new record entries and the players it eliminated.
 #[derive(Debug, Default)]
@@ -33,9 +33,46 @@ pub struct StoredGame {
     pub finished: bool,
 }
 
+impl Store {
+    /// Writes every commit in one transaction (a savepoint per commit, so one bad commit cannot
+    /// sink the others); each commit gets its own result, known only after the transaction
+    /// committed. `Err` when the transaction itself failed (nothing was written). The journal's
+    /// group commit.
+    pub async fn write_batch(
+        &self,
+        commits: Vec<Commit>,
+    ) -> Result<Vec<Result<(), String>>, StoreError> {
+        if let Some(pg) = self.postgres() {
+            return pg::records::write_batch(pg, &commits).await;
+        }
+        self.call(move |connection| write_batch(connection, &commits))
+            .await
+    }
+
+    /// Whether `user` took part in `game_id`, eliminated or not (one lookup of the unique
+    /// `(user_id, game_id)` key of the statistics rows, which every participant gets at
+    /// creation).
+    pub async fn took_part(&self, game_id: GameId, user: UserId) -> Result<bool, StoreError> {
+        if let Some(pg) = self.postgres() {
+            return pg::games::took_part(&**pg.client().await?, game_id, user).await;
+        }
+        self.call(move |connection| {
+            Ok(connection
+                .query_row(
+                    "SELECT 1 FROM player_game_statistics WHERE game_id = ?1 AND user_id = ?2",
+                    [game_id, user],
+                    |_| Ok(()),
+                )
+                .optional()?
+                .is_some())
+        })
+        .await
+    }
+}
+
 /// Writes every commit in one transaction (a savepoint per commit, so one bad commit cannot
 /// sink the others); each commit gets its own result. Runs on the journal writer's thread.
-pub(crate) fn write_batch(
+fn write_batch(
     connection: &mut Connection,
     commits: &[Commit],
 ) -> Result<Vec<Result<(), String>>, StoreError> {
@@ -105,6 +142,9 @@ fn write_header(
 
 /// Reads a game's header and entries.
 pub async fn load_record(store: &Store, game_id: GameId) -> Result<Option<StoredGame>, StoreError> {
+    if let Some(pg) = store.postgres() {
+        return pg::records::load_record(pg, game_id).await;
+    }
     store
         .call(move |connection| {
             let row: Option<(Option<String>, String, bool)> = connection
@@ -139,6 +179,9 @@ pub async fn load_record(store: &Store, game_id: GameId) -> Result<Option<Stored
 
 /// Ids of the games that have a record and are not finished.
 pub async fn unfinished_games(store: &Store) -> Result<Vec<GameId>, StoreError> {
+    if let Some(pg) = store.postgres() {
+        return pg::records::unfinished_games(pg).await;
+    }
     store
         .call(|connection| {
             let mut statement = connection.prepare(
@@ -157,6 +200,9 @@ pub async fn players_who_acted(
     store: &Store,
     game_id: GameId,
 ) -> Result<BTreeSet<PlayerId>, StoreError> {
+    if let Some(pg) = store.postgres() {
+        return pg::records::players_who_acted(pg, game_id).await;
+    }
     store
         .call(move |connection| {
             let mut statement =
@@ -181,6 +227,9 @@ pub async fn create_game_with_record(
     seats: Vec<(UserId, bool)>,
     header: RecordHeader,
 ) -> Result<GameId, StoreError> {
+    if let Some(pg) = store.postgres() {
+        return pg::records::create_game_with_record(pg, row, seats, header).await;
+    }
     store
         .call(move |connection| {
             let transaction = connection.transaction()?;
@@ -195,7 +244,7 @@ pub async fn create_game_with_record(
                     _ => return Err(StoreError::UserNotFound(*user)),
                 }
             }
-            let game_id = super::create_game_in(&transaction, &row)?;
+            let game_id = super::games::create_game_in(&transaction, &row)?;
             write_header(&transaction, game_id, &header)?;
             transaction.commit()?;
             Ok(game_id)

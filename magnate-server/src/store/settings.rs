@@ -2,7 +2,7 @@
 
 use rusqlite::{params, OptionalExtension};
 
-use super::{Store, StoreError};
+use super::{pg, Store, StoreError};
 
 const JWT_SECRET_KEY: &str = "jwt_secret";
 
@@ -10,6 +10,9 @@ impl Store {
     /// The JWT key stored in the database; on first use, stores `generated` and returns it.
     /// Later calls return the stored key, so tokens survive restarts.
     pub async fn jwt_secret_or_insert(&self, generated: String) -> Result<String, StoreError> {
+        if let Some(pg) = self.postgres() {
+            return pg::settings::jwt_secret_or_insert(pg, generated).await;
+        }
         self.call(move |connection| {
             connection.execute(
                 "INSERT OR IGNORE INTO server_settings (key, value) VALUES (?1, ?2)",
@@ -32,6 +35,9 @@ impl Store {
         expires_at: i64,
         now: i64,
     ) -> Result<bool, StoreError> {
+        if let Some(pg) = self.postgres() {
+            return pg::settings::mark_refresh_used(pg, jti, expires_at, now).await;
+        }
         self.call(move |connection| {
             let transaction = connection.transaction()?;
             transaction.execute(

@@ -3,10 +3,10 @@
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 
-use super::{Store, StoreError, UserId};
+use super::{pg, Store, StoreError, UserId};
 
 /// The seed of docs/rules.md: `(id, custom_id, type, price)`.
-const SEED: &[(i64, i64, &str, i64)] = &[
+pub(super) const SEED: &[(i64, i64, &str, i64)] = &[
     (1, 1, "piece", 100),
     (2, 2, "piece", 200),
     (3, 3, "piece", 500),
@@ -33,7 +33,7 @@ impl ItemKind {
         }
     }
 
-    fn parse(text: &str) -> Self {
+    pub(super) fn parse(text: &str) -> Self {
         // The column has a CHECK constraint, so anything but "piece" is an emoji.
         if text == "piece" {
             Self::Piece
@@ -99,6 +99,9 @@ impl Store {
         user_id: UserId,
         owned_of_kind: Option<ItemKind>,
     ) -> Result<Vec<Item>, StoreError> {
+        if let Some(pg) = self.postgres() {
+            return pg::shop::items(pg, user_id, owned_of_kind).await;
+        }
         self.call(move |connection| {
             let mut statement = connection.prepare(
                 "SELECT i.custom_id, i.item_type, i.price, ui.user_id IS NOT NULL \
@@ -134,6 +137,9 @@ impl Store {
         user_id: UserId,
         custom_id: i64,
     ) -> Result<BuyOutcome, StoreError> {
+        if let Some(pg) = self.postgres() {
+            return pg::shop::buy_item(pg, user_id, custom_id).await;
+        }
         self.call(move |connection| {
             let transaction =
                 connection.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
@@ -195,6 +201,9 @@ impl Store {
 
     /// Gives an item to a user without charging (administration and tests).
     pub async fn give_item(&self, user_id: UserId, custom_id: i64) -> Result<bool, StoreError> {
+        if let Some(pg) = self.postgres() {
+            return pg::shop::give_item(pg, user_id, custom_id).await;
+        }
         self.call(move |connection| {
             let changed = connection.execute(
                 "INSERT OR IGNORE INTO user_items (user_id, item_id) \

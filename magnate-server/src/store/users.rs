@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, ErrorCode, OptionalExtension, Row};
 
-use super::{read_timestamp, GameId, Store, StoreError, UserId};
+use super::{pg, read_timestamp, GameId, Store, StoreError, UserId};
 use crate::clock::format_datetime;
 
 /// A user row as the server needs it.
@@ -122,6 +122,9 @@ pub(super) fn user_by_id(connection: &Connection, id: UserId) -> Result<Option<U
 impl Store {
     /// Creates a user with zeroed counters, piece 1 and no items.
     pub async fn create_user(&self, new_user: NewUser) -> Result<CreateUserOutcome, StoreError> {
+        if let Some(pg) = self.postgres() {
+            return pg::users::create_user(pg, new_user).await;
+        }
         self.call(move |connection| {
             let inserted = connection.execute(
                 "INSERT INTO users (username, password_hash, date_joined, is_bot, bot_level) \
@@ -153,6 +156,9 @@ impl Store {
 
     /// Whether a user with exactly this name exists.
     pub async fn username_exists(&self, username: String) -> Result<bool, StoreError> {
+        if let Some(pg) = self.postgres() {
+            return pg::users::username_exists(pg, username).await;
+        }
         self.call(move |connection| {
             Ok(connection
                 .query_row(
@@ -168,12 +174,18 @@ impl Store {
 
     /// The user with this id.
     pub async fn user(&self, id: UserId) -> Result<Option<User>, StoreError> {
+        if let Some(pg) = self.postgres() {
+            return pg::users::user(pg, id).await;
+        }
         self.call(move |connection| user_by_id(connection, id))
             .await
     }
 
     /// The user with exactly this name.
     pub async fn user_by_username(&self, username: String) -> Result<Option<User>, StoreError> {
+        if let Some(pg) = self.postgres() {
+            return pg::users::user_by_username(pg, username).await;
+        }
         self.call(move |connection| {
             connection
                 .query_row(
@@ -190,6 +202,9 @@ impl Store {
 
     /// Replaces a user's password hash (used to upgrade hashes on login).
     pub async fn set_password_hash(&self, id: UserId, hash: String) -> Result<(), StoreError> {
+        if let Some(pg) = self.postgres() {
+            return pg::users::set_password_hash(pg, id, hash).await;
+        }
         self.call(move |connection| {
             connection.execute(
                 "UPDATE users SET password_hash = ?2 WHERE id = ?1",
@@ -202,6 +217,9 @@ impl Store {
 
     /// Activates or deactivates an account.
     pub async fn set_active(&self, id: UserId, is_active: bool) -> Result<(), StoreError> {
+        if let Some(pg) = self.postgres() {
+            return pg::users::set_active(pg, id, is_active).await;
+        }
         self.call(move |connection| {
             let changed = connection.execute(
                 "UPDATE users SET is_active = ?2 WHERE id = ?1",
@@ -218,6 +236,9 @@ impl Store {
     /// Adds `amount` shop points to a user (negative amounts remove points, never below 0).
     /// Returns the new balance.
     pub async fn grant_points(&self, id: UserId, amount: i64) -> Result<i64, StoreError> {
+        if let Some(pg) = self.postgres() {
+            return pg::users::grant_points(pg, id, amount).await;
+        }
         self.call(move |connection| {
             connection
                 .query_row(
@@ -237,6 +258,9 @@ impl Store {
         user_id: UserId,
         custom_id: i64,
     ) -> Result<ChangePieceOutcome, StoreError> {
+        if let Some(pg) = self.postgres() {
+            return pg::users::change_piece(pg, user_id, custom_id).await;
+        }
         self.call(move |connection| {
             let transaction = connection.transaction()?;
             let item: Option<(i64, String)> = transaction
@@ -275,6 +299,9 @@ impl Store {
 
     /// Ids of every game the user has a statistics row for, ascending.
     pub async fn games_played(&self, user_id: UserId) -> Result<Vec<GameId>, StoreError> {
+        if let Some(pg) = self.postgres() {
+            return pg::users::games_played(pg, user_id).await;
+        }
         self.call(move |connection| {
             let mut statement = connection.prepare(
                 "SELECT game_id FROM player_game_statistics WHERE user_id = ?1 ORDER BY game_id",

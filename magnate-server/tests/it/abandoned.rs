@@ -193,8 +193,8 @@ async fn a_game_nobody_connects_to_ends_by_itself() {
 #[tokio::test]
 async fn restore_ends_games_nobody_played_past_their_deadline() {
     let directory = tempfile::tempdir().unwrap();
-    let path = directory.path().join("magnate.db");
-    let first = Server::start_killable(deadline_config(None), GameOptions::default(), &path);
+    let database = crate::backend::test_database(directory.path()).await;
+    let first = Server::start_killable(deadline_config(None), GameOptions::default(), &database);
     let [alice, bob, carol, dave] = [
         first.register("alice").await,
         first.register("bob").await,
@@ -228,7 +228,7 @@ async fn restore_ends_games_nobody_played_past_their_deadline() {
     let second = Server::start_killable(
         deadline_config(Some(Duration::from_secs(1))),
         GameOptions::default(),
-        &path,
+        &database,
     );
     let store = second.state.store.clone();
     eventually("the game nobody played is ended at restore", || async {

@@ -286,7 +286,7 @@ async fn store_failures_answer_a_generic_500_without_details() {
     let app = TestApp::new().await;
     let user = app.register("mario").await;
     app.store()
-        .call(|connection| Ok(connection.execute_batch("DROP TABLE user_items")?))
+        .raw_execute("DROP TABLE user_items")
         .await
         .unwrap();
     for response in [

@@ -233,23 +233,25 @@ async fn a_stranger_is_refused_a_finished_game_before_it_is_replayed() {
     })
     .await;
     // Make its record unreplayable: loading it now fails, and says so with 503.
+    let last = server
+        .app
+        .store()
+        .raw_query(
+            "SELECT seq, input FROM game_records WHERE game_id = ?1 ORDER BY seq DESC LIMIT 1",
+            vec![game_id.into()],
+        )
+        .await
+        .unwrap();
+    let seq: i64 = last[0][0].as_deref().unwrap().parse().unwrap();
+    let mut entry: Value = serde_json::from_str(last[0][1].as_deref().unwrap()).unwrap();
+    entry["hash"] = json!("0000000000000000");
     server
         .app
         .store()
-        .call(move |connection| {
-            let (seq, input): (i64, String) = connection.query_row(
-                "SELECT seq, input FROM game_records WHERE game_id = ?1 ORDER BY seq DESC LIMIT 1",
-                [game_id],
-                |row| Ok((row.get(0)?, row.get(1)?)),
-            )?;
-            let mut entry: Value = serde_json::from_str(&input).unwrap();
-            entry["hash"] = json!("0000000000000000");
-            connection.execute(
-                "UPDATE game_records SET input = ?1 WHERE game_id = ?2 AND seq = ?3",
-                rusqlite::params![entry.to_string(), game_id, seq],
-            )?;
-            Ok(())
-        })
+        .raw_query(
+            "UPDATE game_records SET input = ?1 WHERE game_id = ?2 AND seq = ?3",
+            vec![entry.to_string().into(), game_id.into(), seq.into()],
+        )
         .await
         .unwrap();
     // A stranger is refused before any load: 403, not the 503 of a failed replay.

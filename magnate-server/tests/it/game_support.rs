@@ -1,12 +1,13 @@
 //! Helpers for live-game tests: a real server on 127.0.0.1:0 and real WebSocket clients.
 
-use std::{net::SocketAddr, path::Path, time::Duration};
+use std::{net::SocketAddr, time::Duration};
 
 use futures_util::{SinkExt, StreamExt};
 use magnate_server::{
     auth::Passwords,
     config::Rate,
     games::{GameOptions, NewLiveGame, NewLivePlayer},
+    store::Database,
     AppState, Clock, Config, Store,
 };
 use serde_json::{json, Value};
@@ -100,19 +101,19 @@ impl Server {
         }
     }
 
-    /// Starts a server on a runtime of its own, on the database file `path`.
-    pub fn start_killable(config: Config, options: GameOptions, path: &Path) -> Server {
+    /// Starts a server on a runtime of its own, on `database` (reopened by the next start).
+    pub fn start_killable(config: Config, options: GameOptions, database: &Database) -> Server {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
             .build()
             .unwrap();
-        let path = path.to_owned();
+        let database = database.clone();
         let (state, address) = std::thread::scope(|scope| {
             scope
                 .spawn(|| {
                     runtime.block_on(async move {
-                        let store = Store::open(&path).unwrap();
+                        let store = Store::open_database(&database).await.unwrap();
                         let state = state(config, options, store).await;
                         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
                         let address = listener.local_addr().unwrap();

@@ -2,6 +2,7 @@
 //! store's end-of-game bookkeeping, and a few checks against a real listening server.
 
 mod abandoned;
+mod backend;
 mod bad_input;
 mod config;
 mod contract;
@@ -22,6 +23,7 @@ mod rest_user;
 mod sigkill;
 mod startup;
 mod store;
+mod store_pg;
 mod support;
 mod throttles;
 mod ws_game;

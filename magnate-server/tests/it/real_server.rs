@@ -68,7 +68,7 @@ async fn register(client: &reqwest::Client, server: &RunningServer, name: &str) 
 
 #[tokio::test]
 async fn register_login_and_profile_over_http() {
-    let server = RunningServer::start(Store::open_in_memory().unwrap()).await;
+    let server = RunningServer::start(crate::backend::test_store().await).await;
     let client = client();
     let registered = register(&client, &server, "mario").await;
     assert_eq!(registered["message"], "correctly registered user");
@@ -101,7 +101,7 @@ async fn register_login_and_profile_over_http() {
 
 #[tokio::test]
 async fn redirects_cors_and_errors_over_http() {
-    let server = RunningServer::start(Store::open_in_memory().unwrap()).await;
+    let server = RunningServer::start(crate::backend::test_store().await).await;
     let client = client();
     let response = client
         .post(server.url("/auth/register"))
@@ -156,7 +156,7 @@ async fn redirects_cors_and_errors_over_http() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_double_buy_over_http_succeeds_once() {
-    let store = Store::open_in_memory().unwrap();
+    let store = crate::backend::test_store().await;
     let server = RunningServer::start(store.clone()).await;
     let client = client();
     let registered = register(&client, &server, "mario").await;
@@ -202,13 +202,13 @@ async fn concurrent_double_buy_over_http_succeeds_once() {
 #[tokio::test]
 async fn tokens_stay_valid_after_a_restart_on_the_same_database() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("magnate.db");
-    let server = RunningServer::start(Store::open(&path).unwrap()).await;
+    let database = crate::backend::test_database(dir.path()).await;
+    let server = RunningServer::start(Store::open_database(&database).await.unwrap()).await;
     let client = client();
     let registered = register(&client, &server, "mario").await;
     server.shut_down().await;
 
-    let server = RunningServer::start(Store::open(&path).unwrap()).await;
+    let server = RunningServer::start(Store::open_database(&database).await.unwrap()).await;
     let access = registered["tokens"]["access"].as_str().unwrap();
     let response = client
         .get(server.url("/user/info/"))
@@ -228,7 +228,7 @@ async fn refresh_rotation_and_game_summary_over_http() {
         config::Rewards,
         store::{GameResult, NewGame},
     };
-    let store = Store::open_in_memory().unwrap();
+    let store = crate::backend::test_store().await;
     let server = RunningServer::start(store.clone()).await;
     let client = client();
     let alice = register(&client, &server, "alice").await;

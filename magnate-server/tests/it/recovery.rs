@@ -1,7 +1,7 @@
 //! Durability and restart (docs/protocol.md C77): a server killed without any shutdown comes
 //! back with every game at its last acknowledged input, and its timers re-armed.
 
-use magnate_server::games::GameOptions;
+use magnate_server::{games::GameOptions, Store};
 use serde_json::json;
 
 use crate::game_support::{
@@ -13,9 +13,9 @@ use crate::game_support::{
 #[tokio::test]
 async fn a_killed_server_resumes_its_games_and_closes_the_running_auction() {
     let directory = tempfile::tempdir().unwrap();
-    let path = directory.path().join("magnate.db");
+    let database = crate::backend::test_database(directory.path()).await;
     let config = game_config(3_000);
-    let server = Server::start_killable(config.clone(), GameOptions::default(), &path);
+    let server = Server::start_killable(config.clone(), GameOptions::default(), &database);
     let alice = server.register("alice").await;
     let bob = server.register("bob").await;
     let carol = server.register("carol").await;
@@ -39,7 +39,7 @@ async fn a_killed_server_resumes_its_games_and_closes_the_running_auction() {
     server.kill();
     drop(table);
 
-    let server = Server::start_killable(config, GameOptions::default(), &path);
+    let server = Server::start_killable(config, GameOptions::default(), &database);
     let mut clients = Vec::new();
     for player in [&alice, &bob, &carol] {
         let (client, snapshot) = Client::connect(&server, game, player).await;
@@ -89,9 +89,9 @@ async fn a_killed_server_resumes_its_games_and_closes_the_running_auction() {
 #[tokio::test]
 async fn a_finished_game_stays_finished_after_a_restart() {
     let directory = tempfile::tempdir().unwrap();
-    let path = directory.path().join("magnate.db");
+    let database = crate::backend::test_database(directory.path()).await;
     let config = game_config(60_000);
-    let server = Server::start_killable(config.clone(), GameOptions::default(), &path);
+    let server = Server::start_killable(config.clone(), GameOptions::default(), &database);
     let alice = server.register("alice").await;
     let bob = server.register("bob").await;
     let game = server.create_game(&humans(&[&alice, &bob])).await;
@@ -102,7 +102,7 @@ async fn a_finished_game_stays_finished_after_a_restart() {
     server.kill();
     drop(table);
 
-    let server = Server::start_killable(config, GameOptions::default(), &path);
+    let server = Server::start_killable(config, GameOptions::default(), &database);
     assert_eq!(
         server.state.games.live_count(),
         0,
@@ -131,9 +131,9 @@ async fn a_finished_game_stays_finished_after_a_restart() {
 #[tokio::test]
 async fn a_record_that_does_not_replay_quarantines_its_game_and_keeps_every_entry() {
     let directory = tempfile::tempdir().unwrap();
-    let path = directory.path().join("magnate.db");
+    let database = crate::backend::test_database(directory.path()).await;
     let config = game_config(60_000);
-    let server = Server::start_killable(config.clone(), GameOptions::default(), &path);
+    let server = Server::start_killable(config.clone(), GameOptions::default(), &database);
     let alice = server.register("alice").await;
     let bob = server.register("bob").await;
     let game = server.create_game(&humans(&[&alice, &bob])).await;
@@ -142,40 +142,39 @@ async fn a_record_that_does_not_replay_quarantines_its_game_and_keeps_every_entr
     server.kill();
     drop(table);
 
-    let count = |connection: &rusqlite::Connection| -> i64 {
-        connection
-            .query_row(
-                "SELECT COUNT(*) FROM game_records WHERE game_id = ?1",
-                [game],
-                |row| row.get(0),
-            )
-            .unwrap()
-    };
-    let connection = rusqlite::Connection::open(&path).unwrap();
-    let stored = count(&connection);
+    let store = Store::open_database(&database).await.unwrap();
+    let count_sql = "SELECT COUNT(*) FROM game_records WHERE game_id = ?1";
+    let stored = store.raw_int(count_sql, vec![game.into()]).await.unwrap();
     assert!(stored >= 3, "the game recorded inputs");
-    let (seq, input): (i64, String) = connection
-        .query_row(
+    let second = store
+        .raw_query(
             "SELECT seq, input FROM game_records WHERE game_id = ?1 ORDER BY seq LIMIT 1 OFFSET 1",
-            [game],
-            |row| Ok((row.get(0)?, row.get(1)?)),
+            vec![game.into()],
         )
+        .await
         .unwrap();
-    let mut entry: serde_json::Value = serde_json::from_str(&input).unwrap();
+    let seq: i64 = second[0][0].as_deref().unwrap().parse().unwrap();
+    let mut entry: serde_json::Value =
+        serde_json::from_str(second[0][1].as_deref().unwrap()).unwrap();
     entry["hash"] = json!("0000000000000000");
-    connection
-        .execute(
+    store
+        .raw_query(
             "UPDATE game_records SET input = ?1 WHERE game_id = ?2 AND seq = ?3",
-            rusqlite::params![entry.to_string(), game, seq],
+            vec![entry.to_string().into(), game.into(), seq.into()],
         )
+        .await
         .unwrap();
-    drop(connection);
+    drop(store);
 
-    let server = Server::start_killable(config, GameOptions::default(), &path);
+    let server = Server::start_killable(config, GameOptions::default(), &database);
     assert_eq!(server.state.games.live_count(), 0, "the game is not run");
     let url = server.ws_url(&game.to_string(), &alice.access);
     assert_eq!(handshake_status(&url).await, 503);
     server.kill();
-    let connection = rusqlite::Connection::open(&path).unwrap();
-    assert_eq!(count(&connection), stored, "no entry was cut");
+    let store = Store::open_database(&database).await.unwrap();
+    assert_eq!(
+        store.raw_int(count_sql, vec![game.into()]).await.unwrap(),
+        stored,
+        "no entry was cut"
+    );
 }

@@ -132,14 +132,15 @@ async fn game_players(server: &Server, game_id: i64) -> Vec<i64> {
     server
         .app
         .store()
-        .call(move |connection| {
-            let mut statement = connection
-                .prepare("SELECT user_id FROM game_players WHERE game_id = ?1 ORDER BY seat")?;
-            let rows = statement.query_map([game_id], |row| row.get(0))?;
-            Ok(rows.collect::<Result<Vec<i64>, _>>()?)
-        })
+        .raw_query(
+            "SELECT user_id FROM game_players WHERE game_id = ?1 ORDER BY seat",
+            vec![game_id.into()],
+        )
         .await
         .unwrap()
+        .into_iter()
+        .map(|row| row[0].as_deref().unwrap().parse().unwrap())
+        .collect()
 }
 
 #[tokio::test]

@@ -9,6 +9,7 @@ use std::{
 };
 
 use futures_util::StreamExt;
+use magnate_server::store::Database;
 use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::Message;
 
@@ -23,13 +24,12 @@ struct Process {
 impl Process {
     /// Starts the binary on `database` with 2-player public games and reads the bound address
     /// from its JSON log.
-    fn start(database: &Path) -> Process {
+    fn start(database: &Database, directory: &Path) -> Process {
         let mut child = Command::new(env!("CARGO_BIN_EXE_magnate-server"))
             .args(["--bind", "127.0.0.1:0", "--log-format", "json"])
-            .arg("--database")
-            .arg(database)
+            .args(crate::backend::database_args(database))
             .arg("--config")
-            .arg(database.with_extension("missing.json"))
+            .arg(directory.join("missing.json"))
             .env("NUM_PUBLIC_GAME_PLAYERS", "2")
             .env("SECRET_KEY", "sigkill-test-key-0123456789abcdef")
             .env("LOG_LEVEL", "info")
@@ -131,8 +131,8 @@ pub(crate) async fn match_players(address: SocketAddr, players: &[&Player]) -> i
 #[tokio::test]
 async fn a_game_survives_sigkill_of_the_server_process() {
     let directory = tempfile::tempdir().unwrap();
-    let database = directory.path().join("magnate.db");
-    let process = Process::start(&database);
+    let database = crate::backend::test_database(directory.path()).await;
+    let process = Process::start(&database, directory.path());
     let address = process.address;
     let alice = register(address, "alice").await;
     let bob = register(address, "bob").await;
@@ -148,7 +148,7 @@ async fn a_game_survives_sigkill_of_the_server_process() {
     process.kill();
     drop(table);
 
-    let process = Process::start(&database);
+    let process = Process::start(&database, directory.path());
     let server = crate::game_support::Remote::new(process.address);
     let (mut client, after) = Client::connect(&server, game, &alice).await;
     let (before, after) = (&before["game_state"], &after["game_state"]);

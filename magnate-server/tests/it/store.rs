@@ -8,24 +8,31 @@ use magnate_server::{
     AppState, Clock, Config, Store,
 };
 
-use crate::support::TestApp;
+use crate::{
+    backend::{on_postgres, test_database, test_store},
+    support::TestApp,
+};
 
 #[tokio::test]
 async fn opening_a_file_migrates_once_and_keeps_data() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("magnate.db");
-    let store = Store::open(&path).unwrap();
+    let database = test_database(dir.path()).await;
+    let store = Store::open_database(&database).await.unwrap();
     assert_eq!(store.schema_version().await.unwrap(), SCHEMA_VERSION);
-    let mode: String = store
-        .call(|connection| Ok(connection.query_row("PRAGMA journal_mode", [], |row| row.get(0))?))
-        .await
-        .unwrap();
-    assert_eq!(mode, "wal");
+    if !store.is_postgres() {
+        let mode: String = store
+            .call(|connection| {
+                Ok(connection.query_row("PRAGMA journal_mode", [], |row| row.get(0))?)
+            })
+            .await
+            .unwrap();
+        assert_eq!(mode, "wal");
+    }
     let secret = store.jwt_secret_or_insert("first".into()).await.unwrap();
     assert_eq!(secret, "first");
     drop(store);
 
-    let reopened = Store::open(&path).unwrap();
+    let reopened = Store::open_database(&database).await.unwrap();
     assert_eq!(reopened.schema_version().await.unwrap(), SCHEMA_VERSION);
     assert_eq!(
         reopened
@@ -34,10 +41,8 @@ async fn opening_a_file_migrates_once_and_keeps_data() {
             .unwrap(),
         "first"
     );
-    let items: i64 = reopened
-        .call(|connection| {
-            Ok(connection.query_row("SELECT COUNT(*) FROM items", [], |row| row.get(0))?)
-        })
+    let items = reopened
+        .raw_int("SELECT COUNT(*) FROM items", vec![])
         .await
         .unwrap();
     assert_eq!(items, 6);
@@ -46,6 +51,22 @@ async fn opening_a_file_migrates_once_and_keeps_data() {
 #[tokio::test]
 async fn a_database_from_a_newer_server_is_refused() {
     let dir = tempfile::tempdir().unwrap();
+    if on_postgres() {
+        let database = test_database(dir.path()).await;
+        let store = Store::open_database(&database).await.unwrap();
+        store
+            .raw_execute(&format!(
+                "UPDATE magnate_schema_version SET version = {}",
+                SCHEMA_VERSION + 1
+            ))
+            .await
+            .unwrap();
+        assert!(matches!(
+            Store::open_database(&database).await,
+            Err(StoreError::SchemaTooNew { .. })
+        ));
+        return;
+    }
     let path = dir.path().join("magnate.db");
     {
         let connection = rusqlite::Connection::open(&path).unwrap();
@@ -62,11 +83,11 @@ async fn a_database_from_a_newer_server_is_refused() {
 #[tokio::test]
 async fn generated_secret_is_kept_so_tokens_survive_a_restart() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("magnate.db");
+    let database = test_database(dir.path()).await;
     let clock = Clock::manual(crate::support::start_time());
     let state = AppState::new(
         Config::default(),
-        Store::open(&path).unwrap(),
+        Store::open_database(&database).await.unwrap(),
         None,
         clock.clone(),
         Passwords::insecure_fast(),
@@ -79,7 +100,7 @@ async fn generated_secret_is_kept_so_tokens_survive_a_restart() {
     drop(state);
     let state = AppState::new(
         Config::default(),
-        Store::open(&path).unwrap(),
+        Store::open_database(&database).await.unwrap(),
         None,
         clock.clone(),
         Passwords::insecure_fast(),
@@ -93,7 +114,7 @@ async fn generated_secret_is_kept_so_tokens_survive_a_restart() {
     // A different database generates a different key.
     let other = AppState::new(
         Config::default(),
-        Store::open_in_memory().unwrap(),
+        test_store().await,
         None,
         clock.clone(),
         Passwords::insecure_fast(),

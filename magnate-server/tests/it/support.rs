@@ -89,7 +89,7 @@ impl TestApp {
     /// A fresh application with `config`.
     pub async fn with_config(config: Config) -> Self {
         let clock = Clock::manual(start_time());
-        let store = Store::open_in_memory().expect("in-memory store");
+        let store = crate::backend::test_store().await;
         let state = AppState::new(
             config,
             store,
@@ -221,9 +221,7 @@ impl TestApp {
     /// Number of users in the database.
     pub async fn user_count(&self) -> i64 {
         self.store()
-            .call(|connection| {
-                Ok(connection.query_row("SELECT COUNT(*) FROM users", [], |row| row.get(0))?)
-            })
+            .raw_int("SELECT COUNT(*) FROM users", vec![])
             .await
             .expect("count")
     }

@@ -3,10 +3,7 @@
 use std::collections::BTreeSet;
 
 use magnate_core::BotLevel;
-use magnate_server::{
-    games::{create_bot_user, GameOptions, NewLivePlayer},
-    Store,
-};
+use magnate_server::games::{create_bot_user, GameOptions, NewLivePlayer};
 use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::Message;
 
@@ -24,7 +21,7 @@ pub(crate) async fn server_with(config: magnate_server::Config) -> Server {
     Server::start(
         config,
         GameOptions::default(),
-        Store::open_in_memory().unwrap(),
+        crate::backend::test_store().await,
     )
     .await
 }

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use magnate_core::{BotLevel, HouseRules};
-use magnate_server::{games::GameOptions, Store};
+use magnate_server::games::GameOptions;
 use serde_json::{json, Value};
 
 use crate::game_support::{
@@ -143,7 +143,7 @@ async fn bots_play_a_game_to_its_end() {
     let server = Server::start(
         game_config(60_000),
         options,
-        Store::open_in_memory().unwrap(),
+        crate::backend::test_store().await,
     )
     .await;
     let human = server.register("human").await;

@@ -452,17 +452,17 @@ async fn game_seats(server: &Server, game_id: i64) -> Vec<(String, Option<String
     server
         .app
         .store()
-        .call(move |connection| {
-            let mut statement = connection.prepare(
-                "SELECT users.username, users.bot_level FROM game_players \
-                 JOIN users ON users.id = game_players.user_id \
-                 WHERE game_players.game_id = ?1 ORDER BY game_players.seat",
-            )?;
-            let rows = statement.query_map([game_id], |row| Ok((row.get(0)?, row.get(1)?)))?;
-            Ok(rows.collect::<Result<Vec<_>, _>>()?)
-        })
+        .raw_query(
+            "SELECT users.username, users.bot_level FROM game_players \
+             JOIN users ON users.id = game_players.user_id \
+             WHERE game_players.game_id = ?1 ORDER BY game_players.seat",
+            vec![game_id.into()],
+        )
         .await
         .unwrap()
+        .into_iter()
+        .map(|row| (row[0].clone().unwrap(), row[1].clone()))
+        .collect()
 }
 
 /// Both members get ready and the host starts; returns the game id both received.

@@ -11,7 +11,7 @@
 use std::path::PathBuf;
 
 use magnate_core::HouseRules;
-use magnate_server::{games::GameOptions, Store};
+use magnate_server::games::GameOptions;
 use serde_json::{json, Value};
 
 use super::{desktop::DESKTOP, pick, web::WEB, Choices, Context, Dialect, CLI};
@@ -71,7 +71,7 @@ async fn transcript(seed: u64) -> String {
     let server = Server::start(
         game_config(600_000),
         options,
-        Store::open_in_memory().unwrap(),
+        crate::backend::test_store().await,
     )
     .await;
     let people = players(&server, &["ana", "ben"]).await;

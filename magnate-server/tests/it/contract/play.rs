@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use magnate_core::{BotLevel, HouseRules};
-use magnate_server::{games::GameOptions, Store};
+use magnate_server::games::GameOptions;
 use serde_json::{json, Value};
 
 use super::{desktop, pick, web, Choices, Context, Dialect, CLI};
@@ -41,7 +41,7 @@ async fn play(dialect: &Dialect, seed: u64) -> Played {
         },
         seed: Some(seed),
     };
-    let server = Server::start(game_config(20), options, Store::open_in_memory().unwrap()).await;
+    let server = Server::start(game_config(20), options, crate::backend::test_store().await).await;
     let human = players(&server, &["contract"]).await.remove(0);
     let prefix = format!("Bot_{}", dialect.name.to_uppercase());
     let (seats, _) = seats_with_bots(&server, &human, &prefix, BotLevel::Medium, 3).await;
