@@ -26,6 +26,7 @@ use magnate_core::{
 use tokio::sync::{mpsc, oneshot};
 
 use self::actor::{ActorContext, Command, ConnId, JoinRefused, LiveGame};
+pub(crate) use self::actor::Wants;
 use self::journal::{Journal, LoadError};
 use crate::config::Timers;
 use crate::error::ApiError;
@@ -33,6 +34,7 @@ use crate::state::AppState;
 use crate::store::{CreateUserOutcome, GameId, NewGame, NewUser, Store, StoreError, UserId};
 
 pub use self::socket::router;
+pub(crate) use self::socket::took_part;
 
 /// Commands queued for one actor before senders wait.
 const COMMAND_CAPACITY: usize = 1024;
@@ -354,7 +356,7 @@ impl GameRegistry {
         state: &AppState,
         game_id: GameId,
         user: UserId,
-        legal: bool,
+        wants: Wants,
         outbound: mpsc::Sender<Message>,
     ) -> Result<(ConnId, mpsc::Sender<Command>), JoinRefused> {
         let conn = self.inner.next_conn.fetch_add(1, Ordering::Relaxed);
@@ -365,7 +367,7 @@ impl GameRegistry {
             let command = Command::Join {
                 conn,
                 user,
-                legal,
+                wants,
                 outbound: outbound.clone(),
                 reply,
             };
