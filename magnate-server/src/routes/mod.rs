@@ -14,6 +14,7 @@ mod queue;
 mod replay;
 mod shop;
 mod user;
+mod web;
 
 use std::time::Duration;
 
@@ -64,6 +65,7 @@ pub fn app(state: AppState) -> Router {
         .merge(optional)
         .merge(auth::unauthenticated_router())
         .merge(board::router())
+        .merge(web::router())
         .merge(crate::games::router())
         .merge(crate::queue::socket::router())
         .merge(crate::rooms::socket::router())
