@@ -25,8 +25,8 @@ use magnate_core::{
 };
 use tokio::sync::{mpsc, oneshot};
 
-use self::actor::{ActorContext, Command, ConnId, JoinRefused, LiveGame};
 pub(crate) use self::actor::Wants;
+use self::actor::{ActorContext, Command, ConnId, JoinRefused, LiveGame};
 use self::journal::{Journal, LoadError};
 use crate::config::Timers;
 use crate::error::ApiError;

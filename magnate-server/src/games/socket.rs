@@ -146,7 +146,11 @@ async fn game_socket(
 
 /// Whether `user` took part in `game_id`, eliminated or not (one lookup of the unique
 /// `(user_id, game_id)` key of the statistics rows, which every participant gets at creation).
-pub(crate) async fn took_part(store: &Store, game_id: GameId, user: UserId) -> Result<bool, StoreError> {
+pub(crate) async fn took_part(
+    store: &Store,
+    game_id: GameId,
+    user: UserId,
+) -> Result<bool, StoreError> {
     store
         .call(move |connection| {
             Ok(connection

@@ -147,7 +147,12 @@ mod tests {
         let board = Board::standard();
         for square in board.squares() {
             if square.is_ownable() {
-                assert_ne!(square_name(square.id.0), "Fantasy", "square {}", square.id.0);
+                assert_ne!(
+                    square_name(square.id.0),
+                    "Fantasy",
+                    "square {}",
+                    square.id.0
+                );
             } else if matches!(square.kind, SquareKind::Fantasy) {
                 assert_eq!(square_name(square.id.0), "Fantasy");
             }

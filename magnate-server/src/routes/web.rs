@@ -80,7 +80,10 @@ fn serve(asset: &Asset) -> Response {
     (
         StatusCode::OK,
         [
-            (header::CONTENT_TYPE, HeaderValue::from_static(asset.media_type)),
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(asset.media_type),
+            ),
             (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
             (
                 header::CONTENT_SECURITY_POLICY,

@@ -24,6 +24,7 @@ mod startup;
 mod store;
 mod support;
 mod throttles;
+mod web_client;
 mod ws_game;
 mod ws_game_legal;
 mod ws_game_phases;

@@ -115,7 +115,7 @@ export function drawBoard(squares, state, players, choices = new Map(), onChoose
       }
       if (holding.mortgage) {
         group.append(el("rect", { x: x + 1, y: y + 1, width: CELL - 2, height: CELL - 2, class: "mortgaged" }));
-        group.append(el("text", { x: x + CELL / 2, y: y + CELL / 2 + 4, class: "mortgage-mark" }, "MORTGAGED"));
+        group.append(el("text", { x: x + CELL / 2, y: y + CELL - 11, class: "mortgage-mark" }, "MORTGAGED"));
       }
     }
     if (choice) {

@@ -148,9 +148,10 @@ export async function showGame(gameId) {
       countdown.textContent = "";
       return;
     }
-    const left = Math.max(0, Math.ceil((deadline.at - Date.now()) / 1000));
+    const seconds = Math.max(0, Math.ceil((deadline.at - Date.now()) / 1000));
+    const left = seconds < 120 ? `${seconds} s` : seconds < 7200 ? `${Math.floor(seconds / 60)} min` : `${Math.floor(seconds / 3600)} h`;
     const what = deadline.timer === "auction_close" ? "The auction closes" : deadline.timer === "kick_out" ? `${name(deadline.player)} is removed for idling` : `${name(deadline.player)}'s time runs out`;
-    countdown.textContent = `${what} in ${left} s.`;
+    countdown.textContent = `${what} in ${left}.`;
   }
   const clock = setInterval(tick, 500);
 
