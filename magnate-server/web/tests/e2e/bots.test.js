@@ -155,4 +155,12 @@ test("the replay of the finished game steps forward and back and ends on the sam
   await page.goto(gameUrl);
   await page.waitForSelector("#final-worth [data-worth]");
   assert.deepEqual(await finalWorth("#final-worth"), endWorth);
+  // The profile lists the game with its summary and a replay link; the shop lists its items.
+  await page.click("nav >> text=Profile");
+  await page.waitForSelector("table.games a[href^='#/replay/']");
+  await shot(page, "04-profile");
+  await page.click("nav >> text=Shop");
+  await page.waitForSelector("ul.shop li");
+  assert.equal(await page.locator("ul.shop li").count(), 6);
+  await shot(page, "04-shop");
 });
