@@ -234,6 +234,7 @@ export async function showGame(gameId) {
       case "chat_message": {
         const text = typeof frame.msg === "string" ? frame.msg : frame.msg?.text;
         chatLog.append(h("li", {}, h("strong", {}, frame.user), ": ", text));
+        while (chatLog.children.length > 200) chatLog.firstChild.remove();
         chatLog.scrollTop = chatLog.scrollHeight;
         break;
       }

@@ -137,7 +137,10 @@ export async function showRoom(code) {
     hostLine.textContent = host ? "You are the host." : `Host: ${room.owner}`;
     members.replaceChildren(
       ...room.players.map((p) =>
-        h("li", {}, p.username, p.username === room.owner ? " (host)" : "", " — ", p.ready_to_play ? "ready" : "not ready"),
+        h("li", {}, p.username, p.username === room.owner ? " (host)" : "", " — ", p.ready_to_play ? "ready" : "not ready",
+          host && p.username !== me
+            ? h("button", { class: "small", "aria-label": `Remove ${p.username} from the room`, onclick: () => send({ command: "kick_player", user: p.username }) }, "Remove")
+            : null),
       ),
     );
     level.value = room.bot_level;
@@ -195,6 +198,7 @@ export async function showRoom(code) {
 
   function addLine(text, kind = "notice") {
     chatLog.append(h("li", { class: kind }, text));
+    while (chatLog.children.length > 200) chatLog.firstChild.remove();
     chatLog.scrollTop = chatLog.scrollHeight;
   }
 

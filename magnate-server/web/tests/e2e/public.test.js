@@ -153,3 +153,32 @@ test("a reload mid-game restores the same board, and chat reaches the other play
   await a.waitForFunction(() => document.querySelector("#chat")?.textContent.includes("hi alice"));
   await shot(b, "03-chat-bob-phone");
 });
+
+test("a private room joined by its code shows members, settings, chat and the host's change", { timeout: 60_000 }, async () => {
+  const a = alice.page;
+  const b = bob.page;
+  await a.goto(`${server.url}/#/`);
+  await a.click("#room-create");
+  const code = (await (await a.waitForSelector("#room-code-shown")).textContent()).trim();
+  await a.waitForSelector("#room-members li");
+  await b.goto(`${server.url}/#/`);
+  await b.fill("#room-code", code);
+  await b.press("#room-code", "Enter");
+  await b.waitForFunction(() => document.querySelectorAll("#room-members li").length === 2);
+  await a.waitForFunction(() => document.querySelectorAll("#room-members li").length === 2);
+  assert.match(await b.textContent("#room-host"), /Host: alice/);
+  assert.equal(await b.locator("#room-start").isVisible(), false, "only the host may start");
+  assert.equal(await b.locator("#room-bot-level").isEnabled(), false, "only the host may change settings");
+  await a.selectOption("#room-bot-level", "hard");
+  await a.click("form.settings button[type=submit]");
+  await b.waitForFunction(() => document.querySelector("#room-bot-level").value === "hard");
+  await a.fill("#room-chat-text", "welcome, bob");
+  await a.press("#room-chat-text", "Enter");
+  await b.waitForFunction(() => document.querySelector("#room-chat").textContent.includes("welcome, bob"));
+  await shot(b, "05-room-bob-phone");
+  // The host leaves: bob becomes the host.
+  await a.goto(`${server.url}/#/profile`);
+  await b.waitForFunction(() => document.querySelector("#room-host").textContent === "You are the host.");
+  assert.equal(await b.locator("#room-start").isVisible(), true);
+  await shot(b, "05-room-new-host-phone");
+});
