@@ -33,6 +33,7 @@ export class ApiError extends Error {
 /** Words for a REST error body: field errors, `detail`, `error` or the status. */
 export function describe(status, body) {
   if (body && typeof body === "object") {
+    if (body.error === "bad credentials") return "Wrong user name or password.";
     if (typeof body.detail === "string") return body.detail;
     if (typeof body.error === "string") return body.error;
     const parts = [];

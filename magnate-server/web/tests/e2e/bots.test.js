@@ -29,11 +29,28 @@ async function finalWorth(selector) {
 }
 
 test("a new user plays a private game against three bots by clicking until the end screen", { timeout: 300_000 }, async () => {
+  // The server's refusals are shown in words: a password it finds too weak...
+  await page.goto(`${server.url}/#/register`);
+  await page.fill("#reg-username", "weakling");
+  await page.fill("#reg-password", "12345678");
+  await page.fill("#reg-password2", "12345678");
+  await page.click("button[type=submit]");
+  await page.waitForSelector("#toast:not([hidden])");
+  assert.match(await page.textContent("#toast"), /password: .*(común|numérica)/);
+  await shot(page, "01-register-refused");
   const user = await register(page, server.url, "solo");
-  // Log out and in again through the form.
+  // Log out and in again through the form (a wrong password first).
   await page.click("text=Log out");
   await page.waitForSelector("#login-username");
+  await page.fill("#login-username", user.username);
+  await page.fill("#login-password", "not-the-password");
+  await page.click("button[type=submit]");
+  await page.waitForFunction(() => document.querySelector("#toast")?.textContent === "Wrong user name or password.");
   await logIn(page, server.url, user);
+  // A reload keeps the user logged in (the refresh token is traded for a fresh pair).
+  await page.reload();
+  await page.waitForSelector("[data-testid=whoami]");
+  assert.equal(await page.textContent("[data-testid=whoami]"), user.username);
   await shot(page, "01-home");
 
   await page.click("#room-create");

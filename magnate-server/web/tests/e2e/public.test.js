@@ -107,7 +107,12 @@ test("two people matched in the public queue play with an auction and an accepte
       else {
         const choice = page.locator("svg.board .square.choice").first();
         if ((await choice.count()) && (await choice.isVisible())) {
-          await choice.click();
+          // Bob picks destinations with the keyboard: the offered squares are focusable.
+          if (page === b) {
+            await choice.focus();
+            await page.keyboard.press("Enter");
+            goals.keyboard = true;
+          } else await choice.click();
           acted = true;
         }
       }
