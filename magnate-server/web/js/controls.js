@@ -9,11 +9,18 @@ const PER_SQUARE = [
   ["ActionMortgageUnset", "Unmortgage", "unmortgage"],
 ];
 
-/** Square choices for the board: id → label (destinations and tram stops). */
-export function boardChoices(actions, squareName) {
+/** A destination's label: its name, and how far it is (two squares may share a name). */
+function moveLabel(square, state, squareName) {
+  const steps = state?.possible_destinations?.[square];
+  const far = steps ? `${steps} step${steps === 1 ? "" : "s"}` : `square ${square}`;
+  return `Move to ${squareName(square)} (${far})`;
+}
+
+/** Square choices for the board: id → label (the offered destinations). */
+export function boardChoices(actions, squareName, state) {
   const choices = new Map();
   for (const { frame } of actions) {
-    if (frame.type === "ActionMoveTo") choices.set(frame.square, `Move to ${squareName(frame.square)}`);
+    if (frame.type === "ActionMoveTo") choices.set(frame.square, moveLabel(frame.square, state, squareName));
   }
   return choices;
 }
@@ -35,7 +42,7 @@ export function buildControls(actions, context) {
 
   if (byType.has("ActionThrowDices")) parts.push(button("Throw the dice", { type: "ActionThrowDices" }, { class: "primary", "data-action": "throw" }));
   for (const { frame } of byType.get("ActionMoveTo") || []) {
-    parts.push(button(`Move to ${squareName(frame.square)}`, frame, { "data-action": "move", "data-square": frame.square }));
+    parts.push(button(moveLabel(frame.square, state, squareName), frame, { "data-action": "move", "data-square": frame.square }));
   }
   for (const { frame } of byType.get("ActionChooseCard") || []) {
     const revealed = frame.chosen_revealed_card;

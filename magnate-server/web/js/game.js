@@ -78,7 +78,7 @@ export async function showGame(gameId) {
   }
 
   function renderBoard() {
-    const choices = boardChoices(actions, squareName);
+    const choices = boardChoices(actions, squareName, state);
     const centre = [`Turn ${state.current_turn}${state.max_turns ? ` of ${state.max_turns}` : ""}`];
     if (dice) centre.push(`Dice ${dice.dice1} · ${dice.dice2} · bus ${dice.dice_bus}`);
     if (state.parking_money) centre.push(`Parking ${money(state.parking_money)}`);
