@@ -246,6 +246,7 @@ export async function showGame(gameId) {
   }
 
   let queue = Promise.resolve();
+  let opened = 0;
   async function connect() {
     connection.textContent = "Connecting…";
     try {
@@ -256,7 +257,11 @@ export async function showGame(gameId) {
       return;
     }
     const mySocket = socket;
-    mySocket.onopen = () => (connection.textContent = "");
+    mySocket.onopen = () => {
+      connection.textContent = "";
+      opened += 1;
+      connection.dataset.opened = String(opened);
+    };
     mySocket.onmessage = (message) => {
       // Frames are handled one at a time, in order (name look-ups are asynchronous).
       queue = queue.then(() => onFrame(JSON.parse(message.data))).catch((error) => notify(error.message));

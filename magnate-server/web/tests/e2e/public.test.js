@@ -1,6 +1,7 @@
 // Tests 2 and 3: two people matched through the public queue play several turns, with an
 // auction (one declines, the other bids) and a property trade proposed and accepted; each sees
-// the other's moves. Then a reload mid-game restores the same board, and chat goes across.
+// the other's moves. Then a reload mid-game and a server restart restore the same board, and
+// chat goes across; last, a private room joined by its code.
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -139,7 +140,7 @@ test("two people matched in the public queue play with an auction and an accepte
   assert.deepEqual((await boardPicture(a)).squares, (await boardPicture(b)).squares);
 });
 
-test("a reload mid-game restores the same board, and chat reaches the other player", { timeout: 60_000 }, async () => {
+test("a reload mid-game and a dropped connection (server restart) restore the same board; chat reaches the other player", { timeout: 60_000 }, async () => {
   assert.ok(gameUrl, "the game of the first test is running");
   const a = alice.page;
   const b = bob.page;
@@ -157,6 +158,25 @@ test("a reload mid-game restores the same board, and chat reaches the other play
   await b.click("#chat + form button");
   await a.waitForFunction(() => document.querySelector("#chat")?.textContent.includes("hi alice"));
   await shot(b, "03-chat-bob-phone");
+  // A dropped connection: the server restarts (closing every socket); both pages reconnect on
+  // their own and show the same game again from the fresh snapshot.
+  const beforeRestart = await boardPicture(b);
+  const opened = async (page) => Number(await page.getAttribute("#connection", "data-opened"));
+  const openedBefore = [await opened(a), await opened(b)];
+  await server.restart();
+  for (const [index, page] of [a, b].entries()) {
+    await page.waitForFunction(
+      (count) => Number(document.querySelector("#connection")?.dataset.opened) > count,
+      openedBefore[index],
+      { timeout: 20_000 },
+    );
+    await page.waitForSelector("svg.board .piece");
+  }
+  assert.deepEqual(await boardPicture(b), beforeRestart);
+  await a.fill("#chat-text", "still here");
+  await a.press("#chat-text", "Enter");
+  await b.waitForFunction(() => document.querySelector("#chat")?.textContent.includes("still here"));
+  await shot(b, "03-after-restart-bob-phone");
 });
 
 test("a private room joined by its code shows members, settings, chat and the host's change", { timeout: 60_000 }, async () => {

@@ -38,49 +38,61 @@ export async function startServer(env = {}) {
   const dir = mkdtempSync(path.join(tmpdir(), "magnate-e2e-"));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(SERVER_BIN, [], {
-    cwd: dir,
-    env: {
-      PATH: process.env.PATH,
-      BIND: `127.0.0.1:${port}`,
-      DATABASE_PATH: path.join(dir, "magnate.db"),
-      SECRET_KEY: "e2e-secret-key-0123456789-abcdefghijklmnop",
-      LOG_LEVEL: "warn",
-      BOT_DELAY_MS: "60",
-      BOT_AUCTION_DELAY_MIN_MS: "50",
-      BOT_AUCTION_DELAY_MAX_MS: "100",
-      AUCTION_DURATION: "6",
-      LOGIN_BURST_PER_ADDRESS: "0",
-      LOGINS_PER_MINUTE_PER_ADDRESS: "0",
-      REGISTRATION_BURST_PER_ADDRESS: "0",
-      REGISTRATIONS_PER_MINUTE_PER_ADDRESS: "0",
-      ROOM_CODE_TRY_BURST: "0",
-      ROOM_CODE_TRIES_PER_MINUTE: "0",
-      WS_ACTIONS_PER_SECOND: "0",
-      WS_CHATS_PER_SECOND: "0",
-      ...env,
-    },
-    stdio: ["ignore", "inherit", "inherit"],
-  });
-  let exited = false;
-  child.on("exit", () => (exited = true));
-  for (let i = 0; i < 200; i++) {
-    if (exited) throw new Error(`magnate-server (${SERVER_BIN}) exited at start`);
-    try {
-      const response = await fetch(`${url}/board/`);
-      if (response.ok) break;
-    } catch {
-      // not listening yet
+  const spawnEnv = {
+    PATH: process.env.PATH,
+    BIND: `127.0.0.1:${port}`,
+    DATABASE_PATH: path.join(dir, "magnate.db"),
+    SECRET_KEY: "e2e-secret-key-0123456789-abcdefghijklmnop",
+    LOG_LEVEL: "warn",
+    BOT_DELAY_MS: "60",
+    BOT_AUCTION_DELAY_MIN_MS: "50",
+    BOT_AUCTION_DELAY_MAX_MS: "100",
+    AUCTION_DURATION: "6",
+    LOGIN_BURST_PER_ADDRESS: "0",
+    LOGINS_PER_MINUTE_PER_ADDRESS: "0",
+    REGISTRATION_BURST_PER_ADDRESS: "0",
+    REGISTRATIONS_PER_MINUTE_PER_ADDRESS: "0",
+    ROOM_CODE_TRY_BURST: "0",
+    ROOM_CODE_TRIES_PER_MINUTE: "0",
+    WS_ACTIONS_PER_SECOND: "0",
+    WS_CHATS_PER_SECOND: "0",
+    ...env,
+  };
+  let child;
+  let exited = true;
+  async function launch() {
+    child = spawn(SERVER_BIN, [], { cwd: dir, env: spawnEnv, stdio: ["ignore", "inherit", "inherit"] });
+    exited = false;
+    child.on("exit", () => (exited = true));
+    for (let i = 0; i < 200; i++) {
+      if (exited) throw new Error(`magnate-server (${SERVER_BIN}) exited at start`);
+      try {
+        const response = await fetch(`${url}/board/`);
+        if (response.ok) return;
+      } catch {
+        // not listening yet
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    throw new Error("magnate-server did not start listening");
   }
+  async function halt() {
+    if (!exited) {
+      const gone = new Promise((resolve) => child.on("exit", resolve));
+      child.kill("SIGTERM");
+      await gone;
+    }
+  }
+  await launch();
   return {
     url,
+    /** Stops the server and starts it again on the same port and database. */
+    async restart() {
+      await halt();
+      await launch();
+    },
     async stop() {
-      if (!exited) {
-        child.kill("SIGTERM");
-        await new Promise((resolve) => (exited ? resolve() : child.on("exit", resolve)));
-      }
+      await halt();
       rmSync(dir, { recursive: true, force: true });
     },
   };
