@@ -89,7 +89,9 @@ export async function showGame(gameId) {
     const mine = state.active_phase_player === me;
     const lines = [
       h("h2", {}, `Game ${gameId}`),
-      h("p", { id: "turn-line" }, `Turn ${state.current_turn}: `, h("strong", {}, state.active_turn_player === me ? "your turn" : `${name(state.active_turn_player)}'s turn`)),
+      state.finished
+        ? h("p", { id: "turn-line" }, `Ended on turn ${state.current_turn}.`)
+        : h("p", { id: "turn-line" }, `Turn ${state.current_turn}: `, h("strong", {}, state.active_turn_player === me ? "your turn" : `${name(state.active_turn_player)}'s turn`)),
       h("p", { id: "phase-line", "data-phase": state.phase }, "Now: ", h("strong", {}, PHASES[state.phase] || state.phase), state.finished ? "" : mine ? " — it is up to you" : ` — waiting for ${name(state.active_phase_player)}`),
     ];
     if (dice) lines.push(h("p", { class: "dice", id: "dice", "aria-label": "Last throw" }, h("span", { class: "die" }, dice.dice1), h("span", { class: "die" }, dice.dice2), h("span", { class: "die bus" }, dice.dice_bus)));

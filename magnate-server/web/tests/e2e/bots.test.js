@@ -181,3 +181,32 @@ test("the replay of the finished game steps forward and back and ends on the sam
   assert.equal(await page.locator("ul.shop li").count(), 6);
   await shot(page, "04-shop");
 });
+
+test("a player who surrenders (after confirming) keeps watching the bots to the end", { timeout: 120_000 }, async () => {
+  await page.goto(`${server.url}/#/`);
+  await page.click("#room-create");
+  await page.waitForSelector("#room-members li");
+  await page.selectOption("#room-seats", "3");
+  await page.fill("#room-max-turns", "8");
+  await page.click("form.settings button[type=submit]");
+  await page.waitForFunction(() => document.querySelector("#room-chat")?.textContent.includes("turn limit 8"));
+  await page.click("#room-ready");
+  await page.waitForFunction(() => document.querySelector("#room-members")?.textContent.includes("— ready"));
+  await page.click("#room-start");
+  await page.waitForSelector("[data-action=surrender]");
+  // Cancelling the confirmation changes nothing.
+  await page.click("[data-action=surrender]");
+  await page.click("dialog.confirm >> text=Cancel");
+  assert.equal(await page.locator("[data-action=surrender]").isVisible(), true);
+  await page.click("[data-action=surrender]");
+  await shot(page, "05-surrender-confirm");
+  await page.click("dialog.confirm button.danger");
+  await page.waitForSelector("text=You are out of this game");
+  const logLength = await page.locator("#log li").count();
+  // The bots play on, and the watcher sees their moves, then the end screen.
+  await page.waitForFunction((count) => document.querySelectorAll("#log li").length > count + 3, logLength);
+  await shot(page, "05-watching");
+  await page.waitForSelector("#final-worth [data-worth]", { timeout: 90_000 });
+  assert.match(await page.textContent("#final-worth"), /₥0/);
+  await shot(page, "05-watched-end");
+});
