@@ -11,8 +11,9 @@
 setup_run() {
     local name=$1
     cd "$(dirname "${BASH_SOURCE[0]}")/.."
-    cargo build --release --locked -q -p magnate-server -p magnate-cli --bins --example loadgen
-    BIN=${CARGO_TARGET_DIR:-$PWD/target}/release
+    # PROFILE=profiling builds the same code with line tables, for perf.
+    cargo build --profile "${PROFILE:-release}" --locked -q -p magnate-server -p magnate-cli --bins --example loadgen
+    BIN=${CARGO_TARGET_DIR:-$PWD/target}/${PROFILE:-release}
     ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
     PORT=${PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2>/dev/null || shuf -i 20000-60000 -n 1)}
     WORK=$(mktemp -d "/tmp/magnate-$name.XXXXXX")

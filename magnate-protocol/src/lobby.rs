@@ -1,8 +1,115 @@
-//! The private-room lobby socket's client frames (`/ws/queue/private/<code>/`,
-//! docs/protocol.md): the one parser of its commands, with the reference's messages.
+//! The private-room lobby socket (`/ws/queue/private/<code>/`, docs/protocol.md): the one
+//! parser of its commands, with the reference's messages, and the frames the server sends.
 
 use magnate_core::BotLevel;
+use serde::Serialize;
 use serde_json::{Map, Value};
+
+/// A frame the lobby socket sends. Every key is written in byte order, as the reference's
+/// frames have them (`action` first).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum LobbyFrame<'a> {
+    /// To the host only, on creating the room: the code to share.
+    RoomCreated {
+        /// The room's code.
+        room_code: &'a str,
+    },
+    /// To every member when someone joins; `is_owner` is the recipient's.
+    Joined {
+        /// The bots' level.
+        bot_level: &'static str,
+        /// Whether the recipient hosts the room.
+        is_owner: bool,
+        /// The room's turn limit, if any.
+        max_turns: Option<u32>,
+        /// The host's name.
+        owner: &'a str,
+        /// Every member, in joining order.
+        players: &'a [RoomPlayer<'a>],
+        /// Seats the game will have.
+        target_players: u32,
+        /// Who joined.
+        user: &'a str,
+    },
+    /// To every member when someone leaves.
+    PlayerLeft {
+        /// Whether the recipient hosts the room (the host may have changed).
+        is_owner: bool,
+        /// The host's name.
+        owner: &'a str,
+        /// Every member left.
+        players: &'a [RoomPlayer<'a>],
+        /// Who left.
+        user_left: &'a str,
+    },
+    /// To every member when someone changes their ready flag.
+    ReadyStatus {
+        /// Whether the recipient hosts the room.
+        is_owner: bool,
+        /// The new flag.
+        is_ready: bool,
+        /// The host's name.
+        owner: &'a str,
+        /// Who changed it.
+        user: &'a str,
+    },
+    /// A chat message, to every member.
+    ChatMessage {
+        /// The message, trimmed.
+        message: &'a str,
+        /// The sender.
+        user: &'a str,
+    },
+    /// To every member when the host changes the settings.
+    SettingsChanged {
+        /// The bots' level.
+        bot_level: &'static str,
+        /// The turn limit, if any.
+        max_turns: Option<u32>,
+        /// Seats the game will have.
+        target_players: u32,
+    },
+    /// To every member: the game started; open its socket.
+    GameStart {
+        /// The new game.
+        game_id: i64,
+    },
+    /// A refused command, to its sender.
+    Error {
+        /// Why, in the reference's words.
+        message: &'a str,
+    },
+}
+
+/// One member in a lobby frame's `players`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RoomPlayer<'a> {
+    /// Whether they are ready.
+    pub ready_to_play: bool,
+    /// Their piece (the desktop client draws it).
+    pub user_piece: i64,
+    /// Their name.
+    pub username: &'a str,
+}
+
+impl LobbyFrame<'_> {
+    /// The frame's JSON text.
+    pub fn to_text(&self) -> String {
+        // Plain fields of strings, booleans and integers always serialize.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+/// `{"error": message}`: the lobby's rejection frame (no `action` key), sent before the socket
+/// closes (a refused join, a kick).
+pub fn rejection_frame(message: &str) -> String {
+    #[derive(Serialize)]
+    struct Rejection<'a> {
+        error: &'a str,
+    }
+    serde_json::to_string(&Rejection { error: message }).unwrap_or_default()
+}
 
 /// A frame that is not a JSON object, or a bad `is_ready`.
 pub const INVALID_DATA: &str = "Datos invalidos.";
@@ -149,6 +256,84 @@ fn count(
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// The bytes a sorted `serde_json` object of the same content has (the reference's).
+    fn sorted(text: &str) -> String {
+        serde_json::from_str::<Value>(text).unwrap().to_string()
+    }
+
+    #[test]
+    fn frames_are_sorted_objects_with_the_reference_keys() {
+        let players = [
+            RoomPlayer {
+                ready_to_play: true,
+                user_piece: 3,
+                username: "ana",
+            },
+            RoomPlayer {
+                ready_to_play: false,
+                user_piece: 0,
+                username: "bob",
+            },
+        ];
+        let joined = LobbyFrame::Joined {
+            bot_level: "hard",
+            is_owner: false,
+            max_turns: None,
+            owner: "ana",
+            players: &players,
+            target_players: 3,
+            user: "bob",
+        }
+        .to_text();
+        assert_eq!(
+            serde_json::from_str::<Value>(&joined).unwrap(),
+            json!({"action": "joined", "bot_level": "hard", "is_owner": false, "max_turns": null,
+                   "owner": "ana", "target_players": 3, "user": "bob",
+                   "players": [{"username": "ana", "ready_to_play": true, "user_piece": 3},
+                               {"username": "bob", "ready_to_play": false, "user_piece": 0}]})
+        );
+        let frames = [
+            joined,
+            LobbyFrame::PlayerLeft {
+                is_owner: true,
+                owner: "ana",
+                players: &players[..1],
+                user_left: "bob",
+            }
+            .to_text(),
+            LobbyFrame::ReadyStatus {
+                is_owner: true,
+                is_ready: true,
+                owner: "ana",
+                user: "ana",
+            }
+            .to_text(),
+            LobbyFrame::ChatMessage {
+                message: "hola",
+                user: "ana",
+            }
+            .to_text(),
+            LobbyFrame::SettingsChanged {
+                bot_level: "easy",
+                max_turns: Some(30),
+                target_players: 4,
+            }
+            .to_text(),
+            LobbyFrame::GameStart { game_id: 9 }.to_text(),
+            LobbyFrame::RoomCreated { room_code: "AB12" }.to_text(),
+            LobbyFrame::Error { message: "no" }.to_text(),
+            rejection_frame("fuera"),
+        ];
+        for frame in frames {
+            assert_eq!(sorted(&frame), frame);
+        }
+        assert_eq!(
+            LobbyFrame::GameStart { game_id: 9 }.to_text(),
+            r#"{"action":"game_start","game_id":9}"#
+        );
+        assert_eq!(rejection_frame("fuera"), r#"{"error":"fuera"}"#);
+    }
 
     fn parse(frame: Value) -> Result<Option<LobbyCommand>, &'static str> {
         let Value::Object(object) = frame else {

@@ -114,6 +114,14 @@ fn every_example_is_json_and_game_frames_match_the_crate() {
                         assert!(value["message"].is_string(), "{at}");
                     }
                     "chat_message" => assert!(value["game"].is_i64(), "{at}"),
+                    "deadlines" => {
+                        for entry in value["deadlines"].as_array().unwrap() {
+                            assert!(
+                                entry["timer"].is_string() && entry["in_ms"].is_u64(),
+                                "{at}"
+                            );
+                        }
+                    }
                     "legal_actions" => {
                         for entry in value["actions"].as_array().unwrap() {
                             let frame = entry["frame"].to_string();

@@ -8,7 +8,6 @@
 //! reference's `Invalid data: {...}` texts.
 
 use magnate_core::{Invalid, LogicError, RuleError};
-use serde_json::json;
 
 use crate::names::{action_type, phase_name};
 
@@ -70,7 +69,19 @@ impl std::fmt::Display for FrameError {
 
 /// `{"event_type":"error","code":…,"message":…}`.
 pub fn error_frame(error: &FrameError) -> String {
-    json!({"event_type": "error", "code": error.code, "message": error.message}).to_string()
+    /// Keys in byte order, as in every frame.
+    #[derive(serde::Serialize)]
+    struct Frame<'a> {
+        code: &'static str,
+        event_type: &'static str,
+        message: &'a str,
+    }
+    serde_json::to_string(&Frame {
+        code: error.code,
+        event_type: "error",
+        message: &error.message,
+    })
+    .unwrap_or_default()
 }
 
 /// What the sender of an action the rules refused is told.
@@ -217,10 +228,9 @@ mod tests {
             code::NOT_YOUR_TURN,
             "It is not your turn.",
         ));
-        let value: serde_json::Value = serde_json::from_str(&frame).unwrap();
         assert_eq!(
-            value,
-            json!({"event_type": "error", "code": "not_your_turn", "message": "It is not your turn."})
+            frame,
+            r#"{"code":"not_your_turn","event_type":"error","message":"It is not your turn."}"#
         );
     }
 }

@@ -1,7 +1,8 @@
 //! The opt-in `legal_actions` frame: what one player may send now, each entry in the exact
 //! frame shape to send (docs/protocol.md, "Legal actions").
 
-use magnate_core::{Action, Game, LegalAction, PlayerId};
+use magnate_core::{Action, Game, LegalAction, PlayerId, SquareId};
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 
 use super::frames::action_object;
@@ -11,15 +12,22 @@ use super::frames::action_object;
 /// entries also say what may vary: a bid's `amount` from 0 to `max_amount`, a trade proposal's
 /// properties among `offerable` and `askable` (square ids) and any non-negative money.
 pub fn legal_actions_frame(game: &Game, player: PlayerId) -> String {
-    let actions: Vec<Value> = game
-        .legal_actions(player)
+    let legal = game.legal_actions(player);
+    let actions: Vec<Entry> = legal
         .iter()
         .map(|legal| match legal {
-            LegalAction::Exact(action) => json!({"frame": action_object(action)}),
-            LegalAction::Bid { max } => json!({
-                "frame": action_object(&Action::Bid { amount: 0 }),
-                "max_amount": max,
-            }),
+            LegalAction::Exact(action) => Entry {
+                askable: None,
+                frame: action_object(action),
+                max_amount: None,
+                offerable: None,
+            },
+            LegalAction::Bid { max } => Entry {
+                askable: None,
+                frame: action_object(&Action::Bid { amount: 0 }),
+                max_amount: Some(*max),
+                offerable: None,
+            },
             LegalAction::TradeProposal {
                 recipient,
                 offerable,
@@ -32,11 +40,41 @@ pub fn legal_actions_frame(game: &Game, player: PlayerId) -> String {
                 frame.insert("asked_money".into(), json!(0));
                 frame.insert("offered_properties".into(), json!([]));
                 frame.insert("asked_properties".into(), json!([]));
-                json!({"frame": frame, "offerable": offerable, "askable": askable})
+                Entry {
+                    askable: Some(askable),
+                    frame,
+                    max_amount: None,
+                    offerable: Some(offerable),
+                }
             }
         })
         .collect();
-    json!({"event_type": "legal_actions", "player": player, "actions": actions}).to_string()
+    /// The frame, keys in byte order.
+    #[derive(Serialize)]
+    struct Frame<'a> {
+        actions: Vec<Entry<'a>>,
+        event_type: &'static str,
+        player: PlayerId,
+    }
+    serde_json::to_string(&Frame {
+        actions,
+        event_type: "legal_actions",
+        player,
+    })
+    .unwrap_or_default()
+}
+
+/// One entry of `actions`: the frame to send and, for ranged entries, what may vary. Keys in
+/// byte order.
+#[derive(Serialize)]
+struct Entry<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    askable: Option<&'a [SquareId]>,
+    frame: Map<String, Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    max_amount: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    offerable: Option<&'a [SquareId]>,
 }
 
 #[cfg(test)]

@@ -281,9 +281,10 @@ pub async fn play_client(
     mut socket: Socket,
     actions_per_game: u64,
     seed: u64,
-    think: Duration,
+    (think, random_think): (Duration, bool),
 ) -> Totals {
     let mut totals = Totals::default();
+    let mut think_rng = magnate_core::GameRng::new(magnate_core::Seed(seed ^ 0x7417));
     let mut client = Client::new(me, seed, actions_per_game);
     let mut last_text = Instant::now();
     loop {
@@ -301,6 +302,8 @@ pub async fn play_client(
             continue;
         };
         last_text = Instant::now();
+        totals.frames_received += 1;
+        totals.bytes_received += text.len() as u64;
         let Ok(frame) = serde_json::from_str::<Value>(text.as_str()) else {
             continue;
         };
@@ -327,8 +330,9 @@ pub async fn play_client(
         let Some((action, bid)) = client.decide() else {
             continue;
         };
-        if !think.is_zero() {
-            tokio::time::sleep(think).await;
+        let wait = crate::common::think_time(think, random_think, &mut think_rng);
+        if !wait.is_zero() {
+            tokio::time::sleep(wait).await;
         }
         client.sent(&action, bid, &mut totals);
         if socket

@@ -133,6 +133,9 @@ pub struct Totals {
     pub finished_clients: u64,
     pub stalled_clients: u64,
     pub latencies_us: Vec<u32>,
+    /// Text frames received and their bytes (for the echo limit's frame size).
+    pub frames_received: u64,
+    pub bytes_received: u64,
     pub refusals: BTreeMap<String, u64>,
 }
 
@@ -145,6 +148,8 @@ impl Totals {
         self.finished_clients += other.finished_clients;
         self.stalled_clients += other.stalled_clients;
         self.latencies_us.extend(other.latencies_us);
+        self.frames_received += other.frames_received;
+        self.bytes_received += other.bytes_received;
         for (key, count) in other.refusals {
             *self.refusals.entry(key).or_default() += count;
         }
@@ -261,4 +266,26 @@ pub fn count_games(database: &Path) -> anyhow::Result<(i64, i64)> {
         row.first().copied().flatten().unwrap_or(0),
         row.get(1).copied().flatten().unwrap_or(0),
     ))
+}
+
+/// CPU time (user + system) a process has used, in seconds, from `/proc/<pid>/stat`.
+pub fn cpu_seconds(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) may hold spaces; the fields after its closing parenthesis are
+    // state (3), …, utime (14), stime (15).
+    let after = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    // Linux reports these in USER_HZ, which is 100 on every architecture it runs on.
+    Some(ticks / 100.0)
+}
+
+/// One think time: exactly `mean`, or (with `random`) drawn uniformly from [0, 2 × mean], so
+/// that thousands of clients do not act in lock-step.
+pub fn think_time(mean: Duration, random: bool, rng: &mut magnate_core::GameRng) -> Duration {
+    if !random || mean.is_zero() {
+        return mean;
+    }
+    let max = (mean.as_micros() * 2).min(u128::from(u32::MAX - 1)) as u32;
+    Duration::from_micros(u64::from(rng.below(max + 1)))
 }

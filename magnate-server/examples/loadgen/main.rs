@@ -25,7 +25,8 @@
 //! which a client never sees, so the policy here decides from what the socket shows (phase,
 //! money, positions, its own record of owners) and picks at random among sensible moves.
 //!
-//! Modules: `common` (users, queue, totals), `client` (a client's view and policy, the `play`
+//! Modules: `common` (users, queue, totals), `echo` (the transport's limit: `echo-server` and
+//! `echo`), `client` (a client's view and policy, the `play`
 //! loop), `play`, `idle`, `bots`, `soak` + `session` (the soak and one soak user) and `acklog`.
 //!
 //! Reported: actions sent, acknowledged, refused (error frames) and lost (never answered);
@@ -36,6 +37,7 @@ mod acklog;
 mod bots;
 mod client;
 mod common;
+mod echo;
 mod idle;
 mod play;
 mod session;
@@ -92,6 +94,41 @@ enum Mode {
         /// a saturation test).
         #[arg(long, default_value_t = 0)]
         think_ms: u64,
+        /// Draw each think time uniformly from [0, 2 × think-ms], so clients do not act in
+        /// lock-step.
+        #[arg(long)]
+        random_think: bool,
+        /// The server's process id, for its CPU time per action.
+        #[arg(long)]
+        server_pid: Option<u32>,
+    },
+    /// The transport's limit: run the minimal echo-and-fan-out server (echo.rs) on `--bind`.
+    EchoServer {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:9000")]
+        bind: std::net::SocketAddr,
+        /// Size of each broadcast frame, in bytes.
+        #[arg(long, default_value_t = 600)]
+        broadcast_bytes: usize,
+    },
+    /// Load an echo server (`echo-server`, at `--server`) as `play` loads magnate-server: `--games`
+    /// games of `--players` sockets acting in turn.
+    Echo {
+        /// Actions per game.
+        #[arg(long, default_value_t = 200)]
+        actions_per_game: u64,
+        /// Think time before each action, in milliseconds.
+        #[arg(long, default_value_t = 0)]
+        think_ms: u64,
+        /// Draw each think time uniformly from [0, 2 × think-ms].
+        #[arg(long)]
+        random_think: bool,
+        /// Size of each action frame, in bytes.
+        #[arg(long, default_value_t = 60)]
+        action_bytes: usize,
+        /// The echo server's process id, for its CPU time per action.
+        #[arg(long)]
+        server_pid: Option<u32>,
     },
     /// Bot-only games: each user hosts a private room filled with bots, starts it and
     /// surrenders at once; the server's bots then play (server flags: MIN_PRIVATE_GAME_PLAYERS=1,
@@ -174,6 +211,31 @@ enum Mode {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    match &args.mode {
+        Mode::EchoServer {
+            bind,
+            broadcast_bytes,
+        } => return echo::serve(*bind, *broadcast_bytes).await,
+        Mode::Echo {
+            actions_per_game,
+            think_ms,
+            random_think,
+            action_bytes,
+            server_pid,
+        } => {
+            let load = echo::Load {
+                games: args.games,
+                players: args.players,
+                actions_per_game: *actions_per_game,
+                think: Duration::from_millis(*think_ms),
+                random_think: *random_think,
+                action_bytes: *action_bytes,
+                server_pid: *server_pid,
+            };
+            return echo::run(&common::ws_base(&args.server), load).await;
+        }
+        _ => {}
+    }
     let started = Instant::now();
     let users = prepare_users(&args).await?;
     eprintln!(
@@ -236,12 +298,27 @@ async fn main() -> anyhow::Result<()> {
             actions_per_game,
             database,
             think_ms,
-        } => play(&args, games, *actions_per_game, database.clone(), *think_ms).await,
+            random_think,
+            server_pid,
+        } => {
+            play(
+                &args,
+                games,
+                *actions_per_game,
+                database.clone(),
+                *think_ms,
+                *random_think,
+                *server_pid,
+            )
+            .await
+        }
         Mode::Idle {
             sockets_per_player,
             server_pid,
             probes,
         } => idle(&args, games, *sockets_per_player, *server_pid, *probes).await,
-        Mode::Bots { .. } | Mode::Soak { .. } => Ok(()),
+        Mode::Bots { .. } | Mode::Soak { .. } | Mode::EchoServer { .. } | Mode::Echo { .. } => {
+            Ok(())
+        }
     }
 }

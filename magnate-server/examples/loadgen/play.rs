@@ -7,7 +7,7 @@ use std::{
 
 use crate::{
     client::play_client,
-    common::{connect, count_records, percentile, ws_base, Totals, User},
+    common::{connect, count_records, cpu_seconds, percentile, ws_base, Totals, User},
     Args,
 };
 
@@ -17,6 +17,8 @@ pub async fn play(
     actions_per_game: u64,
     database: Option<PathBuf>,
     think_ms: u64,
+    random_think: bool,
+    server_pid: Option<u32>,
 ) -> anyhow::Result<()> {
     let base = ws_base(&args.server);
     let records_before = database.as_deref().map(count_records).transpose()?;
@@ -34,6 +36,7 @@ pub async fn play(
         connected.push((id, socket));
     }
     eprintln!("{} game sockets connected; playing", connected.len());
+    let cpu_before = server_pid.and_then(cpu_seconds);
     let started = Instant::now();
     let mut tasks = Vec::new();
     for (seat, (id, socket)) in connected.into_iter().enumerate() {
@@ -42,7 +45,7 @@ pub async fn play(
             socket,
             actions_per_game,
             seat as u64,
-            Duration::from_millis(think_ms),
+            (Duration::from_millis(think_ms), random_think),
         )));
     }
     let mut totals = Totals::default();
@@ -50,6 +53,10 @@ pub async fn play(
         totals.merge(task.await?);
     }
     let elapsed = started.elapsed().as_secs_f64();
+    let cpu = match (cpu_before, server_pid.and_then(cpu_seconds)) {
+        (Some(before), Some(after)) => Some(after - before),
+        _ => None,
+    };
     let records_after = database.as_deref().map(count_records).transpose()?;
     totals.latencies_us.sort_unstable();
     let lat = &totals.latencies_us;
@@ -87,5 +94,6 @@ pub async fn play(
     for (message, count) in &totals.refusals {
         println!("refused {count}×: {message}");
     }
+    crate::echo::report("server", &mut totals, elapsed, cpu);
     Ok(())
 }

@@ -13,9 +13,9 @@ mod first_connection;
 
 use axum::extract::ws::{Message, Utf8Bytes};
 use magnate_core::{
-    Action, Applied, BotLevel, Driver, EventKind, Game, Input, PlayerId, Timestamp,
+    Action, Applied, BotLevel, Driver, EventKind, Game, Input, PlayerId, Timer, Timestamp,
 };
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
 use tokio::sync::{mpsc, oneshot};
 
 use super::journal::{encode_entry, Commit, Journal};
@@ -45,8 +45,8 @@ pub(crate) enum Command {
     Join {
         conn: ConnId,
         user: UserId,
-        /// The client asked for `legal_actions` frames (`?legal=1`).
-        legal: bool,
+        /// The optional frames the client asked for (`?legal=1`, `?snapshots=1`).
+        wants: Wants,
         outbound: mpsc::Sender<Message>,
         reply: oneshot::Sender<Result<(), JoinRefused>>,
     },
@@ -92,10 +92,19 @@ pub(crate) struct LiveGame {
     pub bot_levels: BTreeMap<PlayerId, BotLevel>,
 }
 
+/// The optional frames a game socket asked for in its query string (docs/protocol.md).
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Wants {
+    /// A `legal_actions` frame after the snapshot and after every change (`legal=1`).
+    pub legal_actions: bool,
+    /// A fresh `game_state` snapshot after every change (`snapshots=1`).
+    pub snapshots: bool,
+}
+
 struct Connection {
     user: UserId,
-    /// Sent a `legal_actions` frame after the snapshot and after every change.
-    legal: bool,
+    /// The optional frames this socket asked for.
+    wants: Wants,
     outbound: mpsc::Sender<Message>,
 }
 
@@ -103,7 +112,7 @@ impl Connection {
     /// Queues this player's `legal_actions` frame if the client asked for them; `false` when
     /// the queue is full or closed (the connection is then dropped, like any slow reader).
     fn send_legal_actions(&self, game: &Game) -> bool {
-        if !self.legal {
+        if !self.wants.legal_actions {
             return true;
         }
         let frame = wire::legal_actions_frame(game, PlayerId(self.user.max(0) as u64));
@@ -282,7 +291,7 @@ impl Actor {
             Command::Join {
                 conn,
                 user,
-                legal,
+                wants,
                 outbound,
                 reply,
             } => {
@@ -296,10 +305,12 @@ impl Actor {
                 if outbound.try_send(Message::Text(snapshot.into())).is_ok() {
                     let connection = Connection {
                         user,
-                        legal,
+                        wants,
                         outbound,
                     };
-                    if connection.send_legal_actions(self.driver.game()) {
+                    let deadlines = Message::Text(self.deadlines_frame().into());
+                    let sent = !wants.snapshots || connection.outbound.try_send(deadlines).is_ok();
+                    if sent && connection.send_legal_actions(self.driver.game()) {
                         self.connections.insert(conn, connection);
                     }
                 }
@@ -490,6 +501,32 @@ impl Actor {
         )
     }
 
+    /// The `deadlines` frame of `snapshots=1` sockets: the game's pending timers a person waits
+    /// for (bots' own wake-ups left out), each with the milliseconds left (docs/protocol.md).
+    fn deadlines_frame(&self) -> String {
+        let now = self.now_ms();
+        let deadlines: Vec<serde_json::Value> = self
+            .game()
+            .deadlines()
+            .iter()
+            .filter_map(|deadline| {
+                let (timer, player) = match deadline.timer {
+                    Timer::PhaseTimeout { player } => ("phase_timeout", Some(player.0)),
+                    Timer::RollTimeout { player } => ("roll_timeout", Some(player.0)),
+                    Timer::KickOut { player } => ("kick_out", Some(player.0)),
+                    Timer::AuctionClose { .. } => ("auction_close", None),
+                    Timer::BotWake { .. } => return None,
+                };
+                Some(json!({
+                    "timer": timer,
+                    "player": player,
+                    "in_ms": deadline.at.0.saturating_sub(now),
+                }))
+            })
+            .collect();
+        json!({"event_type": "deadlines", "deadlines": deadlines}).to_string()
+    }
+
     fn send_to(&mut self, conn: ConnId, error: &wire::FrameError) {
         let frame = Message::Text(wire::error_frame(error).into());
         if let Some(connection) = self.connections.get(&conn) {
@@ -500,15 +537,27 @@ impl Actor {
     }
 
     /// Queues frames for every connection, and after a change of the game (`changed`) the
-    /// `legal_actions` frame of each connection that asked for it; a connection whose queue is
-    /// full or closed is dropped (its socket closes when its sender goes away).
+    /// fresh snapshot and the `legal_actions` frame of each connection that asked for them; a
+    /// connection whose queue is full or closed is dropped (its socket closes when its sender
+    /// goes away).
     fn broadcast(&mut self, frames: &[Utf8Bytes], changed: bool) {
         if frames.is_empty() {
             return;
         }
+        let wants_snapshot = changed
+            && self
+                .connections
+                .values()
+                .any(|connection| connection.wants.snapshots);
+        let snapshot: Option<[Utf8Bytes; 2]> =
+            wants_snapshot.then(|| [self.snapshot().into(), self.deadlines_frame().into()]);
         let game = self.driver.game();
         self.connections.retain(|_, connection| {
-            frames.iter().all(|frame| {
+            let extra: &[Utf8Bytes] = match (&snapshot, connection.wants.snapshots) {
+                (Some(snapshot), true) => snapshot,
+                _ => &[],
+            };
+            frames.iter().chain(extra).all(|frame| {
                 connection
                     .outbound
                     .try_send(Message::Text(frame.clone()))

@@ -25,6 +25,7 @@ use magnate_core::{
 };
 use tokio::sync::{mpsc, oneshot};
 
+pub(crate) use self::actor::Wants;
 use self::actor::{ActorContext, Command, ConnId, JoinRefused, LiveGame};
 use self::journal::{Journal, LoadError};
 use crate::config::Timers;
@@ -354,7 +355,7 @@ impl GameRegistry {
         state: &AppState,
         game_id: GameId,
         user: UserId,
-        legal: bool,
+        wants: Wants,
         outbound: mpsc::Sender<Message>,
     ) -> Result<(ConnId, mpsc::Sender<Command>), JoinRefused> {
         let conn = self.inner.next_conn.fetch_add(1, Ordering::Relaxed);
@@ -365,7 +366,7 @@ impl GameRegistry {
             let command = Command::Join {
                 conn,
                 user,
-                legal,
+                wants,
                 outbound: outbound.clone(),
                 reply,
             };

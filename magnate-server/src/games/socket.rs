@@ -30,7 +30,7 @@ use futures_util::{SinkExt, StreamExt};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-use super::actor::{Command, ConnId, JoinRefused};
+use super::actor::{Command, ConnId, JoinRefused, Wants};
 use crate::config::SocketLimits;
 use crate::limits::{Admission, FrameKind, FrameLimiter, SocketSlot};
 use crate::state::AppState;
@@ -94,7 +94,7 @@ async fn game_socket(
             &state,
             game_id,
             user.id,
-            wants_legal_actions(query.as_deref()),
+            wanted_frames(query.as_deref()),
             outbound.clone(),
         )
         .await
@@ -159,16 +159,23 @@ async fn write_queued(
     socket.flush().await
 }
 
-/// `legal=1` (or `true`) in the query string: the client wants `legal_actions` frames.
-fn wants_legal_actions(query: Option<&str>) -> bool {
+/// The optional frames asked for in the query string: `legal=1` (or `true`) for
+/// `legal_actions` frames, `snapshots=1` (or `true`) for a snapshot after every change.
+fn wanted_frames(query: Option<&str>) -> Wants {
     let Some(pairs) =
         query.and_then(|q| serde_urlencoded::from_str::<Vec<(String, String)>>(q).ok())
     else {
-        return false;
+        return Wants::default();
     };
-    pairs
-        .iter()
-        .any(|(name, value)| name == "legal" && matches!(value.as_str(), "1" | "true"))
+    let asked = |key: &str| {
+        pairs
+            .iter()
+            .any(|(name, value)| name == key && matches!(value.as_str(), "1" | "true"))
+    };
+    Wants {
+        legal_actions: asked("legal"),
+        snapshots: asked("snapshots"),
+    }
 }
 
 fn parse_game_id(text: &str) -> Option<GameId> {

@@ -15,7 +15,6 @@ use axum::{
     Router,
 };
 use futures_util::{SinkExt, StreamExt};
-use serde_json::json;
 use tokio::{sync::mpsc, time::Instant};
 
 use crate::{
@@ -25,7 +24,7 @@ use crate::{
     state::AppState,
     store::UserId,
     ws::{
-        admit_unparsed, authenticate_socket, classify, close, ping, reserve_socket, send_json,
+        admit_unparsed, authenticate_socket, classify, close, ping, reserve_socket, send_text,
         until, ClientFrame, ConnId, Liveness, Socket, Timed, Unparsed, CLOSE_CANCELLED,
         CLOSE_FLOOD, CLOSE_GOING_AWAY, CLOSE_MOVED, CLOSE_TOO_BIG, PROTOCOL_MAX_MESSAGE_BYTES,
     },
@@ -92,6 +91,7 @@ async fn join_queue(
 }
 
 pub use magnate_protocol::queue::is_cancel;
+use magnate_protocol::queue::QueueFrame;
 
 /// Runs one queue connection whose entry `conn` already registered with `matchmaker`, until
 /// either side closes it; then removes the entry if this socket still holds it.
@@ -118,14 +118,14 @@ pub async fn run_queue_socket<S: Socket>(
         tokio::select! {
             event = inbox.recv(), if inbox_open => match event {
                 Some(QueueEvent::Queued(position)) => {
-                    let frame = json!({"action": "queued", "position": position});
-                    if !send_json(&mut socket, &frame).await {
+                    let frame = QueueFrame::Queued { position }.to_text();
+                    if !send_text(&mut socket, frame).await {
                         break socket.failed_write_code();
                     }
                 }
                 Some(QueueEvent::MatchFound(game_id)) => {
-                    let frame = json!({"action": "match_found", "game_id": game_id});
-                    if !send_json(&mut socket, &frame).await {
+                    let frame = QueueFrame::MatchFound { game_id }.to_text();
+                    if !send_text(&mut socket, frame).await {
                         break socket.failed_write_code();
                     }
                     moved_at = Some(Instant::now() + limits.moved_grace);
@@ -156,8 +156,8 @@ pub async fn run_queue_socket<S: Socket>(
                         Admission::Drop => continue,
                         Admission::Close => break Some(CLOSE_FLOOD),
                         Admission::Refuse(message) => {
-                            let frame = json!({"action": "error", "message": message});
-                            if !send_json(&mut socket, &frame).await {
+                            let frame = QueueFrame::Error { message }.to_text();
+                            if !send_text(&mut socket, frame).await {
                                 break socket.failed_write_code();
                             }
                             continue;
@@ -173,16 +173,19 @@ pub async fn run_queue_socket<S: Socket>(
                             // A match made before the cancel arrived still reaches the client.
                             while let Ok(event) = inbox.try_recv() {
                                 if let QueueEvent::MatchFound(game_id) = event {
-                                    let frame = json!({"action": "match_found", "game_id": game_id});
-                                    let _ = send_json(&mut socket, &frame).await;
+                                    let frame = QueueFrame::MatchFound { game_id }.to_text();
+                                    let _ = send_text(&mut socket, frame).await;
                                 }
                             }
                             break Some(CLOSE_CANCELLED);
                         }
                     }
                     ClientFrame::Invalid => {
-                        let frame = json!({"action": "error", "message": INVALID_DATA});
-                        if !send_json(&mut socket, &frame).await {
+                        let frame = QueueFrame::Error {
+                            message: INVALID_DATA,
+                        }
+                        .to_text();
+                        if !send_text(&mut socket, frame).await {
                             break socket.failed_write_code();
                         }
                     }

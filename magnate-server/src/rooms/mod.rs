@@ -18,7 +18,7 @@ use std::{
 };
 
 use magnate_core::BotLevel;
-use serde_json::{json, Value};
+use magnate_protocol::lobby::{rejection_frame, LobbyFrame, RoomPlayer};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::{
@@ -74,8 +74,8 @@ pub fn not_enough_players(min: u32) -> String {
 /// What a room sends to one member's socket.
 #[derive(Debug, Clone, PartialEq)]
 pub enum LobbyEvent {
-    /// A frame to write as is.
-    Frame(Value),
+    /// A frame's text, to write as is.
+    Frame(String),
     /// The user moved to another room: this socket has left and should close.
     Moved,
 }
@@ -308,7 +308,8 @@ struct Member {
 }
 
 impl Member {
-    fn send(&self, frame: Value) {
+    fn send(&self, frame: &LobbyFrame<'_>) {
+        let frame = frame.to_text();
         // A closed outbound means the socket is closing; its leave is on the way. A full one
         // means the socket's peer does not keep up.
         if let Err(mpsc::error::TrySendError::Full(_)) =
@@ -368,7 +369,7 @@ async fn run_room(
                         .lobbies
                         .remove_started(&state, &room.code, &room.members);
                     for member in &room.members {
-                        member.send(json!({"action": "game_start", "game_id": game_id}));
+                        member.send(&LobbyFrame::GameStart { game_id });
                     }
                     let _ = done.send(());
                     tracing::info!(code = %room.code, game_id, "private game started");
@@ -420,19 +421,15 @@ impl Room {
             .map_or("", |member| member.username.as_str())
     }
 
-    fn players(&self) -> Value {
-        Value::Array(
-            self.members
-                .iter()
-                .map(|member| {
-                    json!({
-                        "username": member.username,
-                        "ready_to_play": member.ready,
-                        "user_piece": member.piece,
-                    })
-                })
-                .collect(),
-        )
+    fn players(&self) -> Vec<RoomPlayer<'_>> {
+        self.members
+            .iter()
+            .map(|member| RoomPlayer {
+                ready_to_play: member.ready,
+                user_piece: member.piece,
+                username: &member.username,
+            })
+            .collect()
     }
 
     fn member(&self, conn: ConnId) -> Option<&Member> {
@@ -460,7 +457,10 @@ impl Room {
             self.owner = Some(user);
             // The socket's queue is empty: this always fits.
             let _ = outbound.try_send(LobbyEvent::Frame(
-                json!({"action": "room_created", "room_code": self.code}),
+                LobbyFrame::RoomCreated {
+                    room_code: &self.code,
+                }
+                .to_text(),
             ));
         }
         self.members.push(Member {
@@ -478,16 +478,15 @@ impl Room {
         let owner = self.owner_name().to_owned();
         let players = self.players();
         for member in &self.members {
-            member.send(json!({
-                "action": "joined",
-                "user": username,
-                "owner": owner,
-                "is_owner": Some(member.user) == self.owner,
-                "players": players,
-                "bot_level": self.bot_level.as_str(),
-                "target_players": self.target_players,
-                "max_turns": self.max_turns,
-            }));
+            member.send(&LobbyFrame::Joined {
+                bot_level: self.bot_level.as_str(),
+                is_owner: Some(member.user) == self.owner,
+                max_turns: self.max_turns,
+                owner: &owner,
+                players: &players,
+                target_players: self.target_players,
+                user: &username,
+            });
         }
         Ok(())
     }
@@ -513,13 +512,12 @@ impl Room {
         let owner = self.owner_name().to_owned();
         let players = self.players();
         for member in &self.members {
-            member.send(json!({
-                "action": "player_left",
-                "user_left": left.username,
-                "owner": owner,
-                "is_owner": Some(member.user) == self.owner,
-                "players": players,
-            }));
+            member.send(&LobbyFrame::PlayerLeft {
+                is_owner: Some(member.user) == self.owner,
+                owner: &owner,
+                players: &players,
+                user_left: &left.username,
+            });
         }
         Some(left.user)
     }
@@ -562,22 +560,20 @@ impl Room {
                 }
                 let owner = self.owner_name().to_owned();
                 for member in &self.members {
-                    member.send(json!({
-                        "action": "ready_status",
-                        "user": username,
-                        "is_ready": is_ready,
-                        "owner": owner,
-                        "is_owner": Some(member.user) == self.owner,
-                    }));
+                    member.send(&LobbyFrame::ReadyStatus {
+                        is_owner: Some(member.user) == self.owner,
+                        is_ready,
+                        owner: &owner,
+                        user: &username,
+                    });
                 }
             }
             LobbyCommand::Chat(message) => {
                 for member in &self.members {
-                    member.send(json!({
-                        "action": "chat_message",
-                        "user": username,
-                        "message": message,
-                    }));
+                    member.send(&LobbyFrame::ChatMessage {
+                        message: &message,
+                        user: &username,
+                    });
                 }
             }
             LobbyCommand::UpdateSettings(update) => {
@@ -604,12 +600,11 @@ impl Room {
                     self.max_turns = (max_turns > 0).then_some(max_turns);
                 }
                 for member in &self.members {
-                    member.send(json!({
-                        "action": "settings_changed",
-                        "bot_level": self.bot_level.as_str(),
-                        "target_players": self.target_players,
-                        "max_turns": self.max_turns,
-                    }));
+                    member.send(&LobbyFrame::SettingsChanged {
+                        bot_level: self.bot_level.as_str(),
+                        max_turns: self.max_turns,
+                        target_players: self.target_players,
+                    });
                 }
             }
             LobbyCommand::StartGame => return self.start(state, conn, is_host).await,
@@ -636,7 +631,7 @@ impl Room {
         let (user, kicked_conn) = (kicked.user, kicked.conn);
         let _ = kicked
             .outbound
-            .try_send(LobbyEvent::Frame(json!({ "error": KICKED })));
+            .try_send(LobbyEvent::Frame(rejection_frame(KICKED)));
         // `Moved` makes the socket close without leaving again.
         let _ = kicked.outbound.try_send(LobbyEvent::Moved);
         if self.banned.len() >= MAX_BANNED {
@@ -651,7 +646,7 @@ impl Room {
 
     fn send_error(&self, conn: ConnId, message: &str) {
         if let Some(member) = self.member(conn) {
-            member.send(json!({"action": "error", "message": message}));
+            member.send(&LobbyFrame::Error { message });
         }
     }
 

@@ -16,7 +16,8 @@ use axum::{
     Router,
 };
 use futures_util::{SinkExt, StreamExt};
-use serde_json::{json, Map, Value};
+use magnate_protocol::lobby::{rejection_frame, LobbyFrame};
+use serde_json::{Map, Value};
 use tokio::{sync::mpsc, time::Instant};
 
 use crate::{
@@ -26,7 +27,7 @@ use crate::{
     state::AppState,
     store::User,
     ws::{
-        admit_unparsed, authenticate_socket, classify, close, ping, reserve_socket, send_json,
+        admit_unparsed, authenticate_socket, classify, close, ping, reserve_socket, send_text,
         until, was_full, ClientFrame, ConnId, Liveness, Socket, Timed, Unparsed, CLOSE_FLOOD,
         CLOSE_GOING_AWAY, CLOSE_MOVED, CLOSE_NORMAL, CLOSE_REJECTED, CLOSE_TOO_BIG, CLOSE_TOO_SLOW,
         PROTOCOL_MAX_MESSAGE_BYTES,
@@ -147,7 +148,7 @@ pub async fn run_room_socket<S: Socket>(
                 // The room has no room left for this socket's frames: it drops the member.
                 Some(_) if was_full(&events) => break Some(CLOSE_TOO_SLOW),
                 Some(LobbyEvent::Frame(frame)) => {
-                    if !send_json(&mut socket, &frame).await {
+                    if !send_text(&mut socket, frame).await {
                         break socket.failed_write_code();
                     }
                 }
@@ -201,8 +202,8 @@ pub async fn run_room_socket<S: Socket>(
                     },
                 };
                 if let Some(message) = reply {
-                    let frame = json!({"action": "error", "message": message});
-                    if !send_json(&mut socket, &frame).await {
+                    let frame = LobbyFrame::Error { message: &message }.to_text();
+                    if !send_text(&mut socket, frame).await {
                         break socket.failed_write_code();
                     }
                 }
@@ -229,7 +230,7 @@ pub async fn run_room_socket<S: Socket>(
 
 /// Sends the `{"error": ...}` rejection frame (no `action` key) and closes with 4003.
 async fn reject<S: Socket>(socket: &mut S, message: &str) {
-    if send_json(socket, &json!({ "error": message })).await {
+    if send_text(socket, rejection_frame(message)).await {
         close(socket, CLOSE_REJECTED).await;
     }
 }

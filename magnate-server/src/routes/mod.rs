@@ -6,12 +6,15 @@
 //! only exists with a trailing slash is redirected with 308. Add new paths there too.
 
 mod auth;
+mod board;
 mod game;
 mod lobby;
 mod openapi;
 mod queue;
+mod replay;
 mod shop;
 mod user;
+mod web;
 
 use std::time::Duration;
 
@@ -47,6 +50,7 @@ pub fn app(state: AppState) -> Router {
         .merge(shop::router())
         .merge(lobby::router())
         .merge(game::router())
+        .merge(replay::router())
         .merge(queue::router())
         .route_layer(middleware::from_fn_with_state(state.clone(), require_auth));
     let optional = Router::new()
@@ -60,6 +64,8 @@ pub fn app(state: AppState) -> Router {
         .merge(protected)
         .merge(optional)
         .merge(auth::unauthenticated_router())
+        .merge(board::router())
+        .merge(web::router())
         .merge(crate::games::router())
         .merge(crate::queue::socket::router())
         .merge(crate::rooms::socket::router())
@@ -176,6 +182,8 @@ const SLASHED_PATHS: &[&[Segment]] = {
         &[L("shop"), L("user-emojis")],
         &[L("lobby"), L("check-code"), Str],
         &[L("game"), L("summary"), Int],
+        &[L("game"), L("replay"), Int],
+        &[L("board")],
         &[L("game"), L("join")],
         &[L("game"), L("leave")],
         &[L("game"), L("queue")],

@@ -45,6 +45,8 @@ docs/protocol.md.";
         super::lobby::check_code,
         super::lobby::get_private_code,
         super::game::get_game_summary,
+        super::replay::get_game_replay,
+        super::board::get_board,
         super::queue::join_queue,
         super::queue::leave_queue,
         super::queue::get_queue_status,
@@ -55,7 +57,8 @@ docs/protocol.md.";
         (name = "user", description = "Profiles and pieces"),
         (name = "shop", description = "The shop"),
         (name = "lobby", description = "Private-room codes"),
-        (name = "game", description = "Game summaries and the public queue"),
+        (name = "game", description = "Game summaries, replays and the public queue"),
+        (name = "board", description = "The board"),
     )
 )]
 pub struct ApiDoc;
@@ -285,4 +288,69 @@ pub struct StillPlaying {
     pub detail: String,
     /// The unfinished game.
     pub game_id: i64,
+}
+
+/// One square of `GET /board/`.
+#[derive(Serialize, ToSchema)]
+pub struct BoardSquare {
+    /// The square id, as in game frames.
+    pub id: u16,
+    /// A display name.
+    pub name: String,
+    /// `exit`, `property`, `bridge`, `server`, `tram`, `fantasy`, `parking`, `go_to_jail`,
+    /// `jail` or `jail_visit`.
+    pub kind: String,
+    /// The next square of a normal move (a bridge's inner successor).
+    pub successor: u16,
+    /// A bridge's outer-ring successor.
+    pub out_successor: Option<u16>,
+    /// A property's colour group.
+    pub group: Option<u8>,
+    /// Purchase price of a property, bridge or server.
+    pub price: Option<i64>,
+    /// Price of one building level on a property.
+    pub build_price: Option<i64>,
+    /// Rents: by building level for a property, by count owned for bridges and servers.
+    pub rents: Option<Vec<i64>>,
+    /// A tram stop's fare.
+    pub fare: Option<i64>,
+    /// The exit's salary.
+    pub salary: Option<i64>,
+    /// The jail's bail.
+    pub bail: Option<i64>,
+}
+
+/// `GET /board/`.
+#[derive(Serialize, ToSchema)]
+pub struct BoardBody {
+    /// The board's id.
+    pub id: u32,
+    /// Every square.
+    pub squares: Vec<BoardSquare>,
+}
+
+/// One step of a replay.
+#[derive(Serialize, ToSchema)]
+pub struct ReplayStep {
+    /// The record entry's index; null for the new game.
+    pub index: Option<u64>,
+    /// The input's time in milliseconds since the Unix epoch.
+    pub at_ms: u64,
+    /// The acting player; null for a timer tick and for the new game.
+    pub actor: Option<u64>,
+    /// The action as a client frame, `{"type":"Tick"}` or `{"type":"Start"}`.
+    pub action: serde_json::Value,
+    /// The `game_state` snapshot after this step (docs/protocol.md).
+    pub state: serde_json::Value,
+    /// Player id to net worth after this step.
+    pub worth: std::collections::BTreeMap<String, i64>,
+}
+
+/// `GET /game/replay/<game_id>/`.
+#[derive(Serialize, ToSchema)]
+pub struct ReplayBody {
+    /// The game id.
+    pub game: i64,
+    /// The new game, then one step per recorded input.
+    pub steps: Vec<ReplayStep>,
 }

@@ -7,6 +7,7 @@
 //! `.await` and the async workers never block on SQLite. PostgreSQL: each method takes a pooled
 //! connection; the SQL lives in `pg/`, one module per SQLite module.
 
+pub mod checkpoint;
 mod copy;
 mod database;
 mod games;
@@ -169,7 +170,8 @@ impl Store {
     /// Opens the server's database with the start-up checks: the write-ahead log is read before
     /// SQLite replays it ([`integrity::check_wal`]: refused when damaged before its end), then
     /// the journal mode must be WAL and `PRAGMA quick_check` must pass. `synchronous` is the
-    /// durability level. The caller holds the [`DatabaseLock`]. Returns the store and what the
+    /// durability level; checkpoints run off the commit path ([`checkpoint`]). The caller holds
+    /// the [`DatabaseLock`]. Returns the store and what the
     /// log check found (a torn last frame is reported for the caller to log).
     pub fn open_checked(
         path: &Path,
@@ -184,7 +186,11 @@ impl Store {
             .pragma_update(None, "synchronous", synchronous.pragma())
             .map_err(StoreError::from)?;
         integrity::check_open(&connection)?;
-        Ok((Self::prepare(connection)?, wal))
+        let store = Self::prepare(connection)?;
+        if let Backend::Sqlite(connection) = &store.backend {
+            checkpoint::start(path, connection, checkpoint::CATCH_UP_FRAMES)?;
+        }
+        Ok((store, wal))
     }
 
     /// Opens an existing database read-only, for tools (`magnate export`, `magnate verify-db`):
@@ -242,6 +248,19 @@ impl Store {
         })
         .await
         .map_err(|error| StoreError::Task(error.to_string()))?
+    }
+
+    /// Runs `work` with the SQLite connection on the calling thread, which must be allowed to
+    /// block (not an async worker); `None` on PostgreSQL.
+    pub(crate) fn with_sqlite<T>(
+        &self,
+        work: impl FnOnce(&mut Connection) -> Result<T, StoreError>,
+    ) -> Option<Result<T, StoreError>> {
+        let Backend::Sqlite(connection) = &self.backend else {
+            return None;
+        };
+        let mut guard = connection.lock().unwrap_or_else(PoisonError::into_inner);
+        Some(work(&mut guard))
     }
 
     /// The schema version recorded in the database.

@@ -49,6 +49,16 @@ impl Store {
             .await
     }
 
+    /// [`Store::write_batch`] on the calling thread, for a writer that owns a thread (the
+    /// journal on SQLite): no hand-off to the blocking pool. `None` on PostgreSQL, whose
+    /// writes are asynchronous.
+    pub(crate) fn write_batch_here(
+        &self,
+        commits: &[Commit],
+    ) -> Option<Result<Vec<Result<(), String>>, StoreError>> {
+        self.with_sqlite(|connection| write_batch(connection, commits))
+    }
+
     /// Whether `user` took part in `game_id`, eliminated or not (one lookup of the unique
     /// `(user_id, game_id)` key of the statistics rows, which every participant gets at
     /// creation).

@@ -283,8 +283,8 @@ pub async fn admit_unparsed<S: Socket>(
         Admission::Drop => Unparsed::Skip,
         Admission::Close => Unparsed::Close(Some(CLOSE_FLOOD)),
         Admission::Refuse(message) => {
-            let frame = serde_json::json!({"action": "error", "message": message});
-            if send_json(socket, &frame).await {
+            let frame = magnate_protocol::queue::QueueFrame::Error { message }.to_text();
+            if send_text(socket, frame).await {
                 Unparsed::Skip
             } else {
                 Unparsed::Close(socket.failed_write_code())
@@ -294,9 +294,9 @@ pub async fn admit_unparsed<S: Socket>(
 }
 
 /// Sends one JSON value as a text frame. Returns `false` if the socket is gone.
-pub async fn send_json<S: Socket>(socket: &mut S, value: &Value) -> bool {
+pub async fn send_text<S: Socket>(socket: &mut S, frame: String) -> bool {
     socket
-        .send(Message::Text(Utf8Bytes::from(value.to_string())))
+        .send(Message::Text(Utf8Bytes::from(frame)))
         .await
         .is_ok()
 }

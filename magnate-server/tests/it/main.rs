@@ -26,6 +26,7 @@ mod store;
 mod store_pg;
 mod support;
 mod throttles;
+mod web_client;
 mod ws_game;
 mod ws_game_legal;
 mod ws_game_phases;

@@ -49,6 +49,8 @@ fn the_document_is_openapi_3_1_and_names_every_rest_operation() {
         ("/lobby/check-code/{room_code}/", "get"),
         ("/lobby/get-private-code", "get"),
         ("/game/summary/{game_id}/", "get"),
+        ("/game/replay/{game_id}/", "get"),
+        ("/board/", "get"),
         ("/game/join/", "post"),
         ("/game/leave/", "post"),
         ("/game/queue/", "get"),
