@@ -273,6 +273,87 @@ fn finish_game_in(
         .collect::<Result<Vec<_>, _>>()?;
     drop(statement);
 
+    let plan = plan_finish(&participants, result, rewards)?;
+    let ended_at = format_datetime(result.ended_at);
+    transaction.execute(
+        "UPDATE games SET finished = 1, ended_at = ?2, auction_deadline = NULL, \
+         next_phase_deadline = NULL, next_phase_user = NULL, kick_out_deadline = NULL \
+         WHERE id = ?1",
+        params![game_id, ended_at],
+    )?;
+    transaction.execute(
+        "INSERT INTO game_summaries (game_id, start_date, end_date, final_money) \
+         VALUES (?1, ?2, ?3, ?4)",
+        params![
+            game_id,
+            created_at,
+            ended_at,
+            serde_json::to_string(&plan.final_money)?
+        ],
+    )?;
+    let summary_id = transaction.last_insert_rowid();
+    // Bots are retired rather than deleted so their statistics survive (docs/protocol.md
+    // step 5).
+    for bot in &plan.bots {
+        transaction.execute(
+            "UPDATE users SET is_active = 0, active_game_id = NULL WHERE id = ?1",
+            [*bot],
+        )?;
+    }
+    for human in &plan.humans {
+        transaction.execute(
+            "UPDATE users SET num_played_games = num_played_games + 1, \
+             num_won_games = num_won_games + ?2, \
+             points = MAX(0, points + ?3), exp = MAX(0, exp + ?4), elo = MAX(0, elo + ?5), \
+             active_game_id = CASE WHEN active_game_id = ?6 THEN NULL ELSE active_game_id END \
+             WHERE id = ?1",
+            params![
+                human.id,
+                i64::from(human.won),
+                human.points,
+                human.exp,
+                human.elo,
+                game_id
+            ],
+        )?;
+    }
+
+    Ok(GameSummary {
+        id: summary_id,
+        game: game_id,
+        start_date: read_timestamp("games.created_at", created_at)?,
+        end_date: result.ended_at,
+        final_money: plan.final_money,
+    })
+}
+
+/// What finishing a game writes, worked out once for both backends.
+pub(super) struct FinishPlan {
+    /// The summary's `final_money`: every participant's final worth (0 when eliminated).
+    pub(super) final_money: BTreeMap<String, i64>,
+    /// Bots to retire.
+    pub(super) bots: Vec<UserId>,
+    /// Each human's counters.
+    pub(super) humans: Vec<HumanResult>,
+}
+
+/// One human's end-of-game counters.
+pub(super) struct HumanResult {
+    pub(super) id: UserId,
+    pub(super) won: bool,
+    pub(super) points: i64,
+    pub(super) exp: i64,
+    pub(super) elo: i64,
+}
+
+/// Checks that the result names only participants (and the winner among the survivors) and
+/// works out the summary and every participant's counters.
+pub(super) fn plan_finish(
+    participants: &[Participant],
+    result: &GameResult,
+    rewards: Rewards,
+) -> Result<FinishPlan, StoreError> {
+    let game_id = result.game_id;
     let participant_ids: HashSet<UserId> = participants.iter().map(|p| p.id).collect();
     let survivors: HashMap<UserId, i64> = result.survivors.iter().copied().collect();
     if let Some(user) = survivors
@@ -293,16 +374,7 @@ fn finish_game_in(
             });
         }
     }
-
-    let ended_at = format_datetime(result.ended_at);
-    transaction.execute(
-        "UPDATE games SET finished = 1, ended_at = ?2, auction_deadline = NULL, \
-         next_phase_deadline = NULL, next_phase_user = NULL, kick_out_deadline = NULL \
-         WHERE id = ?1",
-        params![game_id, ended_at],
-    )?;
-
-    let final_money: BTreeMap<String, i64> = participants
+    let final_money = participants
         .iter()
         .map(|p| {
             (
@@ -311,49 +383,25 @@ fn finish_game_in(
             )
         })
         .collect();
-    transaction.execute(
-        "INSERT INTO game_summaries (game_id, start_date, end_date, final_money) \
-         VALUES (?1, ?2, ?3, ?4)",
-        params![
-            game_id,
-            created_at,
-            ended_at,
-            serde_json::to_string(&final_money)?
-        ],
-    )?;
-    let summary_id = transaction.last_insert_rowid();
-
-    let elo_changes = elo_changes(&participants, result.winner, rewards.elo_k);
-    for participant in &participants {
-        if participant.is_bot {
-            // Bots are retired rather than deleted so their statistics survive (docs/protocol.md
-            // step 5).
-            transaction.execute(
-                "UPDATE users SET is_active = 0, active_game_id = NULL WHERE id = ?1",
-                [participant.id],
-            )?;
-            continue;
-        }
-        let won = result.winner == Some(participant.id);
-        let points = rewards.points_play + if won { rewards.points_win } else { 0 };
-        let exp = rewards.exp_play + if won { rewards.exp_win } else { 0 };
-        let elo = elo_changes.get(&participant.id).copied().unwrap_or(0);
-        transaction.execute(
-            "UPDATE users SET num_played_games = num_played_games + 1, \
-             num_won_games = num_won_games + ?2, \
-             points = MAX(0, points + ?3), exp = MAX(0, exp + ?4), elo = MAX(0, elo + ?5), \
-             active_game_id = CASE WHEN active_game_id = ?6 THEN NULL ELSE active_game_id END \
-             WHERE id = ?1",
-            params![participant.id, i64::from(won), points, exp, elo, game_id],
-        )?;
-    }
-
-    Ok(GameSummary {
-        id: summary_id,
-        game: game_id,
-        start_date: read_timestamp("games.created_at", created_at)?,
-        end_date: result.ended_at,
+    let elo_changes = elo_changes(participants, result.winner, rewards.elo_k);
+    let (bots, humans): (Vec<&Participant>, Vec<&Participant>) =
+        participants.iter().partition(|p| p.is_bot);
+    Ok(FinishPlan {
         final_money,
+        bots: bots.iter().map(|p| p.id).collect(),
+        humans: humans
+            .iter()
+            .map(|p| {
+                let won = result.winner == Some(p.id);
+                HumanResult {
+                    id: p.id,
+                    won,
+                    points: rewards.points_play + if won { rewards.points_win } else { 0 },
+                    exp: rewards.exp_play + if won { rewards.exp_win } else { 0 },
+                    elo: elo_changes.get(&p.id).copied().unwrap_or(0),
+                }
+            })
+            .collect(),
     })
 }
 

@@ -1,8 +1,6 @@
 //! Games, participants, summaries and end-of-game bookkeeping on PostgreSQL (mirrors
 //! `store/games.rs`).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
-
 use tokio_postgres::GenericClient;
 
 use super::{flag, Postgres};
@@ -10,7 +8,7 @@ use crate::{
     clock::format_datetime,
     config::Rewards,
     store::{
-        games::{elo_changes, Participant},
+        games::{plan_finish, Participant},
         read_timestamp, GameId, GameResult, GameSummary, NewGame, StoreError, SummaryLookup,
         UserId,
     },
@@ -135,27 +133,7 @@ pub(crate) async fn finish_game(
         })
         .collect::<Result<Vec<_>, StoreError>>()?;
 
-    let participant_ids: HashSet<UserId> = participants.iter().map(|p| p.id).collect();
-    let survivors: HashMap<UserId, i64> = result.survivors.iter().copied().collect();
-    if let Some(user) = survivors
-        .keys()
-        .chain(result.winner.iter())
-        .find(|user| !participant_ids.contains(user))
-    {
-        return Err(StoreError::NotAParticipant {
-            game: game_id,
-            user: *user,
-        });
-    }
-    if let Some(winner) = result.winner {
-        if !survivors.contains_key(&winner) {
-            return Err(StoreError::NotAParticipant {
-                game: game_id,
-                user: winner,
-            });
-        }
-    }
-
+    let plan = plan_finish(&participants, &result, rewards)?;
     let ended_at = format_datetime(result.ended_at);
     transaction
         .execute(
@@ -165,16 +143,6 @@ pub(crate) async fn finish_game(
             &[&game_id, &ended_at],
         )
         .await?;
-
-    let final_money: BTreeMap<String, i64> = participants
-        .iter()
-        .map(|p| {
-            (
-                p.username.clone(),
-                survivors.get(&p.id).copied().unwrap_or(0),
-            )
-        })
-        .collect();
     let summary_id: i64 = transaction
         .query_one(
             "INSERT INTO game_summaries (game_id, start_date, end_date, final_money) \
@@ -183,27 +151,20 @@ pub(crate) async fn finish_game(
                 &game_id,
                 &created_at,
                 &ended_at,
-                &serde_json::to_string(&final_money)?,
+                &serde_json::to_string(&plan.final_money)?,
             ],
         )
         .await?
         .try_get(0)?;
-
-    let elo_changes = elo_changes(&participants, result.winner, rewards.elo_k);
-    for participant in &participants {
-        if participant.is_bot {
-            transaction
-                .execute(
-                    "UPDATE users SET is_active = 0, active_game_id = NULL WHERE id = $1",
-                    &[&participant.id],
-                )
-                .await?;
-            continue;
-        }
-        let won = result.winner == Some(participant.id);
-        let points = rewards.points_play + if won { rewards.points_win } else { 0 };
-        let exp = rewards.exp_play + if won { rewards.exp_win } else { 0 };
-        let elo = elo_changes.get(&participant.id).copied().unwrap_or(0);
+    for bot in &plan.bots {
+        transaction
+            .execute(
+                "UPDATE users SET is_active = 0, active_game_id = NULL WHERE id = $1",
+                &[bot],
+            )
+            .await?;
+    }
+    for human in &plan.humans {
         transaction
             .execute(
                 "UPDATE users SET num_played_games = num_played_games + 1, \
@@ -213,11 +174,11 @@ pub(crate) async fn finish_game(
                  active_game_id = CASE WHEN active_game_id = $6 THEN NULL ELSE active_game_id END \
                  WHERE id = $1",
                 &[
-                    &participant.id,
-                    &i64::from(won),
-                    &points,
-                    &exp,
-                    &elo,
+                    &human.id,
+                    &i64::from(human.won),
+                    &human.points,
+                    &human.exp,
+                    &human.elo,
                     &game_id,
                 ],
             )
@@ -230,7 +191,7 @@ pub(crate) async fn finish_game(
         game: game_id,
         start_date: read_timestamp("games.created_at", created_at)?,
         end_date: result.ended_at,
-        final_money,
+        final_money: plan.final_money,
     })
 }
 
