@@ -8,6 +8,7 @@
 mod auth;
 mod board;
 mod game;
+mod health;
 mod lobby;
 mod openapi;
 mod queue;
@@ -65,6 +66,7 @@ pub fn app(state: AppState) -> Router {
         .merge(optional)
         .merge(auth::unauthenticated_router())
         .merge(board::router())
+        .merge(health::router())
         .merge(web::router())
         .merge(crate::games::router())
         .merge(crate::queue::socket::router())

@@ -47,6 +47,8 @@ docs/protocol.md.";
         super::game::get_game_summary,
         super::replay::get_game_replay,
         super::board::get_board,
+        super::health::healthz,
+        super::health::readyz,
         super::queue::join_queue,
         super::queue::leave_queue,
         super::queue::get_queue_status,
@@ -59,6 +61,7 @@ docs/protocol.md.";
         (name = "lobby", description = "Private-room codes"),
         (name = "game", description = "Game summaries, replays and the public queue"),
         (name = "board", description = "The board"),
+        (name = "health", description = "Liveness and readiness probes"),
     )
 )]
 pub struct ApiDoc;
@@ -327,6 +330,13 @@ pub struct BoardBody {
     pub id: u32,
     /// Every square.
     pub squares: Vec<BoardSquare>,
+}
+
+/// `GET /healthz` and `GET /readyz`.
+#[derive(Serialize, ToSchema)]
+pub struct HealthBody {
+    /// `ok` (liveness), `ready` or `unavailable` (readiness).
+    pub status: String,
 }
 
 /// One step of a replay.

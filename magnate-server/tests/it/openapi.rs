@@ -51,6 +51,8 @@ fn the_document_is_openapi_3_1_and_names_every_rest_operation() {
         ("/game/summary/{game_id}/", "get"),
         ("/game/replay/{game_id}/", "get"),
         ("/board/", "get"),
+        ("/healthz", "get"),
+        ("/readyz", "get"),
         ("/game/join/", "post"),
         ("/game/leave/", "post"),
         ("/game/queue/", "get"),

@@ -324,3 +324,17 @@ async fn every_response_has_a_request_id() {
         Some("client-chosen")
     );
 }
+
+#[tokio::test]
+async fn probes_answer_without_credentials_and_readiness_asks_the_database() {
+    let app = TestApp::new().await;
+    let response = app.get("/healthz", None).await;
+    assert_eq!(response.status, StatusCode::OK);
+    assert_eq!(response.json(), json!({"status": "ok"}));
+    let response = app.get("/readyz", None).await;
+    assert_eq!(response.status, StatusCode::OK);
+    assert_eq!(response.json(), json!({"status": "ready"}));
+    // Probes are not REST resources: no trailing slash is added.
+    let response = app.get("/readyz/", None).await;
+    assert_eq!(response.status, StatusCode::NOT_FOUND);
+}
