@@ -4,9 +4,9 @@
 //! when the game is created; every accepted input is one stored row holding the core's
 //! `RecordEntry` JSON (index, time, input, state hash).
 //!
-//! One writer (a thread on SQLite, a task on PostgreSQL) serves every game: it takes whatever commits are queued, writes them in one
-//! transaction (a savepoint per commit, so one bad commit cannot sink the others), and then
-//! acknowledges each. A game actor awaits its acknowledgement before anyone hears of the input,
+//! One writer (a thread on SQLite, a task on PostgreSQL) serves every game: it takes whatever
+//! commits are queued, writes them in one transaction (a savepoint per commit, so one bad
+//! commit cannot sink the others), and then acknowledges each. A game actor awaits its acknowledgement before anyone hears of the input,
 //! so what clients saw is always on disk (SQLite: WAL, `synchronous=NORMAL`: durable across a
 //! process kill; a power cut may lose the last few commits. PostgreSQL: one transaction per
 //! batch, acknowledged after its commit). An entry index already stored for the game (the
