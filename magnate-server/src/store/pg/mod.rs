@@ -13,7 +13,7 @@ pub(super) mod users;
 use std::str::FromStr;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
-use tokio_postgres::{error::SqlState, Client, NoTls};
+use tokio_postgres::{error::SqlState, Client, GenericClient, NoTls};
 
 use super::{migrations, StoreError};
 
@@ -87,29 +87,13 @@ pub(crate) async fn prepare(client: &mut Client) -> Result<(), StoreError> {
             &[&(LOCK_KEY + 1)],
         )
         .await?;
-    let exists: bool = transaction
-        .query_one(
-            "SELECT to_regclass('magnate_schema_version') IS NOT NULL",
-            &[],
-        )
-        .await?
-        .get(0);
-    if !exists {
-        transaction
-            .batch_execute("CREATE TABLE magnate_schema_version (version BIGINT NOT NULL)")
-            .await?;
-    }
-    let found: Option<i64> = transaction
-        .query_opt("SELECT version FROM magnate_schema_version", &[])
-        .await?
-        .map(|row| row.get(0));
-    let found = match found {
+    let found = match stored_version(&transaction).await? {
         Some(found) => found,
         None => {
             transaction
-                .execute(
-                    "INSERT INTO magnate_schema_version (version) VALUES (0)",
-                    &[],
+                .batch_execute(
+                    "CREATE TABLE IF NOT EXISTS magnate_schema_version (version BIGINT NOT NULL); \
+                     INSERT INTO magnate_schema_version (version) VALUES (0)",
                 )
                 .await?;
             0
@@ -142,6 +126,11 @@ pub(crate) async fn prepare(client: &mut Client) -> Result<(), StoreError> {
 
 /// The schema version recorded in the database (0 before the first migration).
 pub(crate) async fn current_version(client: &Client) -> Result<i64, StoreError> {
+    Ok(stored_version(client).await?.unwrap_or(0))
+}
+
+/// The version row of `magnate_schema_version`, `None` when the table or its row is missing.
+async fn stored_version(client: &impl GenericClient) -> Result<Option<i64>, StoreError> {
     let exists: bool = client
         .query_one(
             "SELECT to_regclass('magnate_schema_version') IS NOT NULL",
@@ -150,12 +139,12 @@ pub(crate) async fn current_version(client: &Client) -> Result<i64, StoreError> 
         .await?
         .get(0);
     if !exists {
-        return Ok(0);
+        return Ok(None);
     }
     Ok(client
         .query_opt("SELECT version FROM magnate_schema_version", &[])
         .await?
-        .map_or(0, |row| row.get(0)))
+        .map(|row| row.get(0)))
 }
 
 /// Takes the session advisory lock that makes this server the only one on the database's
