@@ -222,18 +222,19 @@ pub(crate) async fn run(
             }
         }
         let deadline = actor.driver.next_deadline();
-        let sleep = deadline.map(|at| {
-            let now = actor.now_ms();
-            Duration::from_millis(at.0.saturating_sub(now))
-        });
-        let absent_after = actor.first_connection.remaining(actor.now_ms());
+        let now = actor.now_ms();
+        let absent_at = actor
+            .first_connection
+            .remaining(now)
+            .map(|left| now.saturating_add(u64::try_from(left.as_millis()).unwrap_or(u64::MAX)));
+        let clock = actor.context.clock.clone();
         let outcome = tokio::select! {
             command = commands.recv() => match command {
                 Some(command) => actor.handle(command).await,
                 None => return,
             },
-            () = sleep_for(absent_after) => actor.first_connection_expired().await,
-            () = sleep_for(sleep) => {
+            () = sleep_until(&clock, absent_at) => actor.first_connection_expired().await,
+            () = sleep_until(&clock, deadline.map(|at| at.0)) => {
                 let due = deadline.map_or(0, |at| at.0);
                 actor.tick(due).await
             }
@@ -246,9 +247,10 @@ pub(crate) async fn run(
     }
 }
 
-async fn sleep_for(duration: Option<Duration>) {
-    match duration {
-        Some(duration) => tokio::time::sleep(duration).await,
+/// Waits until the server's clock reaches `at` (milliseconds), forever for `None`.
+async fn sleep_until(clock: &Clock, at: Option<u64>) {
+    match at {
+        Some(at) => clock.sleep_until_ms(at).await,
         None => std::future::pending().await,
     }
 }
@@ -258,7 +260,7 @@ async fn sleep_for(duration: Option<Duration>) {
 struct Fatal;
 
 fn now_ms(clock: &Clock) -> u64 {
-    u64::try_from(clock.now().timestamp_millis()).unwrap_or(0)
+    clock.now_ms()
 }
 
 impl Actor {

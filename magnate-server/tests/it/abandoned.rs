@@ -143,6 +143,7 @@ async fn a_human_who_never_connects_leaves_the_game_at_the_deadline() {
     assert_eq!(join(&server, &alice).await.0, 201);
     let game = join(&server, &bob).await.1["game_id"].as_i64().unwrap();
     let (mut client, _) = Client::connect(&server, game, &alice).await;
+    server.advance(500);
     let frames = client
         .recv_until(|frame| frame["data"]["phase"] == "end_game")
         .await;
@@ -176,6 +177,7 @@ async fn a_game_nobody_connects_to_ends_by_itself() {
         crate::ws_game::seats_with_bots(&server, &carol, "B", magnate_core::BotLevel::Easy, 2)
             .await;
     let with_bots = server.create_game(&seats).await;
+    server.advance(300);
     for game in [public, with_bots] {
         eventually("the abandoned game is over", || async {
             server.state.store.is_game_finished(game).await.unwrap() == Some(true)
@@ -219,16 +221,18 @@ async fn restore_ends_games_nobody_played_past_their_deadline() {
     let frames = client.act(json!({"type": "ActionThrowDices"})).await;
     assert!(!responses(&frames).is_empty(), "{frames:?}");
     drop(client);
+    let clock = first.clock.clone();
     first.kill();
 
     // Restarted with a 1 s deadline, 1.5 s after the games were created: the game nobody
     // played is past it and ends at once; the played one gives its absent player 1 s from the
     // restart.
-    tokio::time::sleep(Duration::from_millis(1500)).await;
-    let second = Server::start_killable(
+    clock.advance(chrono::Duration::milliseconds(1500));
+    let second = Server::start_killable_at(
         deadline_config(Some(Duration::from_secs(1))),
         GameOptions::default(),
         &database,
+        clock,
     );
     let store = second.state.store.clone();
     eventually("the game nobody played is ended at restore", || async {
@@ -237,6 +241,8 @@ async fn restore_ends_games_nobody_played_past_their_deadline() {
     .await;
     let (mut watcher, snapshot) = Client::connect(&second, played, &mover).await;
     assert_ne!(snapshot["game_state"]["phase"], "end_game");
+    watcher.expect_silence().await;
+    second.advance(1_000);
     let frames = watcher
         .recv_until(|frame| frame["data"]["phase"] == "end_game")
         .await;

@@ -75,9 +75,14 @@ impl Endpoint for Remote {
 }
 
 /// A server listening on loopback.
+///
+/// Its clock is manual (virtual time): game timers fire when a test calls
+/// [`Server::advance`], never after a real wait.
 pub struct Server {
     pub address: SocketAddr,
     pub state: AppState,
+    /// The server's clock; a restarted server continues it.
+    pub clock: Clock,
     /// Set when the server runs on its own runtime, so a test can kill it abruptly.
     runtime: Option<Runtime>,
 }
@@ -85,7 +90,8 @@ pub struct Server {
 impl Server {
     /// Starts a server on the test's runtime.
     pub async fn start(config: Config, options: GameOptions, store: Store) -> Server {
-        let state = state(config, options, store).await;
+        let clock = Clock::manual(crate::support::start_time());
+        let state = state(config, options, store, clock.clone()).await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
         let served = state.clone();
@@ -97,12 +103,25 @@ impl Server {
         Server {
             address,
             state,
+            clock,
             runtime: None,
         }
     }
 
     /// Starts a server on a runtime of its own, on `database` (reopened by the next start).
     pub fn start_killable(config: Config, options: GameOptions, database: &Database) -> Server {
+        let clock = Clock::manual(crate::support::start_time());
+        Self::start_killable_at(config, options, database, clock)
+    }
+
+    /// As [`Server::start_killable`], on `clock` (a killed server's, so time goes on).
+    pub fn start_killable_at(
+        config: Config,
+        options: GameOptions,
+        database: &Database,
+        clock: Clock,
+    ) -> Server {
+        let served_clock = clock.clone();
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -114,7 +133,7 @@ impl Server {
                 .spawn(|| {
                     runtime.block_on(async move {
                         let store = Store::open_database(&database).await.unwrap();
-                        let state = state(config, options, store).await;
+                        let state = state(config, options, store, served_clock).await;
                         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
                         let address = listener.local_addr().unwrap();
                         let served = state.clone();
@@ -131,8 +150,15 @@ impl Server {
         Server {
             address,
             state,
+            clock,
             runtime: Some(runtime),
         }
+    }
+
+    /// Moves the server's clock `ms` milliseconds forward: game timers due by then fire.
+    pub fn advance(&self, ms: u64) {
+        self.clock
+            .advance(chrono::Duration::milliseconds(i64::try_from(ms).unwrap()));
     }
 
     /// Stops a killable server at once: every task (actors, journal writer, sockets) is dropped
@@ -203,12 +229,12 @@ impl Server {
     }
 }
 
-async fn state(config: Config, options: GameOptions, store: Store) -> AppState {
+async fn state(config: Config, options: GameOptions, store: Store, clock: Clock) -> AppState {
     let state = AppState::new(
         config,
         store,
         Some(crate::support::SECRET.to_owned()),
-        Clock::system(),
+        clock,
         Passwords::insecure_fast(),
     )
     .await
@@ -323,6 +349,14 @@ impl Client {
         (marker, frames)
     }
 
+    /// Asserts that the server has sent this client nothing since the last frame read (a chat
+    /// marker proves it, without waiting); returns the marker other clients will also get.
+    pub async fn expect_silence(&mut self) -> String {
+        let (marker, frames) = self.sync().await;
+        assert!(frames.is_empty(), "expected nothing yet, got {frames:?}");
+        marker
+    }
+
     /// Sends a frame and returns what the server sent back before the next marker.
     pub async fn act(&mut self, value: Value) -> Vec<Value> {
         self.send(value).await;
@@ -340,6 +374,20 @@ impl Client {
 
     pub async fn close(mut self) {
         let _ = self.ws.close(None).await;
+    }
+}
+
+/// Asserts that no client has heard anything since its last read; every client reads the
+/// chat marker that proves it, so the next frame each reads is new.
+pub async fn expect_quiet(clients: &mut [Client]) {
+    let (first, rest) = clients.split_first_mut().expect("at least one client");
+    let marker = first.expect_silence().await;
+    for client in rest {
+        let frames = client.until_chat(&marker).await;
+        assert!(
+            frames.is_empty(),
+            "expected only the marker, got {frames:?}"
+        );
     }
 }
 

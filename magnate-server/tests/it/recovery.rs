@@ -5,7 +5,8 @@ use magnate_server::{games::GameOptions, Store};
 use serde_json::json;
 
 use crate::game_support::{
-    game_config, handshake_status, humans, responses, Client, Management, Server, Table,
+    expect_quiet, game_config, handshake_status, humans, responses, Client, Management, Server,
+    Table,
 };
 
 /// C77, D6: a game killed during an auction resumes on restart with the state the clients last
@@ -36,10 +37,11 @@ async fn a_killed_server_resumes_its_games_and_closes_the_running_auction() {
     assert_eq!(responses(&frames)[0]["phase"], "auction");
     let seen = table.view.clone();
 
+    let clock = server.clock.clone();
     server.kill();
     drop(table);
 
-    let server = Server::start_killable(config, GameOptions::default(), &database);
+    let server = Server::start_killable_at(config, GameOptions::default(), &database, clock);
     let mut clients = Vec::new();
     for player in [&alice, &bob, &carol] {
         let (client, snapshot) = Client::connect(&server, game, player).await;
@@ -51,6 +53,9 @@ async fn a_killed_server_resumes_its_games_and_closes_the_running_auction() {
         assert_eq!(state["current_auction"]["square"], square);
         clients.push(client);
     }
+    // Virtual time: the auction is open until the clock passes its 3 s deadline.
+    expect_quiet(&mut clients).await;
+    server.advance(3_000);
     let mut phase = String::new();
     for client in &mut clients {
         let frame = client.recv().await;

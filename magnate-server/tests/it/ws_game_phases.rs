@@ -8,7 +8,8 @@ use magnate_server::games::GameOptions;
 use serde_json::{json, Value};
 
 use crate::game_support::{
-    error_message, game_config, humans, responses, Client, Management, Player, Server, Table,
+    error_message, expect_quiet, game_config, humans, responses, Client, Management, Player,
+    Server, Table,
 };
 use crate::ws_game::{keys, players, seats_with_bots, server, server_with, set, with_base};
 
@@ -86,6 +87,9 @@ async fn the_auction_timer_closes_an_auction() {
     table
         .drive(Management::Drop, 400, |t| t.phase() == "auction")
         .await;
+    server.advance(299);
+    expect_quiet(&mut table.clients).await;
+    server.advance(1);
     for client in &mut table.clients {
         let frame = client.recv().await;
         assert_eq!(frame["event_type"], "game_response", "{frame}");
@@ -113,9 +117,31 @@ async fn the_next_phase_timeout_skips_the_phase() {
     let active = table.active();
     table.act(active, json!({"type": "ActionThrowDices"})).await;
     let phase = table.phase();
-    let frames = table.clients[0]
-        .recv_until(|f| f["data"]["type"] == "ResponseSkipPhase")
-        .await;
+    // Virtual time: each step moves the clock one timeout on; the fantasy choice and later
+    // phases time out in turn until a phase is skipped.
+    let mut frames = Vec::new();
+    for _ in 0..10 {
+        server.advance(300);
+        let (_, heard) = table.clients[0].sync().await;
+        frames.extend(heard);
+        if let Some(at) = frames
+            .iter()
+            .position(|f| f["data"]["type"] == "ResponseSkipPhase")
+        {
+            frames.truncate(at + 1);
+            break;
+        }
+    }
+    let frames: Vec<Value> = frames
+        .into_iter()
+        .filter(|f| f["event_type"] != "chat_message")
+        .collect();
+    assert!(
+        frames
+            .iter()
+            .any(|f| f["data"]["type"] == "ResponseSkipPhase"),
+        "{frames:?}"
+    );
     assert!(
         frames.iter().all(|f| f["event_type"] == "game_response"),
         "only responses, no game_action: {frames:?}"
