@@ -1,5 +1,6 @@
 //! The acknowledgement log (`--ack-log FILE`): one JSON line per `game_action` frame a client
-//! received, `{"game_id": <i64>, "observer": <user id>, "data": <the frame's data>}`, for
+//! received, `{"game_id": <i64>, "observer": <user id>, "at_ms": <Unix ms>, "data": <the
+//! frame's data>}`, for
 //! `magnate verify-db --acks`. A writer thread owns the file and flushes whenever it has caught
 //! up, so the file trails the clients by milliseconds (scripts watch it grow) and a killed load
 //! generator loses at most the lines of the last moment.
@@ -60,9 +61,14 @@ impl AckLog {
         Ok((AckLog { sender }, AckLogWriter { thread }))
     }
 
-    /// Logs one received `game_action` frame's `data`.
+    /// Logs one received `game_action` frame's `data`, with when it arrived (`at_ms`, Unix
+    /// milliseconds; `benches/cluster-fault.sh` measures failover with it).
     pub fn log(&self, game_id: i64, observer: i64, data: &Value) {
-        let line = json!({"game_id": game_id, "observer": observer, "data": data}).to_string();
+        let at_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |since| since.as_millis());
+        let line = json!({"game_id": game_id, "observer": observer, "at_ms": at_ms, "data": data})
+            .to_string();
         let _ = self.sender.send(Line::Ack(line));
     }
 

@@ -19,11 +19,10 @@ pub async fn bots(
     seconds: u64,
     bot_level: &str,
 ) -> anyhow::Result<()> {
-    let base = ws_base(&args.server);
     let started = Instant::now();
     let mut tasks = Vec::new();
     for (n, user) in users.iter().enumerate() {
-        let base = base.clone();
+        let base = ws_base(args.node(user.node));
         let user = user.clone();
         let code = format!("B{n:05}");
         let level = bot_level.to_owned();

@@ -14,6 +14,8 @@ pub const PASSWORD: &str = "Segura123!";
 
 #[derive(Clone, Debug)]
 pub struct User {
+    /// The node (index into `--server`) this user works with.
+    pub node: usize,
     pub id: i64,
     pub access: String,
     pub refresh: String,
@@ -44,7 +46,8 @@ pub async fn prepare_users(args: &Args) -> anyhow::Result<Vec<User>> {
     for n in 0..args.games * args.players {
         let client = client.clone();
         let limit = Arc::clone(&limit);
-        let server = args.server.clone();
+        let server = args.node(n).to_owned();
+        let node = n % args.server.len();
         let name = format!("{}{n}", args.prefix);
         tasks.push(tokio::spawn(async move {
             let _permit = limit.acquire_owned().await?;
@@ -66,6 +69,7 @@ pub async fn prepare_users(args: &Args) -> anyhow::Result<Vec<User>> {
                     .await?
             };
             anyhow::Ok(User {
+                node,
                 id: body["user"]["pk"]
                     .as_i64()
                     .ok_or_else(|| anyhow::anyhow!("no pk in {body}"))?,
@@ -90,12 +94,15 @@ pub async fn prepare_users(args: &Args) -> anyhow::Result<Vec<User>> {
 /// Queues every user (in groups, so groups of `players` fill one after another) and returns each
 /// game with its users.
 pub async fn create_games(args: &Args, users: &[User]) -> anyhow::Result<Vec<(i64, Vec<User>)>> {
-    let base = ws_base(&args.server);
     let mut by_game: BTreeMap<i64, Vec<User>> = BTreeMap::new();
     for chunk in users.chunks(args.players * 50) {
         let mut tasks = Vec::new();
         for user in chunk {
-            let url = format!("{base}/ws/queue/public/?token={}", user.access);
+            let url = format!(
+                "{}/ws/queue/public/?token={}",
+                ws_base(args.node(user.node)),
+                user.access
+            );
             let user = user.clone();
             tasks.push(tokio::spawn(async move {
                 let (mut socket, _) = tokio_tungstenite::connect_async(url).await?;

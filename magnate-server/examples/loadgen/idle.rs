@@ -23,7 +23,6 @@ pub async fn idle(
     server_pid: Option<u32>,
     probes: usize,
 ) -> anyhow::Result<()> {
-    let base = ws_base(&args.server);
     let before = server_pid.and_then(resident_memory_kib);
     let started = Instant::now();
     let limit = Arc::new(Semaphore::new(256));
@@ -31,6 +30,7 @@ pub async fn idle(
     for (game, users) in &games {
         for user in users {
             for _ in 0..sockets_per_player {
+                let base = ws_base(args.node(user.node));
                 let url = format!("{base}/ws/game/{game}/?token={}", user.access);
                 let limit = Arc::clone(&limit);
                 tasks.push(tokio::spawn(async move {

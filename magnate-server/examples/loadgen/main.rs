@@ -60,9 +60,16 @@ use crate::{
 #[derive(Parser, Debug)]
 #[command(about = "Load generator for magnate-server")]
 struct Args {
-    /// Base URL of the server.
-    #[arg(long, default_value = "http://127.0.0.1:8000", global = true)]
-    server: String,
+    /// Base URL of the server; several (repeated, or comma-separated) spread the users over
+    /// the nodes of a cluster: user n works with node n mod N, and a soak user whose node
+    /// stops answering moves to the next one, as a client behind a load balancer would.
+    #[arg(
+        long,
+        default_value = "http://127.0.0.1:8000",
+        global = true,
+        value_delimiter = ','
+    )]
+    server: Vec<String>,
     /// Number of games.
     #[arg(long, default_value_t = 100, global = true)]
     games: usize,
@@ -208,6 +215,13 @@ enum Mode {
     },
 }
 
+impl Args {
+    /// The base URL of node `n` (counted modulo the number of nodes).
+    fn node(&self, n: usize) -> &str {
+        &self.server[n % self.server.len()]
+    }
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
@@ -232,7 +246,7 @@ async fn main() -> anyhow::Result<()> {
                 action_bytes: *action_bytes,
                 server_pid: *server_pid,
             };
-            return echo::run(&common::ws_base(&args.server), load).await;
+            return echo::run(&common::ws_base(args.node(0)), load).await;
         }
         _ => {}
     }

@@ -20,12 +20,12 @@ pub async fn play(
     random_think: bool,
     server_pid: Option<u32>,
 ) -> anyhow::Result<()> {
-    let base = ws_base(&args.server);
     let records_before = database.as_deref().map(count_records).transpose()?;
     // Connect everyone first, so play starts together.
     let mut sockets = Vec::new();
     for (game, users) in &games {
         for user in users {
+            let base = ws_base(args.node(user.node));
             let url = format!("{base}/ws/game/{game}/?token={}", user.access);
             sockets.push((user.id, connect(url)));
         }

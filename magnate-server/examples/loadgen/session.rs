@@ -31,6 +31,8 @@ use crate::{
 /// in a row.
 struct Auth {
     user: User,
+    /// The node this user talks to now; it moves on when its node stops answering.
+    node: usize,
     issued: Instant,
     queue_failures: u32,
     /// Whether the last queue failure was a connection that did not open (else a socket that
@@ -63,6 +65,7 @@ enum Refused {
 pub async fn user_loop(shared: Arc<Shared>, user: User, seed: u64) -> Totals {
     let mut totals = Totals::default();
     let mut auth = Auth {
+        node: user.node,
         user,
         issued: Instant::now(),
         queue_failures: 0,
@@ -161,7 +164,7 @@ async fn matched_game(shared: &Shared, auth: &mut Auth) -> anyhow::Result<Option
     }
     let body: Value = shared
         .http
-        .get(format!("{}/game/queue/", shared.server))
+        .get(format!("{}/game/queue/", shared.http_base(auth.node)))
         .bearer_auth(&auth.user.access)
         .send()
         .await?
@@ -422,11 +425,16 @@ async fn connect_with_retry(
                 .counters
                 .failed_connects
                 .fetch_add(1, Ordering::Relaxed);
+            auth.node += 1;
             backoff(rng, attempt).await;
             attempt += 1;
             continue;
         }
-        let url = format!("{}{path}?token={}", shared.base, auth.user.access);
+        let url = format!(
+            "{}{path}?token={}",
+            shared.ws_base(auth.node),
+            auth.user.access
+        );
         match connect(url).await {
             Ok((socket, _)) => return Ok(socket),
             Err(tungstenite::Error::Http(response)) if response.status().as_u16() == 403 => {
@@ -448,6 +456,8 @@ async fn connect_with_retry(
                 if started.elapsed() >= options.reconnect_timeout {
                     return Err(Refused::Unreachable);
                 }
+                // The node is down (or restarting): try the next one.
+                auth.node += 1;
                 backoff(rng, attempt).await;
                 attempt += 1;
             }
@@ -459,7 +469,7 @@ async fn connect_with_retry(
 async fn refresh(shared: &Shared, auth: &mut Auth) -> anyhow::Result<()> {
     let body: Value = shared
         .http
-        .post(format!("{}/auth/refresh/", shared.server))
+        .post(format!("{}/auth/refresh/", shared.http_base(auth.node)))
         .json(&json!({"refresh": auth.user.refresh}))
         .send()
         .await?

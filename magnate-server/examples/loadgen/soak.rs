@@ -72,8 +72,8 @@ struct GameInfo {
 /// What the user tasks share.
 pub struct Shared {
     pub options: Options,
-    pub server: String,
-    pub base: String,
+    /// Every node's base URL (`--server`).
+    pub servers: Vec<String>,
     pub http: reqwest::Client,
     pub draining: watch::Receiver<bool>,
     pub acks: Option<AckLog>,
@@ -82,6 +82,16 @@ pub struct Shared {
 }
 
 impl Shared {
+    /// The HTTP base URL of node `node`.
+    pub fn http_base(&self, node: usize) -> &str {
+        &self.servers[node % self.servers.len()]
+    }
+
+    /// The WebSocket base URL of node `node`.
+    pub fn ws_base(&self, node: usize) -> String {
+        ws_base(self.http_base(node))
+    }
+
     pub fn game_started(&self, game: i64) {
         let mut games = self.games.lock().unwrap();
         games.entry(game).or_default().players += 1;
@@ -139,8 +149,7 @@ pub async fn soak(args: &Args, users: Vec<User>, options: Options) -> anyhow::Re
     let (drain, draining) = watch::channel(false);
     let shared = Arc::new(Shared {
         options: options.clone(),
-        server: args.server.clone(),
-        base: ws_base(&args.server),
+        servers: args.server.clone(),
         http: reqwest::Client::new(),
         draining,
         acks,
