@@ -93,7 +93,7 @@ fn bench_replay(c: &mut Criterion) {
             game
         })
     });
-    // The same with every input's events kept, views included (`replay`, as the CLI shows them).
+    // The same with every input's events kept (`replay`, as the CLI shows them).
     group.bench_function("replay_long_record_with_events", |b| {
         b.iter(|| {
             let replayed = replay(black_box(&record)).expect("the record verifies");

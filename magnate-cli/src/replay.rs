@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use magnate_core::record::replay_entries;
-use magnate_core::{EventKind, Game, GameRecord, Input};
+use magnate_core::{Event, Game, GameRecord, Input};
 
 use crate::render;
 
@@ -74,8 +74,14 @@ pub fn run(args: &ReplayArgs) -> Result<()> {
         return Ok(());
     }
     if args.events {
+        // The phase after each fact, folded from the events as a client would.
+        let mut view = record
+            .header
+            .create_game()
+            .map_err(|error| anyhow::anyhow!("the record does not verify: {error}"))?
+            .view();
         for (entry, outcome) in record.entries.iter().zip(&events) {
-            crate::out::println(&event_line(&record, entry, outcome))?;
+            crate::out::println(&event_line(&record, entry, outcome, &mut view))?;
         }
         return Ok(());
     }
@@ -187,6 +193,7 @@ fn event_line(
     record: &GameRecord,
     entry: &magnate_core::RecordEntry,
     events: &[magnate_core::Event],
+    view: &mut magnate_core::View,
 ) -> String {
     let seconds = entry.now.0.saturating_sub(record.header.started_at.0) as f64 / 1000.0;
     let input = match &entry.input {
@@ -200,67 +207,71 @@ fn event_line(
     };
     let outcome: Vec<String> = events
         .iter()
-        .map(|e| {
-            let name = match &e.kind {
-                EventKind::BotWoken { player } => format!("bot {player} woken"),
-                EventKind::DiceThrown {
+        .filter_map(|e| {
+            view.apply(e);
+            if e.is_view_fact() {
+                return None;
+            }
+            let name = match e {
+                Event::BotWoken { player } => format!("bot {player} woken"),
+                Event::DiceThrown {
                     dice1,
                     dice2,
                     dice_bus,
                     ..
                 } => format!("dice {dice1}-{dice2}-{dice_bus}"),
-                EventKind::AuctionClosed { auction } => match auction.winner {
+                Event::AuctionClosed { auction } => match auction.winner {
                     Some(winner) => format!("auction of {} won by {winner}", auction.square),
                     None => format!("auction of {} unsold", auction.square),
                 },
-                EventKind::FantasyApplied { fantasy_result, .. } => {
+                Event::FantasyApplied { fantasy_result, .. } => {
                     format!("card {:?}", fantasy_result.fantasy_event.fantasy_type)
                 }
-                EventKind::SquareBought {
+                Event::SquareBought {
                     player,
                     square,
                     price,
                 } => format!("{player} bought {square} for {price}"),
-                EventKind::PurchaseDeclined { player, square } => {
+                Event::PurchaseDeclined { player, square } => {
                     format!("{player} declined {square}, auction")
                 }
-                EventKind::TramTaken {
+                Event::TramTaken {
                     player,
                     square,
                     fare,
                 } => format!("{player} took the tram to {square} for {fare}"),
-                EventKind::HouseBuilt { square, houses, .. } => {
+                Event::HouseBuilt { square, houses, .. } => {
                     format!("built on {square}, level {houses}")
                 }
-                EventKind::HouseDemolished { square, houses, .. } => {
+                Event::HouseDemolished { square, houses, .. } => {
                     format!("demolished on {square}, level {houses}")
                 }
-                EventKind::Mortgaged { square, .. } => format!("mortgaged {square}"),
-                EventKind::Unmortgaged { square, .. } => format!("unmortgaged {square}"),
-                EventKind::TradeProposed { proposal } => format!(
+                Event::Mortgaged { square, .. } => format!("mortgaged {square}"),
+                Event::Unmortgaged { square, .. } => format!("unmortgaged {square}"),
+                Event::TradeProposed { proposal } => format!(
                     "trade {} proposed by {} to {}",
                     proposal.id, proposal.player, proposal.destination_user
                 ),
-                EventKind::TradeAnswered { id, accepted, .. } => {
+                Event::TradeAnswered { id, accepted, .. } => {
                     let answer = if *accepted { "accepted" } else { "refused" };
                     format!("trade {id} {answer}")
                 }
-                EventKind::BailPaid { player, amount } => format!("{player} paid {amount} bail"),
-                EventKind::BidPlaced { player, .. } => format!("{player} bid"),
-                EventKind::PhaseEnded { player, phase } => format!(
+                Event::BailPaid { player, amount } => format!("{player} paid {amount} bail"),
+                Event::BidPlaced { player, .. } => format!("{player} bid"),
+                Event::PhaseEnded { player, phase } => format!(
                     "{player} ended {}",
                     magnate_protocol::names::phase_name(*phase)
                 ),
-                EventKind::PlayerEliminated { player, .. } => format!("{player} eliminated"),
-                EventKind::GameEnded { winner, .. } => format!("game over, {winner} won"),
+                Event::PlayerEliminated { player, .. } => format!("{player} eliminated"),
+                Event::GameEnded { winner, .. } => format!("game over, {winner} won"),
                 other => magnate_protocol::names::response_type(other)
                     .unwrap_or("event")
                     .to_owned(),
             };
-            format!(
+            Some(format!(
                 "{name} [{}]",
-                magnate_protocol::names::phase_name(e.view.phase)
-            )
+                magnate_protocol::names::phase_name(view.phase)
+            ))
         })
         .collect();
     format!(

@@ -20,7 +20,7 @@ use std::collections::BTreeMap;
 use crate::action::{Action, Input};
 use crate::bot::{bot_rng, BotMove, Policy};
 use crate::error::RuleError;
-use crate::event::{Event, EventKind};
+use crate::event::Event;
 use crate::game::Game;
 use crate::ids::PlayerId;
 use crate::record::{format_hash, RecordEntry};
@@ -64,7 +64,6 @@ pub struct Driver<'p> {
     game: Game,
     bots: BTreeMap<PlayerId, BotSeat<'p>>,
     record: bool,
-    views: bool,
     next_index: u64,
 }
 
@@ -85,16 +84,8 @@ impl<'p> Driver<'p> {
             game,
             bots: BTreeMap::new(),
             record: false,
-            views: true,
             next_index: 0,
         }
-    }
-
-    /// Leaves the events' views empty, as [`Game::apply_without_views`] does: for drivers that
-    /// read only the event kinds (simulations).
-    pub fn without_views(mut self) -> Driver<'p> {
-        self.views = false;
-        self
     }
 
     /// A driver that returns a [`RecordEntry`] for every input it applies, numbered from
@@ -229,11 +220,7 @@ impl<'p> Driver<'p> {
         by_bot: bool,
         applied: &mut Vec<Applied>,
     ) -> Result<(), RuleError> {
-        let events = if self.views {
-            self.game.apply(input.clone(), now)?
-        } else {
-            self.game.apply_without_views(input.clone(), now)?
-        };
+        let events = self.game.apply(input.clone(), now)?;
         let entry = self.record.then(|| {
             let entry = RecordEntry {
                 index: self.next_index,
@@ -265,8 +252,8 @@ impl<'p> Driver<'p> {
                 let woken: Vec<PlayerId> = applied[next]
                     .events
                     .iter()
-                    .filter_map(|event| match event.kind {
-                        EventKind::BotWoken { player } => Some(player),
+                    .filter_map(|event| match *event {
+                        Event::BotWoken { player } => Some(player),
                         _ => None,
                     })
                     .collect();

@@ -1,73 +1,156 @@
 //! Events: ordered, past-tense facts produced by [`crate::Game::apply`].
 //!
-//! Each event corresponds to one response of the reference (docs/rules.md) and carries a [`View`] of
-//! the common fields (money, positions, phase, active players) as they stood right after that
-//! event, so a client can update its view from the events alone.
+//! Domain facts say what happened (a square bought, a trade answered, a player eliminated), with
+//! the data a client needs. View facts say how the common view (money, positions, phase, active
+//! players) changed, so a client updates its [`View`] from the events alone ([`View::apply`]);
+//! the protocol crate renders each domain fact as one response of docs/protocol.md.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
 use crate::card::FantasyResult;
+use crate::game::Game;
 use crate::ids::{PlayerId, SquareId};
 use crate::phase::PhaseName;
 use crate::setup::StatField;
 
-/// The events of one input as the rules produce them, and whether their views are filled in
-/// (see [`crate::Game::apply_without_views`]). Reads as the list of events so far.
+/// What the view facts last reported of one participant.
+#[derive(Clone, Copy, Debug)]
+struct Reported {
+    money: i64,
+    position: SquareId,
+    in_game: bool,
+}
+
+/// The events of one input as the rules produce them.
+///
+/// Every domain fact is pushed with [`EventLog::push`], which first reports as view facts what
+/// changed in the common view since the last report (the log starts from the game's state when
+/// it was created). Changes are found by comparing a few numbers per player, so no rule can
+/// move money or tokens without a client hearing of it. The game-end event is held and closes
+/// the input's events ([`EventLog::end_game`]). Events are never edited once pushed.
 #[derive(Debug)]
 pub(crate) struct EventLog {
     events: Vec<Event>,
-    views: bool,
+    players: Vec<(PlayerId, Reported)>,
+    phase: PhaseName,
+    active_phase: PlayerId,
+    active_turn: PlayerId,
+    game_end: Option<Event>,
 }
 
 impl EventLog {
-    /// An empty log; with `views` false, events get an empty view.
-    pub(crate) fn new(views: bool) -> EventLog {
+    /// An empty log; the view facts start from `game` as it is now.
+    pub(crate) fn new(game: &Game) -> EventLog {
         EventLog {
             events: Vec::new(),
-            views,
+            players: game
+                .participants()
+                .iter()
+                .map(|p| {
+                    let reported = Reported {
+                        money: p.money,
+                        position: p.position,
+                        in_game: p.in_game,
+                    };
+                    (p.id, reported)
+                })
+                .collect(),
+            phase: game.phase().name(),
+            active_phase: game.active_phase_player(),
+            active_turn: game.active_turn_player(),
+            game_end: None,
         }
     }
 
-    /// True if events carry the common view.
-    pub(crate) fn with_views(&self) -> bool {
-        self.views
+    /// Reports what changed in the view of `game`, then adds the domain fact `event`.
+    pub(crate) fn push(&mut self, game: &Game, event: Event) {
+        self.report(game);
+        self.events.push(event);
     }
 
-    /// The events.
-    pub(crate) fn into_vec(self) -> Vec<Event> {
+    /// Holds the game-end event: it is added last, after what changed in the view since and
+    /// after the facts of this input pushed later (the phase end or timeout that ended the
+    /// game), so those are read before it.
+    pub(crate) fn end_game(&mut self, event: Event) {
+        self.game_end = Some(event);
+    }
+
+    /// The domain facts pushed so far, view facts included.
+    pub(crate) fn len(&self) -> usize {
+        self.events.len()
+    }
+
+    /// The events from index `from` on.
+    pub(crate) fn since(&self, from: usize) -> &[Event] {
+        &self.events[from..]
+    }
+
+    /// The events, ending with the changes of the view not yet reported (so that folding them
+    /// gives `game`'s view) and the game-end event if the game ended.
+    pub(crate) fn finish(mut self, game: &Game) -> Vec<Event> {
+        self.report(game);
+        self.events.extend(self.game_end.take());
         self.events
     }
-}
 
-impl std::ops::Deref for EventLog {
-    type Target = Vec<Event>;
-
-    fn deref(&self) -> &Vec<Event> {
-        &self.events
+    /// Adds view facts for what changed since the last report: players who left, then money and
+    /// squares in turn order, then the phase and active players.
+    fn report(&mut self, game: &Game) {
+        for (state, (id, reported)) in game.participants().iter().zip(&mut self.players) {
+            debug_assert_eq!(state.id, *id, "the turn order never changes");
+            if reported.in_game && !state.in_game {
+                reported.in_game = false;
+                self.events.push(Event::LeftGame { player: *id });
+            }
+            if !state.in_game {
+                continue;
+            }
+            if reported.money != state.money {
+                reported.money = state.money;
+                self.events.push(Event::MoneyChanged {
+                    player: *id,
+                    money: state.money,
+                });
+            }
+            if reported.position != state.position {
+                reported.position = state.position;
+                self.events.push(Event::Moved {
+                    player: *id,
+                    square: state.position,
+                });
+            }
+        }
+        let (phase, active_phase, active_turn) = (
+            game.phase().name(),
+            game.active_phase_player(),
+            game.active_turn_player(),
+        );
+        if (phase, active_phase, active_turn)
+            != (self.phase, self.active_phase, self.active_turn)
+        {
+            self.phase = phase;
+            self.active_phase = active_phase;
+            self.active_turn = active_turn;
+            self.events.push(Event::PhaseChanged {
+                phase,
+                active_phase_player: active_phase,
+                active_turn_player: active_turn,
+            });
+        }
     }
 }
 
-impl std::ops::DerefMut for EventLog {
-    fn deref_mut(&mut self) -> &mut Vec<Event> {
-        &mut self.events
-    }
-}
-
-/// One event, with the common view after it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Event {
-    /// What happened.
-    pub kind: EventKind,
-    /// Money, positions, phase and active players right after it.
-    pub view: View,
-}
-
-/// What happened.
+/// One fact: what happened (a domain fact, such as [`Event::SquareBought`]) or how the common
+/// view changed (a view fact: [`Event::MoneyChanged`], [`Event::Moved`], [`Event::LeftGame`],
+/// [`Event::PhaseChanged`]).
+///
+/// The view facts of a domain fact come right before it: when a domain fact is read, the view
+/// folded so far ([`View::apply`]) is the view right after it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
-pub enum EventKind {
+pub enum Event {
     /// A square was bought at its price.
     SquareBought {
         /// The buyer.
@@ -230,9 +313,52 @@ pub enum EventKind {
         /// The bot to prompt.
         player: PlayerId,
     },
+    /// View fact: a player's cash changed (by one or more payments since the last fact).
+    MoneyChanged {
+        /// The player, still in the game.
+        player: PlayerId,
+        /// The balance now.
+        money: i64,
+    },
+    /// View fact: a player's token now stands on another square.
+    Moved {
+        /// The player, still in the game.
+        player: PlayerId,
+        /// The square now.
+        square: SquareId,
+    },
+    /// View fact: a player is out of the game (bankrupt, surrendered or kicked out); the view
+    /// no longer lists them.
+    LeftGame {
+        /// Who left.
+        player: PlayerId,
+    },
+    /// View fact: the phase changed, or who must act, or whose turn it is.
+    PhaseChanged {
+        /// The phase now.
+        phase: PhaseName,
+        /// Who must act now.
+        active_phase_player: PlayerId,
+        /// Whose turn it is now.
+        active_turn_player: PlayerId,
+    },
 }
 
-/// The common fields of every response, right after an event.
+impl Event {
+    /// True for the view facts, which only update a [`View`]; false for domain facts.
+    pub fn is_view_fact(&self) -> bool {
+        matches!(
+            self,
+            Event::MoneyChanged { .. }
+                | Event::Moved { .. }
+                | Event::LeftGame { .. }
+                | Event::PhaseChanged { .. }
+        )
+    }
+}
+
+/// The common view of a game (the common fields of every response of docs/protocol.md): built
+/// by [`crate::Game::view`], kept up to date from events alone by [`View::apply`].
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct View {
     /// Money of every player still in the game.
@@ -242,9 +368,39 @@ pub struct View {
     /// The phase.
     pub phase: PhaseName,
     /// Who must act now.
-    pub active_phase_player: Option<PlayerId>,
+    pub active_phase_player: PlayerId,
     /// Whose turn it is.
-    pub active_turn_player: Option<PlayerId>,
+    pub active_turn_player: PlayerId,
+}
+
+impl View {
+    /// Folds one event into the view. Starting from [`crate::Game::view`] and applying every
+    /// event [`crate::Game::apply`] returns gives the game's view after each input; while
+    /// folding, the view after a domain fact is the view right after that fact happened.
+    pub fn apply(&mut self, event: &Event) {
+        match *event {
+            Event::MoneyChanged { player, money } => {
+                self.money.insert(player, money);
+            }
+            Event::Moved { player, square } => {
+                self.positions.insert(player, square);
+            }
+            Event::LeftGame { player } => {
+                self.money.remove(&player);
+                self.positions.remove(&player);
+            }
+            Event::PhaseChanged {
+                phase,
+                active_phase_player,
+                active_turn_player,
+            } => {
+                self.phase = phase;
+                self.active_phase_player = active_phase_player;
+                self.active_turn_player = active_turn_player;
+            }
+            _ => {}
+        }
+    }
 }
 
 /// How an auction ended (docs/rules.md).

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::action::{Action, ActionKind, Input};
 use crate::board::Board;
 use crate::error::RuleError;
-use crate::event::{BonusAward, EndReason, Event, EventKind, EventLog, View};
+use crate::event::{BonusAward, EndReason, Event, EventLog, View};
 use crate::ids::{PlayerId, Seed, SquareId};
 use crate::phase::{Phase, PhaseName};
 use crate::rng::GameRng;
@@ -217,50 +217,30 @@ impl Game {
         Ok(game)
     }
 
-    /// Applies one input at time `now` and returns the events it produced, in order.
+    /// Applies one input at time `now` and returns the events it produced, in order: domain
+    /// facts, each preceded by the view facts of what it changed (see [`Event`]).
     ///
     /// Atomic: on `Err` the game is exactly as it was (timers and generator included). A `now`
     /// earlier than the last one seen is treated as that one. Deadlines due at `now` fire before
     /// an action is applied, as if the adapter had ticked first.
     pub fn apply(&mut self, input: Input, now: Timestamp) -> Result<Vec<Event>, RuleError> {
-        self.apply_logged(input, now, true)
-    }
-
-    /// As [`Game::apply`], with the same effect on the game and the same event kinds, but every
-    /// event's [`View`] is left empty: no money, no positions, no active players (the phase is
-    /// set). Cheaper, for drivers that read only the kinds, such as simulations and the
-    /// verification of records.
-    pub fn apply_without_views(
-        &mut self,
-        input: Input,
-        now: Timestamp,
-    ) -> Result<Vec<Event>, RuleError> {
-        self.apply_logged(input, now, false)
-    }
-
-    fn apply_logged(
-        &mut self,
-        input: Input,
-        now: Timestamp,
-        views: bool,
-    ) -> Result<Vec<Event>, RuleError> {
         let now = now.max(self.now);
         match input {
             Input::Tick => {
-                let events = self.fire_due(now, views);
+                let events = self.fire_due(now);
                 self.now = now;
                 Ok(events)
             }
             Input::Action { player, action } => {
                 if self.has_due(now) {
                     let mut next = self.clone();
-                    let mut events = next.fire_due(now, views);
-                    events.extend(next.apply_action(player, action, now, views)?);
+                    let mut events = next.fire_due(now);
+                    events.extend(next.apply_action(player, action, now)?);
                     next.now = now;
                     *self = next;
                     Ok(events)
                 } else {
-                    let events = self.apply_action(player, action, now, views)?;
+                    let events = self.apply_action(player, action, now)?;
                     self.now = now;
                     Ok(events)
                 }
@@ -273,7 +253,6 @@ impl Game {
         player: PlayerId,
         action: Action,
         now: Timestamp,
-        views: bool,
     ) -> Result<Vec<Event>, RuleError> {
         if self.is_finished() {
             return Err(RuleError::GameFinished);
@@ -294,7 +273,7 @@ impl Game {
             }
         }
         let was_turn_player = player == self.active_turn;
-        let mut events = EventLog::new(views);
+        let mut events = EventLog::new(self);
         match action {
             Action::Surrender => self.surrender(player, now, &mut events),
             Action::ThrowDice => {
@@ -346,7 +325,7 @@ impl Game {
             self.cancel_kick_out(player);
         }
         self.sync_timers(now);
-        Ok(events.into_vec())
+        Ok(events.finish(self))
     }
 
     // ----- read access -------------------------------------------------------------------
@@ -487,7 +466,8 @@ impl Game {
         self.bank
     }
 
-    /// The common view (money, positions, phase, active players).
+    /// The common view (money, positions, phase, active players); [`View::apply`] keeps a copy
+    /// up to date from the events.
     pub fn view(&self) -> View {
         let mut money = BTreeMap::new();
         let mut positions = BTreeMap::new();
@@ -499,8 +479,8 @@ impl Game {
             money,
             positions,
             phase: self.phase.name(),
-            active_phase_player: Some(self.active_phase),
-            active_turn_player: Some(self.active_turn),
+            active_phase_player: self.active_phase,
+            active_turn_player: self.active_turn,
         }
     }
 
@@ -540,24 +520,9 @@ impl Game {
             .map(|p| p.id)
     }
 
-    pub(crate) fn push_event(&self, events: &mut EventLog, kind: EventKind) {
-        let view = self.view_for(events);
-        events.push(Event { kind, view });
-    }
-
-    /// The view an event added to `events` carries: the common view, or an empty one.
-    pub(crate) fn view_for(&self, events: &EventLog) -> View {
-        if events.with_views() {
-            self.view()
-        } else {
-            View {
-                money: BTreeMap::new(),
-                positions: BTreeMap::new(),
-                phase: self.phase.name(),
-                active_phase_player: None,
-                active_turn_player: None,
-            }
-        }
+    /// Adds a domain fact, after the view facts of what changed since the last one.
+    pub(crate) fn push_event(&self, events: &mut EventLog, event: Event) {
+        events.push(self, event);
     }
 
     /// Receives `amount` from the bank (counted as won money).

@@ -85,7 +85,7 @@ pub use bot::{
 pub use card::{CardOutcome, FantasyCard, FantasyResult, FantasyType};
 pub use driver::{Applied, Driver, Stopped, MAX_BOT_MOVES_PER_TURN};
 pub use error::{Invalid, LogicError, RuleError};
-pub use event::{AuctionOutcome, BonusAward, EndReason, Event, EventKind, View};
+pub use event::{AuctionOutcome, BonusAward, EndReason, Event, View};
 pub use game::{BusinessAction, Game, Holding, Outcome, PlayerState, Stats};
 pub use ids::{PlayerId, Seed, SquareId};
 pub use legal::LegalAction;

@@ -272,7 +272,7 @@ pub fn replay_entries(
 }
 
 /// The replay loop: applies every entry (checking its hash with `verify`) and, with `events`,
-/// keeps the events of each input, views included. `inspect` sees the game before each entry.
+/// keeps the events of each input. `inspect` sees the game before each entry.
 fn run(
     header: &RecordHeader,
     entries: &[RecordEntry],
@@ -290,11 +290,9 @@ fn run(
             });
         }
         inspect(&game, entry);
-        let applied = match events {
-            Some(_) => game.apply(entry.input.clone(), entry.now),
-            None => game.apply_without_views(entry.input.clone(), entry.now),
-        };
-        let produced = applied.map_err(|error| ReplayError::Refused {
+        let produced = game
+            .apply(entry.input.clone(), entry.now)
+            .map_err(|error| ReplayError::Refused {
             index: entry.index,
             error,
         })?;

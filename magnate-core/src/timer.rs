@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::event::{Event, EventKind, EventLog};
+use crate::event::{Event, EventLog};
 use crate::game::Game;
 use crate::ids::PlayerId;
 use crate::phase::Phase;
@@ -175,7 +175,7 @@ impl Game {
 
     /// Fires the deadlines that are due at `now`, in order of deadline. Deadlines armed while
     /// firing (even at `now`) wait for the next tick, so one tick always terminates.
-    pub(crate) fn fire_due(&mut self, now: Timestamp, views: bool) -> Vec<Event> {
+    pub(crate) fn fire_due(&mut self, now: Timestamp) -> Vec<Event> {
         let mut due: Vec<Deadline> = self
             .deadlines
             .iter()
@@ -183,7 +183,7 @@ impl Game {
             .filter(|d| d.at <= now)
             .collect();
         due.sort_by_key(|d| (d.at, d.timer));
-        let mut events = EventLog::new(views);
+        let mut events = EventLog::new(self);
         for deadline in due {
             if self.is_finished() {
                 break;
@@ -195,14 +195,17 @@ impl Game {
             self.deadlines.remove(index);
             let before = events.len();
             self.fire(deadline.timer, now, &mut events);
-            let changed = events[before..]
+            // A firing changed the game if it reported a fact other than a bot's wake-up (the
+            // game-end event is held until the end, hence the second test).
+            let changed = events
+                .since(before)
                 .iter()
-                .any(|e| !matches!(e.kind, EventKind::BotWoken { .. }));
-            if changed {
+                .any(|e| !e.is_view_fact() && !matches!(e, Event::BotWoken { .. }));
+            if changed || self.is_finished() {
                 self.sync_timers(now);
             }
         }
-        events.into_vec()
+        events.finish(self)
     }
 
     fn fire(&mut self, timer: Timer, now: Timestamp, events: &mut EventLog) {
@@ -230,7 +233,7 @@ impl Game {
             }
             Timer::BotWake { player } => {
                 if self.is_in_game(player) {
-                    self.push_event(events, EventKind::BotWoken { player });
+                    self.push_event(events, Event::BotWoken { player });
                 }
             }
         }
@@ -250,15 +253,12 @@ impl Game {
                 let can_auction = self.board.square(here).is_some_and(|s| s.is_ownable())
                     && self.holding(here).is_none();
                 if can_auction {
-                    let _ = self.drop_purchase(player, here, now, events);
-                    // `drop_purchase` reports a plain update; a timeout reports a skipped phase.
-                    if let Some(last) = events.last_mut() {
-                        last.kind = EventKind::PhaseTimedOut;
-                    }
+                    // Declined as by `DropPurchase`, reported as a skipped phase.
+                    self.decline_and_auction(player, here, now);
                 } else {
                     self.next_turn(now, events);
-                    self.push_before_game_end(events, EventKind::PhaseTimedOut);
                 }
+                self.push_event(events, Event::PhaseTimedOut);
             }
             Phase::Business | Phase::Liquidation => {
                 if self.money(player) >= 0 {
@@ -266,33 +266,17 @@ impl Game {
                 } else {
                     self.bankrupt(player, true, now, events);
                 }
-                self.push_before_game_end(events, EventKind::PhaseTimedOut);
+                self.push_event(events, Event::PhaseTimedOut);
             }
             Phase::ProposalAcceptance(proposal) => {
                 let proposer = proposal.player;
                 self.end_proposal(proposer, now);
-                self.push_event(events, EventKind::PhaseTimedOut);
+                self.push_event(events, Event::PhaseTimedOut);
             }
             Phase::ChooseFantasy { .. } => {
                 self.choose_card(player, false, now, events);
             }
             Phase::RollTheDices | Phase::Auction(_) | Phase::EndGame => {}
-        }
-    }
-
-    /// Adds an event with the current view, before the game-end event if the game just ended
-    /// (a timeout's `PhaseTimedOut` precedes the `GameEnded`).
-    pub(crate) fn push_before_game_end(&self, events: &mut EventLog, kind: EventKind) {
-        let event = Event {
-            kind,
-            view: self.view_for(events),
-        };
-        match events
-            .iter()
-            .position(|e| matches!(e.kind, EventKind::GameEnded { .. }))
-        {
-            Some(index) => events.insert(index, event),
-            None => events.push(event),
         }
     }
 }

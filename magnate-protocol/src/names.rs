@@ -1,7 +1,7 @@
 //! The reference's names for the core's actions, phases and events: the `type` of a client
 //! action frame, the `phase` string of every server frame and the `type` of a `game_response`.
 
-use magnate_core::{ActionKind, EventKind, PhaseName};
+use magnate_core::{ActionKind, Event, PhaseName};
 
 /// Every action kind with its `type` on the wire, in the order the reference lists them.
 pub const ACTION_TYPES: [(ActionKind, &str); 16] = [
@@ -57,28 +57,32 @@ pub fn phase_name(phase: PhaseName) -> &'static str {
 
 /// The `type` of the `game_response` an event becomes, or `None` for events no client hears
 /// about (a bot's wake-up).
-pub fn response_type(event: &EventKind) -> Option<&'static str> {
+pub fn response_type(event: &Event) -> Option<&'static str> {
     Some(match event {
-        EventKind::SquareBought { .. }
-        | EventKind::PurchaseDeclined { .. }
-        | EventKind::TramTaken { .. }
-        | EventKind::HouseBuilt { .. }
-        | EventKind::HouseDemolished { .. }
-        | EventKind::Mortgaged { .. }
-        | EventKind::Unmortgaged { .. }
-        | EventKind::TradeProposed { .. }
-        | EventKind::TradeAnswered { .. }
-        | EventKind::BailPaid { .. }
-        | EventKind::BidPlaced { .. }
-        | EventKind::PhaseEnded { .. }
-        | EventKind::PlayerEliminated { .. } => "Response",
-        EventKind::PhaseTimedOut => "ResponseSkipPhase",
-        EventKind::DiceThrown { .. } => "ResponseThrowDices",
-        EventKind::SquareChosen { .. } => "ResponseChooseSquare",
-        EventKind::FantasyApplied { .. } => "ResponseChooseFantasy",
-        EventKind::AuctionClosed { .. } => "ResponseAuction",
-        EventKind::GameEnded { .. } => "ResponseBonus",
-        EventKind::BotWoken { .. } => return None,
+        Event::SquareBought { .. }
+        | Event::PurchaseDeclined { .. }
+        | Event::TramTaken { .. }
+        | Event::HouseBuilt { .. }
+        | Event::HouseDemolished { .. }
+        | Event::Mortgaged { .. }
+        | Event::Unmortgaged { .. }
+        | Event::TradeProposed { .. }
+        | Event::TradeAnswered { .. }
+        | Event::BailPaid { .. }
+        | Event::BidPlaced { .. }
+        | Event::PhaseEnded { .. }
+        | Event::PlayerEliminated { .. } => "Response",
+        Event::PhaseTimedOut => "ResponseSkipPhase",
+        Event::DiceThrown { .. } => "ResponseThrowDices",
+        Event::SquareChosen { .. } => "ResponseChooseSquare",
+        Event::FantasyApplied { .. } => "ResponseChooseFantasy",
+        Event::AuctionClosed { .. } => "ResponseAuction",
+        Event::GameEnded { .. } => "ResponseBonus",
+        Event::BotWoken { .. }
+        | Event::MoneyChanged { .. }
+        | Event::Moved { .. }
+        | Event::LeftGame { .. }
+        | Event::PhaseChanged { .. } => return None,
     })
 }
 

@@ -3,7 +3,7 @@
 //! JSON object, as the reference's frames have, and carries the game's values.
 
 use magnate_core::{Driver, Game, PlayerId, PlayerSpec, RandomBot, Seed, Setup, Timestamp};
-use magnate_protocol::game::{chat_frame, response_frame, snapshot_frame, SnapshotContext};
+use magnate_protocol::game::{chat_frame, snapshot_frame, SnapshotContext, ViewTracker};
 use serde_json::Value;
 
 #[test]
@@ -26,6 +26,7 @@ fn response_frames_are_sorted_json_holding_the_view() {
             driver = driver.with_bot(PlayerId(*id), seat, RandomBot);
         }
         let mut shadow = driver.game().clone();
+        let mut tracker = ViewTracker::new(shadow.view());
         driver
             .run_virtual(Timestamp(0), 500_000, |_, applied| {
                 shadow.apply(applied.input.clone(), applied.now).unwrap();
@@ -45,25 +46,27 @@ fn response_frames_are_sorted_json_holding_the_view() {
                     assert_eq!(state["money"][&key], participant.money);
                 }
                 for event in &applied.events {
-                    let Some(frame) = response_frame(event) else {
+                    let Some(frame) = tracker.frame(event) else {
                         continue;
                     };
+                    let view = tracker.view();
                     frames += 1;
                     let value: Value = serde_json::from_str(&frame).unwrap();
                     assert_eq!(value.to_string(), frame, "not in sorted-object bytes");
                     let data = &value["data"];
                     assert_eq!(value["event_type"], "game_response");
-                    for (player, money) in &event.view.money {
+                    for (player, money) in &view.money {
                         assert_eq!(data["money"][player.0.to_string()], *money);
                     }
-                    for (player, square) in &event.view.positions {
+                    for (player, square) in &view.positions {
                         assert_eq!(data["positions"][player.0.to_string()], square.0);
                     }
                     assert_eq!(
                         data["active_turn_player"],
-                        serde_json::json!(event.view.active_turn_player.map(|p| p.0))
+                        view.active_turn_player.0
                     );
                 }
+                assert_eq!(tracker.view(), &shadow.view(), "the events fold into the view");
             })
             .unwrap();
     }

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use crate::error::{LogicError, RuleError};
-use crate::event::{AuctionOutcome, EventKind, EventLog};
+use crate::event::{AuctionOutcome, Event, EventLog};
 use crate::game::Game;
 use crate::ids::{PlayerId, SquareId};
 use crate::phase::{Auction, Phase};
@@ -74,7 +74,7 @@ impl Game {
         if bids >= self.eligible_count(square) {
             self.close_auction(now, events);
         } else {
-            self.push_event(events, EventKind::BidPlaced { player, amount });
+            self.push_event(events, Event::BidPlaced { player, amount });
         }
         Ok(())
     }
@@ -134,7 +134,7 @@ impl Game {
             is_tie,
             bids: auction.bids.iter().copied().collect::<BTreeMap<_, _>>(),
         };
-        self.push_event(events, EventKind::AuctionClosed { auction: outcome });
+        self.push_event(events, Event::AuctionClosed { auction: outcome });
     }
 
     /// Closes the running auction with no sale, because the turn player left, and

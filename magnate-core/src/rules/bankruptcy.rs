@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::event::{BonusAward, EndReason, EventKind, EventLog};
+use crate::event::{BonusAward, EndReason, Event, EventLog};
 use crate::game::{Game, Outcome, Stats};
 use crate::ids::PlayerId;
 use crate::phase::Phase;
@@ -77,9 +77,9 @@ impl Game {
             }
             self.phase = Phase::EndGame;
             if let Some(auction) = unsold {
-                self.push_event(events, EventKind::AuctionClosed { auction });
+                self.push_event(events, Event::AuctionClosed { auction });
             }
-            self.push_event(events, EventKind::PlayerEliminated { player, kicked_out });
+            self.push_event(events, Event::PlayerEliminated { player, kicked_out });
             self.end_game(EndReason::LastPlayerStanding, now, events);
             return;
         }
@@ -89,9 +89,9 @@ impl Game {
             }
         }
         if let Some(auction) = unsold {
-            self.push_event(events, EventKind::AuctionClosed { auction });
+            self.push_event(events, Event::AuctionClosed { auction });
         }
-        self.push_event(events, EventKind::PlayerEliminated { player, kicked_out });
+        self.push_event(events, Event::PlayerEliminated { player, kicked_out });
     }
 
     /// Turn change (docs/rules.md), or the end of the game when `max_turns` is reached.
@@ -156,15 +156,12 @@ impl Game {
             bonuses: bonuses.clone(),
             ended_at: now,
         });
-        self.push_event(
-            events,
-            EventKind::GameEnded {
-                reason,
-                winner,
-                bonuses,
-                final_net_worth,
-            },
-        );
+        events.end_game(Event::GameEnded {
+            reason,
+            winner,
+            bonuses,
+            final_net_worth,
+        });
     }
 
     /// Draws up to `bonus_picks` categories (A.8) and pays their winners still in the game.

@@ -2,7 +2,7 @@
 
 use crate::action::ActionKind;
 use crate::error::{LogicError, RuleError};
-use crate::event::{EventKind, EventLog};
+use crate::event::{Event, EventLog};
 use crate::game::{BusinessAction, Game, Holding};
 use crate::ids::{PlayerId, SquareId};
 use crate::time::Timestamp;
@@ -223,18 +223,18 @@ impl Game {
         self.arm_phase_timer(player, now);
         let houses = self.holding(square).map_or(0, |holding| holding.houses);
         let kind = match kind {
-            ActionKind::Build => EventKind::HouseBuilt {
+            ActionKind::Build => Event::HouseBuilt {
                 player,
                 square,
                 houses,
             },
-            ActionKind::Demolish => EventKind::HouseDemolished {
+            ActionKind::Demolish => Event::HouseDemolished {
                 player,
                 square,
                 houses,
             },
-            ActionKind::MortgageSet => EventKind::Mortgaged { player, square },
-            _ => EventKind::Unmortgaged { player, square },
+            ActionKind::MortgageSet => Event::Mortgaged { player, square },
+            _ => Event::Unmortgaged { player, square },
         };
         self.push_event(events, kind);
     }

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 pub use crate::card::{CardOutcome, FantasyCard, FantasyResult, FantasyType};
-use crate::event::{EventKind, EventLog};
+use crate::event::{Event, EventLog};
 use crate::game::{Game, Holding};
 use crate::ids::{PlayerId, SquareId};
 use crate::phase::Phase;
@@ -41,7 +41,7 @@ impl Game {
         };
         self.push_event(
             events,
-            EventKind::FantasyApplied {
+            Event::FantasyApplied {
                 player,
                 fantasy_result,
             },

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use crate::board::{Board, SquareKind};
 use crate::card::FantasyCard;
 use crate::error::{LogicError, RuleError};
-use crate::event::{EventKind, EventLog};
+use crate::event::{Event, EventLog};
 use crate::game::Game;
 use crate::ids::{PlayerId, SquareId};
 use crate::phase::Phase;
@@ -87,7 +87,7 @@ impl Game {
                       destinations: Vec<SquareId>,
                       path: Vec<SquareId>,
                       card: Option<FantasyCard>| {
-            EventKind::DiceThrown {
+            Event::DiceThrown {
                 player,
                 dice1,
                 dice2,
@@ -198,7 +198,7 @@ impl Game {
         let (path, card) = self.walk_and_arrive(player, Some(square), steps);
         self.push_event(
             events,
-            EventKind::SquareChosen {
+            Event::SquareChosen {
                 player,
                 path,
                 fantasy_event: card,
@@ -305,7 +305,7 @@ impl Game {
         self.arm_phase_timer(player, now);
         self.push_event(
             events,
-            EventKind::BailPaid {
+            Event::BailPaid {
                 player,
                 amount: bail,
             },

@@ -3,7 +3,7 @@
 use crate::action::ActionKind;
 use crate::board::SquareKind;
 use crate::error::RuleError;
-use crate::event::{EventKind, EventLog};
+use crate::event::{Event, EventLog};
 use crate::game::{Game, Holding};
 use crate::ids::{PlayerId, SquareId};
 use crate::phase::{Phase, PhaseName};
@@ -26,7 +26,7 @@ impl Game {
         self.resume(now);
         self.push_event(
             events,
-            EventKind::SquareBought {
+            Event::SquareBought {
                 player,
                 square,
                 price,
@@ -72,12 +72,18 @@ impl Game {
         events: &mut EventLog,
     ) -> Result<(), RuleError> {
         self.check_drop(player, square)?;
+        self.decline_and_auction(player, square, now);
+        self.push_event(events, Event::PurchaseDeclined { player, square });
+        Ok(())
+    }
+
+    /// Marks `square` declined by `player` and starts its auction (a checked decline, or the
+    /// management timeout on an unowned square).
+    pub(crate) fn decline_and_auction(&mut self, player: PlayerId, square: SquareId, now: Timestamp) {
         if let (Some(seat), Some(state)) = (self.seat(player), self.board.index_of(square)) {
             self.squares[state].declined |= 1 << seat;
         }
         self.start_auction(player, square, now);
-        self.push_event(events, EventKind::PurchaseDeclined { player, square });
-        Ok(())
     }
 
     pub(crate) fn check_drop(&self, player: PlayerId, square: SquareId) -> Result<(), RuleError> {
@@ -115,7 +121,7 @@ impl Game {
         let fare = fare.unwrap_or(0);
         self.push_event(
             events,
-            EventKind::TramTaken {
+            Event::TramTaken {
                 player,
                 square,
                 fare,
@@ -177,9 +183,9 @@ impl Game {
             Phase::Liquidation if negative => return Err(Invalid::NegativeBalance.into()),
             _ => self.next_turn(now, events),
         }
-        self.push_before_game_end(
+        self.push_event(
             events,
-            EventKind::PhaseEnded {
+            Event::PhaseEnded {
                 player,
                 phase: ended,
             },

@@ -1,7 +1,7 @@
 //! Trades: proposal and answer (docs/rules.md).
 
 use crate::error::RuleError;
-use crate::event::{EventKind, EventLog};
+use crate::event::{Event, EventLog};
 use crate::game::{Game, Holding};
 use crate::ids::{PlayerId, SquareId};
 use crate::phase::{Phase, TradeProposal};
@@ -39,7 +39,7 @@ impl Game {
         self.phase = Phase::ProposalAcceptance(proposal.clone());
         self.active_phase = recipient;
         self.arm_phase_timer(recipient, now);
-        self.push_event(events, EventKind::TradeProposed { proposal });
+        self.push_event(events, Event::TradeProposed { proposal });
         Ok(())
     }
 
@@ -142,7 +142,7 @@ impl Game {
         self.end_proposal(proposal.player, now);
         self.push_event(
             events,
-            EventKind::TradeAnswered {
+            Event::TradeAnswered {
                 id: proposal.id,
                 proposer: proposal.player,
                 recipient: proposal.destination_user,

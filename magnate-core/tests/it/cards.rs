@@ -1,6 +1,6 @@
 //! Worked examples W-12 to W-14 of rules.md docs/rules.md: money, movement, jail and house cards.
 
-use magnate_core::{Action, CardOutcome, EventKind, FantasyCard, FantasyType, Phase};
+use magnate_core::{Action, CardOutcome, Event, FantasyCard, FantasyType, Phase};
 
 use crate::{sq, Table, P1, P2, P3, P4};
 
@@ -38,7 +38,7 @@ fn play_card(
             chosen_revealed_card: true,
         },
     );
-    let EventKind::FantasyApplied { fantasy_result, .. } = &events[0].kind else {
+    let Event::FantasyApplied { fantasy_result, .. } = &events[0] else {
         panic!("{events:?}")
     };
     assert_eq!(fantasy_result.fantasy_event.fantasy_type, card);

@@ -5,89 +5,89 @@
 use std::collections::BTreeSet;
 
 use magnate_core::{
-    Action, ActionKind, Driver, EventKind, Game, Input, PlayerId, PlayerSpec, RandomBot, Seed,
+    Action, ActionKind, Driver, Event, Game, Input, PlayerId, PlayerSpec, RandomBot, Seed,
     Setup, Timestamp,
 };
 
 /// Checks that `events` (from `player`'s `action` on `before`) hold the action's fact.
-fn assert_fact(before: &Game, player: PlayerId, action: &Action, events: &[EventKind]) {
-    let has = |wanted: &dyn Fn(&EventKind) -> bool| events.iter().any(wanted);
+fn assert_fact(before: &Game, player: PlayerId, action: &Action, events: &[Event]) {
+    let has = |wanted: &dyn Fn(&Event) -> bool| events.iter().any(wanted);
     let ok = match action {
         Action::ThrowDice => {
-            has(&|e| matches!(e, EventKind::DiceThrown { player: p, .. } if *p == player))
+            has(&|e| matches!(e, Event::DiceThrown { player: p, .. } if *p == player))
         }
         Action::MoveTo { .. } => {
-            has(&|e| matches!(e, EventKind::SquareChosen { player: p, .. } if *p == player))
+            has(&|e| matches!(e, Event::SquareChosen { player: p, .. } if *p == player))
         }
         Action::ChooseCard { .. } => {
-            has(&|e| matches!(e, EventKind::FantasyApplied { player: p, .. } if *p == player))
+            has(&|e| matches!(e, Event::FantasyApplied { player: p, .. } if *p == player))
         }
         Action::BuySquare { square } => {
             let price = before.board().square(*square).and_then(|s| s.buy_price());
             has(&|e| {
-                matches!(e, EventKind::SquareBought { player: p, square: s, price: paid }
+                matches!(e, Event::SquareBought { player: p, square: s, price: paid }
                     if *p == player && s == square && Some(*paid) == price)
             })
         }
         Action::DropPurchase { square } => has(
-            &|e| matches!(e, EventKind::PurchaseDeclined { player: p, square: s } if *p == player && s == square),
+            &|e| matches!(e, Event::PurchaseDeclined { player: p, square: s } if *p == player && s == square),
         ),
         Action::TakeTram { .. } => {
-            has(&|e| matches!(e, EventKind::TramTaken { player: p, .. } if *p == player))
+            has(&|e| matches!(e, Event::TramTaken { player: p, .. } if *p == player))
         }
         Action::Build { square, .. } => {
             let level = before.holding(*square).map_or(0, |h| h.houses);
             has(&|e| {
-                matches!(e, EventKind::HouseBuilt { player: p, square: s, houses }
+                matches!(e, Event::HouseBuilt { player: p, square: s, houses }
                     if *p == player && s == square && *houses == level + 1)
             })
         }
         Action::Demolish { square, .. } => {
             let level = before.holding(*square).map_or(0, |h| h.houses);
             has(&|e| {
-                matches!(e, EventKind::HouseDemolished { player: p, square: s, houses }
+                matches!(e, Event::HouseDemolished { player: p, square: s, houses }
                     if *p == player && s == square && *houses == level - 1)
             })
         }
         Action::MortgageSet { square } => has(
-            &|e| matches!(e, EventKind::Mortgaged { player: p, square: s } if *p == player && s == square),
+            &|e| matches!(e, Event::Mortgaged { player: p, square: s } if *p == player && s == square),
         ),
         Action::MortgageUnset { square } => has(
-            &|e| matches!(e, EventKind::Unmortgaged { player: p, square: s } if *p == player && s == square),
+            &|e| matches!(e, Event::Unmortgaged { player: p, square: s } if *p == player && s == square),
         ),
         Action::TradeProposal {
             destination_user, ..
         } => has(&|e| {
-            matches!(e, EventKind::TradeProposed { proposal }
+            matches!(e, Event::TradeProposed { proposal }
                 if proposal.player == player && proposal.destination_user == *destination_user)
         }),
         Action::TradeAnswer { choose } => has(&|e| {
-            matches!(e, EventKind::TradeAnswered { recipient, accepted, .. }
+            matches!(e, Event::TradeAnswered { recipient, accepted, .. }
                 if *recipient == player && accepted == choose)
         }),
         Action::PayBail => {
             let bail = before.board().bail();
             has(
-                &|e| matches!(e, EventKind::BailPaid { player: p, amount } if *p == player && *amount == bail),
+                &|e| matches!(e, Event::BailPaid { player: p, amount } if *p == player && *amount == bail),
             )
         }
         Action::Bid { amount } => has(&|e| match e {
-            EventKind::BidPlaced {
+            Event::BidPlaced {
                 player: p,
                 amount: a,
             } => *p == player && a == amount,
-            EventKind::AuctionClosed { auction } => auction.bids.get(&player) == Some(amount),
+            Event::AuctionClosed { auction } => auction.bids.get(&player) == Some(amount),
             _ => false,
         }),
         Action::NextPhase => {
             let phase = before.phase().name();
             has(&|e| {
-                matches!(e, EventKind::PhaseEnded { player: p, phase: ended }
+                matches!(e, Event::PhaseEnded { player: p, phase: ended }
                     if *p == player && *ended == phase)
             })
         }
         Action::Surrender => has(
-            &|e| matches!(e, EventKind::PlayerEliminated { player: p, kicked_out: false } if *p == player),
+            &|e| matches!(e, Event::PlayerEliminated { player: p, kicked_out: false } if *p == player),
         ),
     };
     assert!(ok, "{player} {action:?} gave {events:?}");
@@ -121,8 +121,8 @@ fn every_action_reports_its_own_fact() {
                     .apply(applied.input.clone(), applied.now)
                     .expect("the shadow follows the driver");
                 if let Input::Action { player, action } = &applied.input {
-                    let kinds: Vec<EventKind> =
-                        applied.events.iter().map(|e| e.kind.clone()).collect();
+                    let kinds: Vec<Event> =
+                        applied.events.clone();
                     assert_fact(&before, *player, action, &kinds);
                     seen.insert(action.kind());
                 }

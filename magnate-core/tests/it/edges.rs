@@ -1,7 +1,7 @@
 //! Edge cases beyond the worked examples: surrenders during auctions and trades, jail by move,
 //! liquidation, timeouts, and the dispatch errors of docs/rules.md.
 
-use magnate_core::{Action, EventKind, Invalid, LogicError, Phase, PhaseName, RuleError};
+use magnate_core::{Action, Event, Invalid, LogicError, Phase, PhaseName, RuleError};
 
 use crate::scenarios::{proposal, roll};
 use crate::{kinds, sq, Table, P1, P2, P3, P4};
@@ -9,15 +9,13 @@ use crate::{kinds, sq, Table, P1, P2, P3, P4};
 #[test]
 fn surrender_leaving_one_player_ends_the_game_at_once() {
     let mut t = Table::new(2);
-    let events = t.act(P1, Action::Surrender);
-    assert_eq!(kinds(&events), vec!["PlayerEliminated", "GameEnded"]);
+    let events = t.act_with_views(P1, Action::Surrender);
+    let (facts, views): (Vec<_>, Vec<_>) = events.into_iter().unzip();
+    assert_eq!(kinds(&facts), vec!["PlayerEliminated", "GameEnded"]);
     // The surrender's response already shows the finished game (docs/protocol.md).
-    assert_eq!(events[0].view.phase, PhaseName::EndGame);
-    assert_eq!(events[0].view.active_turn_player, Some(P2));
-    assert_eq!(
-        events[0].view.money.keys().copied().collect::<Vec<_>>(),
-        vec![P2]
-    );
+    assert_eq!(views[0].phase, PhaseName::EndGame);
+    assert_eq!(views[0].active_turn_player, P2);
+    assert_eq!(views[0].money.keys().copied().collect::<Vec<_>>(), vec![P2]);
     assert_eq!(t.game.winner(), Some(P2));
     assert_eq!(
         (t.game.active_turn_player(), t.game.active_phase_player()),
@@ -38,7 +36,7 @@ fn surrender_of_the_turn_player_mid_auction_closes_it_unsold() {
     t.act(P1, Action::DropPurchase { square: sq(1) });
     t.act(P2, Action::Bid { amount: 100 });
     let events = t.act(P1, Action::Surrender);
-    let EventKind::AuctionClosed { auction } = &events[0].kind else {
+    let Event::AuctionClosed { auction } = &events[0] else {
         panic!("{events:?}")
     };
     assert_eq!((auction.winner, auction.final_amount), (None, None));
@@ -68,14 +66,14 @@ fn the_unsold_auction_of_a_surrendering_turn_player_shows_the_game_without_them(
         .phase(Phase::Management, P1);
     t.act(P1, Action::DropPurchase { square: sq(1) });
     t.act(P2, Action::Bid { amount: 100 });
-    let events = t.act(P1, Action::Surrender);
-    assert_eq!(kinds(&events), vec!["AuctionClosed", "PlayerEliminated"]);
-    for event in &events {
-        let view = &event.view;
+    let events = t.act_with_views(P1, Action::Surrender);
+    let facts: Vec<Event> = events.iter().map(|(event, _)| event.clone()).collect();
+    assert_eq!(kinds(&facts), vec!["AuctionClosed", "PlayerEliminated"]);
+    for (event, view) in &events {
         assert_eq!(view.phase, PhaseName::RollTheDices, "{event:?}");
         assert_eq!(
             (view.active_turn_player, view.active_phase_player),
-            (Some(P2), Some(P2)),
+            (P2, P2),
             "{event:?}"
         );
         assert_eq!(view.money.keys().copied().collect::<Vec<_>>(), vec![P2, P3]);
@@ -88,16 +86,17 @@ fn the_unsold_auction_of_a_surrendering_turn_player_shows_the_game_without_them(
         .position(P1, sq(1))
         .phase(Phase::Management, P1);
     t.act(P1, Action::DropPurchase { square: sq(1) });
-    let events = t.act(P1, Action::Surrender);
+    let events = t.act_with_views(P1, Action::Surrender);
+    let facts: Vec<Event> = events.iter().map(|(event, _)| event.clone()).collect();
     assert_eq!(
-        kinds(&events),
+        kinds(&facts),
         vec!["AuctionClosed", "PlayerEliminated", "GameEnded"]
     );
-    let view = &events[0].view;
+    let view = &events[0].1;
     assert_eq!(view.phase, PhaseName::EndGame);
     assert_eq!(
         (view.active_turn_player, view.active_phase_player),
-        (Some(P2), Some(P2))
+        (P2, P2)
     );
     assert_eq!(view.money.keys().copied().collect::<Vec<_>>(), vec![P2]);
 }
@@ -126,7 +125,7 @@ fn auction_closes_when_the_last_missing_bidder_surrenders() {
     t.act(P2, Action::Bid { amount: 500 });
     t.act(P3, Action::Bid { amount: 100 });
     let events = t.act(P4, Action::Surrender);
-    let EventKind::AuctionClosed { auction } = &events[0].kind else {
+    let Event::AuctionClosed { auction } = &events[0] else {
         panic!("{events:?}")
     };
     assert_eq!(
@@ -148,7 +147,7 @@ fn a_surrendered_bidder_cannot_win() {
     t.act(P2, Action::Surrender);
     t.act(P3, Action::Bid { amount: 100 });
     let events = t.act(P4, Action::Bid { amount: 50 });
-    let EventKind::AuctionClosed { auction } = &events[0].kind else {
+    let Event::AuctionClosed { auction } = &events[0] else {
         panic!("{events:?}")
     };
     assert_eq!(
@@ -162,7 +161,7 @@ fn going_to_jail_square_by_move_leads_to_liquidation() {
     let mut t = Table::new(3);
     t.game.edit().position(P1, sq(14));
     // 14 → bridge 15 → (even total 6 → outer) 16 … 20.
-    let EventKind::DiceThrown { path: walked, .. } = roll(&mut t, (1, 2, 3)) else {
+    let Event::DiceThrown { path: walked, .. } = roll(&mut t, (1, 2, 3)) else {
         unreachable!()
     };
     assert_eq!(walked.last(), Some(&sq(20)));

@@ -12,8 +12,8 @@ mod snapshots;
 mod tables;
 
 use magnate_core::{
-    Action, Event, EventKind, Game, Input, PhaseName, PlayerId, RuleError, Seed, Setup, SquareId,
-    Timestamp,
+    Action, Event, Game, Input, PhaseName, PlayerId, RuleError, Seed, Setup, SquareId,
+    Timestamp, View,
 };
 
 pub const P1: PlayerId = PlayerId(1);
@@ -47,14 +47,25 @@ impl Table {
         }
     }
 
-    /// Applies an action that must be accepted.
+    /// Applies an action that must be accepted; returns its domain facts.
     #[track_caller]
     pub fn act(&mut self, player: PlayerId, action: Action) -> Vec<Event> {
+        self.act_with_views(player, action)
+            .into_iter()
+            .map(|(event, _)| event)
+            .collect()
+    }
+
+    /// Applies an action that must be accepted; returns each domain fact with the view right
+    /// after it, folded from the events (which must end at the game's view).
+    #[track_caller]
+    pub fn act_with_views(&mut self, player: PlayerId, action: Action) -> Vec<(Event, View)> {
+        let view = self.game.view();
         match self
             .game
             .apply(Input::action(player, action.clone()), self.now)
         {
-            Ok(events) => events,
+            Ok(events) => fold(&self.game, view, events),
             Err(err) => panic!("{action:?} by {player} was refused: {err:?}"),
         }
     }
@@ -77,12 +88,19 @@ impl Table {
         err
     }
 
-    /// Moves the clock to `at` and ticks.
+    /// Moves the clock to `at` and ticks; returns the tick's domain facts.
+    #[track_caller]
     pub fn tick_at(&mut self, at: u64) -> Vec<Event> {
         self.now = Timestamp(at);
-        self.game
+        let view = self.game.view();
+        let events = self
+            .game
             .apply(Input::Tick, self.now)
-            .expect("ticks never fail")
+            .expect("ticks never fail");
+        fold(&self.game, view, events)
+            .into_iter()
+            .map(|(event, _)| event)
+            .collect()
     }
 
     pub fn money(&self, player: PlayerId) -> i64 {
@@ -98,40 +116,59 @@ impl Table {
     }
 }
 
-/// The kinds of some events, for compact assertions.
+/// Folds `events` into `view`: each domain fact with the view right after it. The fold must end
+/// at `game`'s view.
+#[track_caller]
+pub fn fold(game: &Game, mut view: View, events: Vec<Event>) -> Vec<(Event, View)> {
+    let mut facts = Vec::new();
+    for event in events {
+        view.apply(&event);
+        if !event.is_view_fact() {
+            facts.push((event, view.clone()));
+        }
+    }
+    assert_eq!(view, game.view(), "the events do not fold into the view");
+    facts
+}
+
+/// The kinds of some domain facts, for compact assertions (view facts are left out).
 pub fn kinds(events: &[Event]) -> Vec<&'static str> {
     events
         .iter()
-        .map(|e| match e.kind {
-            EventKind::SquareBought { .. } => "SquareBought",
-            EventKind::PurchaseDeclined { .. } => "PurchaseDeclined",
-            EventKind::TramTaken { .. } => "TramTaken",
-            EventKind::HouseBuilt { .. } => "HouseBuilt",
-            EventKind::HouseDemolished { .. } => "HouseDemolished",
-            EventKind::Mortgaged { .. } => "Mortgaged",
-            EventKind::Unmortgaged { .. } => "Unmortgaged",
-            EventKind::TradeProposed { .. } => "TradeProposed",
-            EventKind::TradeAnswered { .. } => "TradeAnswered",
-            EventKind::BailPaid { .. } => "BailPaid",
-            EventKind::BidPlaced { .. } => "BidPlaced",
-            EventKind::PhaseEnded { .. } => "PhaseEnded",
-            EventKind::PhaseTimedOut => "PhaseTimedOut",
-            EventKind::DiceThrown { .. } => "DiceThrown",
-            EventKind::SquareChosen { .. } => "SquareChosen",
-            EventKind::FantasyApplied { .. } => "FantasyApplied",
-            EventKind::AuctionClosed { .. } => "AuctionClosed",
-            EventKind::PlayerEliminated { .. } => "PlayerEliminated",
-            EventKind::GameEnded { .. } => "GameEnded",
-            EventKind::BotWoken { .. } => "BotWoken",
+        .filter(|e| !e.is_view_fact())
+        .map(|e| match e {
+            Event::SquareBought { .. } => "SquareBought",
+            Event::PurchaseDeclined { .. } => "PurchaseDeclined",
+            Event::TramTaken { .. } => "TramTaken",
+            Event::HouseBuilt { .. } => "HouseBuilt",
+            Event::HouseDemolished { .. } => "HouseDemolished",
+            Event::Mortgaged { .. } => "Mortgaged",
+            Event::Unmortgaged { .. } => "Unmortgaged",
+            Event::TradeProposed { .. } => "TradeProposed",
+            Event::TradeAnswered { .. } => "TradeAnswered",
+            Event::BailPaid { .. } => "BailPaid",
+            Event::BidPlaced { .. } => "BidPlaced",
+            Event::PhaseEnded { .. } => "PhaseEnded",
+            Event::PhaseTimedOut => "PhaseTimedOut",
+            Event::DiceThrown { .. } => "DiceThrown",
+            Event::SquareChosen { .. } => "SquareChosen",
+            Event::FantasyApplied { .. } => "FantasyApplied",
+            Event::AuctionClosed { .. } => "AuctionClosed",
+            Event::PlayerEliminated { .. } => "PlayerEliminated",
+            Event::GameEnded { .. } => "GameEnded",
+            Event::BotWoken { .. } => "BotWoken",
+            Event::MoneyChanged { .. }
+            | Event::Moved { .. }
+            | Event::LeftGame { .. }
+            | Event::PhaseChanged { .. } => unreachable!("view facts are filtered out"),
         })
         .collect()
 }
 
 /// The `DiceThrown` event of a list.
-pub fn thrown(events: &[Event]) -> &EventKind {
+pub fn thrown(events: &[Event]) -> &Event {
     events
         .iter()
-        .map(|e| &e.kind)
-        .find(|k| matches!(k, EventKind::DiceThrown { .. }))
+        .find(|k| matches!(k, Event::DiceThrown { .. }))
         .expect("dice thrown")
 }

@@ -3,13 +3,13 @@
 use std::collections::BTreeMap;
 
 use magnate_core::{
-    Action, BonusCategory, EventKind, FantasyCard, FantasyType, Invalid, Phase, PhaseName,
+    Action, BonusCategory, Event, FantasyCard, FantasyType, Invalid, Phase, PhaseName,
     RuleError, Setup, StatField,
 };
 
 use crate::{kinds, sq, thrown, Table, P1, P2, P3};
 
-pub(crate) fn roll(table: &mut Table, dice: (u8, u8, u8)) -> EventKind {
+pub(crate) fn roll(table: &mut Table, dice: (u8, u8, u8)) -> Event {
     table.game.edit().dice(dice.0, dice.1, dice.2);
     let player = table.game.active_phase_player();
     let events = table.act(player, Action::ThrowDice);
@@ -24,7 +24,7 @@ fn path(ids: &[u16]) -> Vec<magnate_core::SquareId> {
 fn w01_doubles_chain_purchase_deserted_auction_turn_change() {
     let mut t = Table::new(3);
     t.game.edit().position(P1, sq(1));
-    let EventKind::DiceThrown {
+    let Event::DiceThrown {
         dice1,
         dice2,
         dice_bus,
@@ -51,7 +51,7 @@ fn w01_doubles_chain_purchase_deserted_auction_turn_change() {
     assert_eq!(t.phase(), PhaseName::RollTheDices);
     assert_eq!(t.game.active_phase_player(), P1);
 
-    let EventKind::DiceThrown {
+    let Event::DiceThrown {
         streak,
         path: walked,
         ..
@@ -67,7 +67,7 @@ fn w01_doubles_chain_purchase_deserted_auction_turn_change() {
     assert_eq!(t.phase(), PhaseName::Auction);
     assert!(t.tick_at(19_999).is_empty(), "the auction runs 20 s");
     let events = t.tick_at(20_000);
-    let EventKind::AuctionClosed { auction } = &events[0].kind else {
+    let Event::AuctionClosed { auction } = &events[0] else {
         panic!("{events:?}")
     };
     assert_eq!(
@@ -77,7 +77,7 @@ fn w01_doubles_chain_purchase_deserted_auction_turn_change() {
     assert!(t.game.holding(sq(9)).is_none());
     assert_eq!(t.phase(), PhaseName::RollTheDices);
 
-    let EventKind::DiceThrown {
+    let Event::DiceThrown {
         streak,
         path: walked,
         ..
@@ -238,7 +238,7 @@ fn w04_building_demolishing_mortgaging() {
 fn w05a_third_double_jails() {
     let mut t = Table::new(3);
     t.game.edit().position(P1, sq(1)).streak(2);
-    let EventKind::DiceThrown {
+    let Event::DiceThrown {
         destinations,
         path: walked,
         streak,
@@ -276,7 +276,7 @@ fn w05b_released_by_doubles() {
 fn w05c_stays_in_jail() {
     let mut t = Table::new(3);
     t.game.edit().jailed(P1, 2);
-    let EventKind::DiceThrown {
+    let Event::DiceThrown {
         path: walked,
         destinations,
         ..
@@ -297,7 +297,7 @@ fn w05c_stays_in_jail() {
 fn w05d_forced_bail() {
     let mut t = Table::new(3);
     t.game.edit().jailed(P1, 1);
-    let EventKind::DiceThrown { path: walked, .. } = roll(&mut t, (1, 2, 3)) else {
+    let Event::DiceThrown { path: walked, .. } = roll(&mut t, (1, 2, 3)) else {
         unreachable!()
     };
     assert_eq!(walked, path(&[201, 105, 15, 16, 17, 18, 19]));
@@ -335,7 +335,7 @@ fn w05e_pays_bail() {
 fn w06_bus_die_and_triple() {
     let mut t = Table::new(3);
     t.game.edit().position(P1, sq(1));
-    let EventKind::DiceThrown {
+    let Event::DiceThrown {
         streak,
         destinations,
         ..
@@ -353,7 +353,7 @@ fn w06_bus_die_and_triple() {
         RuleError::Invalid(Invalid::IllegalDestination)
     );
     let events = t.act(P1, Action::MoveTo { square: sq(6) });
-    let EventKind::SquareChosen { path: walked, .. } = &events[0].kind else {
+    let Event::SquareChosen { path: walked, .. } = &events[0] else {
         panic!()
     };
     assert_eq!(*walked, path(&[1, 2, 3, 4, 5, 6]));
@@ -362,7 +362,7 @@ fn w06_bus_die_and_triple() {
 
     let mut t = Table::new(3);
     t.game.edit().streak(1);
-    let EventKind::DiceThrown {
+    let Event::DiceThrown {
         triple,
         destinations,
         streak,
@@ -573,7 +573,7 @@ fn w10_auction_with_a_winner() {
     let events = t.act(P2, Action::Bid { amount: 300 });
     assert_eq!(kinds(&events), vec!["BidPlaced"]);
     let events = t.act(P3, Action::Bid { amount: 250 });
-    let EventKind::AuctionClosed { auction } = &events[0].kind else {
+    let Event::AuctionClosed { auction } = &events[0] else {
         panic!()
     };
     assert_eq!(
@@ -600,7 +600,7 @@ fn w11_tie_no_bids_and_zero_bids() {
     let mut t = auction_table(1);
     t.act(P2, Action::Bid { amount: 300 });
     let events = t.act(P3, Action::Bid { amount: 300 });
-    let EventKind::AuctionClosed { auction } = &events[0].kind else {
+    let Event::AuctionClosed { auction } = &events[0] else {
         panic!()
     };
     assert_eq!(
@@ -615,7 +615,7 @@ fn w11_tie_no_bids_and_zero_bids() {
 
     let mut t = auction_table(5);
     let events = t.tick_at(20_000);
-    let EventKind::AuctionClosed { auction } = &events[0].kind else {
+    let Event::AuctionClosed { auction } = &events[0] else {
         panic!()
     };
     assert_eq!(
@@ -632,7 +632,7 @@ fn w11_tie_no_bids_and_zero_bids() {
         RuleError::Invalid(Invalid::AlreadyBid)
     );
     let events = t.act(P3, Action::Bid { amount: 0 });
-    let EventKind::AuctionClosed { auction } = &events[0].kind else {
+    let Event::AuctionClosed { auction } = &events[0] else {
         panic!()
     };
     assert_eq!(
@@ -673,7 +673,7 @@ fn w15_card_choice() {
             chosen_revealed_card: false,
         },
     );
-    let EventKind::FantasyApplied { fantasy_result, .. } = &events[0].kind else {
+    let Event::FantasyApplied { fantasy_result, .. } = &events[0] else {
         panic!()
     };
     assert_eq!(

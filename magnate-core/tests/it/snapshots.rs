@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use magnate_core::{
-    BonusCategory, Event, EventKind, Game, Input, Millis, PlayerId, PlayerSpec, Seed, Setup,
+    BonusCategory, Event, Game, Input, Millis, PlayerId, PlayerSpec, Seed, Setup,
     StatField, TimerSettings, Timestamp,
 };
 
@@ -102,7 +102,7 @@ fn short_game_to_the_turn_limit_with_bonuses() {
     assert!(
         last.events
             .iter()
-            .any(|e| matches!(e.kind, EventKind::GameEnded { .. })),
+            .any(|e| matches!(e, Event::GameEnded { .. })),
         "the game ends by the turn limit"
     );
     insta::assert_yaml_snapshot!(records);

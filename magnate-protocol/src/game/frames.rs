@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use magnate_core::{
-    Action, AuctionOutcome, EndReason, Event, EventKind, Game, Phase, PlayerId, SquareId, Timer,
+    Action, AuctionOutcome, EndReason, Event, Game, Phase, PlayerId, SquareId, Timer,
     View,
 };
 use serde::Serialize;
@@ -106,18 +106,47 @@ pub fn action_object(action: &Action) -> Map<String, Value> {
     object
 }
 
-/// The `game_response` frame of an event, or `None` for driver-only events.
+/// Keeps a game's common view up to date from its events and writes the `game_response` frame
+/// of each domain fact with the view right after it, as the reference sent them.
+///
+/// Start it from [`Game::view`] when the game is created or restored (or before an input), then
+/// pass it every event [`Game::apply`] returns, in order, view facts included.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ViewTracker {
+    view: View,
+}
+
+impl ViewTracker {
+    /// A tracker starting from `view` (normally [`Game::view`]).
+    pub fn new(view: View) -> Self {
+        ViewTracker { view }
+    }
+
+    /// The view so far.
+    pub fn view(&self) -> &View {
+        &self.view
+    }
+
+    /// Folds `event` into the view and returns its `game_response` frame, or `None` for view
+    /// facts and driver-only events.
+    pub fn frame(&mut self, event: &Event) -> Option<String> {
+        self.view.apply(event);
+        response_frame(event, &self.view)
+    }
+}
+
+/// The `game_response` frame of a domain fact with `view`, the view right after it (see
+/// [`ViewTracker`]), or `None` for view facts and driver-only events.
 ///
 /// Written straight from typed fields (no `serde_json::Value` tree): the keys are declared in
 /// byte order, as the reference's sorted objects have them, and player-keyed objects are sorted
 /// by their decimal text, so the bytes are those of a sorted JSON object.
-pub fn response_frame(event: &Event) -> Option<String> {
-    let view = &event.view;
-    let mut data = Response::new(response_type(&event.kind)?, view);
+pub fn response_frame(event: &Event, view: &View) -> Option<String> {
+    let mut data = Response::new(response_type(event)?, view);
     let bids: BTreeMap<String, i64>;
     let bonuses: BTreeMap<&str, Bonus<'_>>;
-    match &event.kind {
-        EventKind::DiceThrown {
+    match event {
+        Event::DiceThrown {
             dice1,
             dice2,
             dice_bus,
@@ -137,7 +166,7 @@ pub fn response_frame(event: &Event) -> Option<String> {
             data.path = Some(path);
             data.fantasy_event = Some(json!(fantasy_event));
         }
-        EventKind::SquareChosen {
+        Event::SquareChosen {
             path,
             fantasy_event,
             ..
@@ -145,10 +174,10 @@ pub fn response_frame(event: &Event) -> Option<String> {
             data.path = Some(path);
             data.fantasy_event = Some(json!(fantasy_event));
         }
-        EventKind::FantasyApplied { fantasy_result, .. } => {
+        Event::FantasyApplied { fantasy_result, .. } => {
             data.fantasy_result = Some(json!(fantasy_result));
         }
-        EventKind::AuctionClosed { auction } => {
+        Event::AuctionClosed { auction } => {
             bids = auction
                 .bids
                 .iter()
@@ -156,7 +185,7 @@ pub fn response_frame(event: &Event) -> Option<String> {
                 .collect();
             add_auction(&mut data, auction, &bids);
         }
-        EventKind::GameEnded {
+        Event::GameEnded {
             bonuses: awards,
             winner,
             reason,
@@ -201,8 +230,8 @@ struct Envelope<T> {
 /// `None` fields are left out (a field whose value may be `null` holds `Some(Value::Null)`).
 #[derive(Serialize)]
 struct Response<'a> {
-    active_phase_player: Option<u64>,
-    active_turn_player: Option<u64>,
+    active_phase_player: u64,
+    active_turn_player: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     auction: Option<AuctionObject<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -248,8 +277,8 @@ impl<'a> Response<'a> {
     /// The common fields of every response.
     fn new(kind: &'static str, view: &'a View) -> Self {
         Response {
-            active_phase_player: view.active_phase_player.map(|p| p.0),
-            active_turn_player: view.active_turn_player.map(|p| p.0),
+            active_phase_player: view.active_phase_player.0,
+            active_turn_player: view.active_turn_player.0,
             auction: None,
             bids: None,
             bonuses: None,
@@ -443,8 +472,8 @@ pub fn snapshot_frame(game: &Game, context: &SnapshotContext<'_>) -> String {
         _ => None,
     };
     let state = GameState {
-        active_phase_player: view.active_phase_player.map(|p| p.0),
-        active_turn_player: view.active_turn_player.map(|p| p.0),
+        active_phase_player: view.active_phase_player.0,
+        active_turn_player: view.active_turn_player.0,
         auction_task_id,
         current_auction,
         current_turn: game.current_turn(),
@@ -480,8 +509,8 @@ pub fn snapshot_frame(game: &Game, context: &SnapshotContext<'_>) -> String {
 /// The `game_state` object, keys in byte order.
 #[derive(Serialize)]
 struct GameState<'a> {
-    active_phase_player: Option<u64>,
-    active_turn_player: Option<u64>,
+    active_phase_player: u64,
+    active_turn_player: u64,
     auction_task_id: Option<String>,
     current_auction: Option<CurrentAuction>,
     current_turn: u32,

@@ -3,8 +3,8 @@
 //!
 //! Client frames are validated here, before they reach a game, with the reference's field
 //! messages; a driver only resolves property-relationship ids against its game and applies the
-//! action. Server frames are built from the core's events and views, with integers for every
-//! square reference.
+//! action. Server frames are built from the core's events (a [`ViewTracker`] folds the view facts
+//! into the view each response carries), with integers for every square reference.
 //!
 //! - `parse.rs`: client frames in ([`parse_frame`], [`WireAction`]);
 //! - `frames.rs`: server frames out (responses, echoes, chat, the `game_state` snapshot);
@@ -20,7 +20,7 @@ mod parse;
 pub use errors::{code, error_frame, rule_error, FrameError};
 pub use frames::{
     action_echo_frame, action_object, bot_action_object, chat_frame, response_frame,
-    snapshot_frame, SnapshotContext,
+    snapshot_frame, SnapshotContext, ViewTracker,
 };
 pub use legal::legal_actions_frame;
 pub use parse::{invalid_data, malformed_json, parse_frame, ClientFrame, WireAction};

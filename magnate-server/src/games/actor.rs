@@ -13,7 +13,7 @@ mod first_connection;
 
 use axum::extract::ws::{Message, Utf8Bytes};
 use magnate_core::{
-    Action, Applied, BotLevel, Driver, EventKind, Game, Input, PlayerId, Timer, Timestamp,
+    Action, Applied, BotLevel, Driver, Event, Game, Input, PlayerId, Timer, Timestamp,
 };
 use serde_json::{json, Map, Value};
 use tokio::sync::{mpsc, oneshot};
@@ -143,6 +143,8 @@ struct Meta {
 struct Actor {
     live: Meta,
     driver: Driver<'static>,
+    /// The game's view as its clients know it, folded from the events sent.
+    tracker: wire::ViewTracker,
     context: ActorContext,
     connections: HashMap<ConnId, Connection>,
     first_connection: first_connection::FirstConnection,
@@ -182,6 +184,7 @@ pub(crate) async fn run(
             (seat, p.id, level)
         })
         .collect();
+    let tracker = wire::ViewTracker::new(game.view());
     let mut driver = Driver::recording(game, next_index);
     for (seat, player, level) in bots {
         driver = driver.with_bot(player, seat, super::policy(level));
@@ -193,6 +196,7 @@ pub(crate) async fn run(
             finalized,
         },
         driver,
+        tracker,
         context,
         connections: HashMap::new(),
         first_connection,
@@ -418,14 +422,14 @@ impl Actor {
                 }
             }
             for event in &input.events {
-                match &event.kind {
-                    EventKind::PlayerEliminated { player, .. } => {
+                match event {
+                    Event::PlayerEliminated { player, .. } => {
                         step.eliminated.push(player.0 as UserId);
                     }
-                    EventKind::GameEnded { .. } => step.ended = true,
+                    Event::GameEnded { .. } => step.ended = true,
                     _ => {}
                 }
-                if let Some(frame) = wire::response_frame(event) {
+                if let Some(frame) = self.tracker.frame(event) {
                     step.frames.push(frame.into());
                 }
             }
