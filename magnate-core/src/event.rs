@@ -127,9 +127,7 @@ impl EventLog {
             game.active_phase_player(),
             game.active_turn_player(),
         );
-        if (phase, active_phase, active_turn)
-            != (self.phase, self.active_phase, self.active_turn)
-        {
+        if (phase, active_phase, active_turn) != (self.phase, self.active_phase, self.active_turn) {
             self.phase = phase;
             self.active_phase = active_phase;
             self.active_turn = active_turn;

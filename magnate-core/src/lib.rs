@@ -33,7 +33,9 @@
 //!   nothing due do nothing. Re-read it after every `apply`.
 //! * [`Game::legal_actions`] lists what a player may do; everything it lists is accepted.
 //! * [`Game::state_hash`] is a stable hash of the full state (documented algorithm).
-//! * Events ([`Event`]) mirror the reference's responses and carry the common view after each.
+//! * Events ([`Event`]) say what happened (domain facts) and how the common [`View`] changed
+//!   (view facts): start from [`Game::view`] and fold them with [`View::apply`] to follow a game
+//!   from its events alone.
 //! * [`Driver`] is the one drive loop around [`Game::apply`]: it plays the bots the game wakes
 //!   (with a safe fallback and a per-turn cap), makes the record entries, and runs on a virtual
 //!   clock for simulations. The rules for players are in the repository's `docs/rules.md`.

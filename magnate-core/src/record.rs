@@ -293,9 +293,9 @@ fn run(
         let produced = game
             .apply(entry.input.clone(), entry.now)
             .map_err(|error| ReplayError::Refused {
-            index: entry.index,
-            error,
-        })?;
+                index: entry.index,
+                error,
+            })?;
         if verify {
             let actual = game.state_hash();
             if parse_hash(&entry.hash) != Some(actual) {

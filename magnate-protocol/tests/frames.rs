@@ -61,12 +61,13 @@ fn response_frames_are_sorted_json_holding_the_view() {
                     for (player, square) in &view.positions {
                         assert_eq!(data["positions"][player.0.to_string()], square.0);
                     }
-                    assert_eq!(
-                        data["active_turn_player"],
-                        view.active_turn_player.0
-                    );
+                    assert_eq!(data["active_turn_player"], view.active_turn_player.0);
                 }
-                assert_eq!(tracker.view(), &shadow.view(), "the events fold into the view");
+                assert_eq!(
+                    tracker.view(),
+                    &shadow.view(),
+                    "the events fold into the view"
+                );
             })
             .unwrap();
     }

@@ -79,7 +79,12 @@ impl Game {
 
     /// Marks `square` declined by `player` and starts its auction (a checked decline, or the
     /// management timeout on an unowned square).
-    pub(crate) fn decline_and_auction(&mut self, player: PlayerId, square: SquareId, now: Timestamp) {
+    pub(crate) fn decline_and_auction(
+        &mut self,
+        player: PlayerId,
+        square: SquareId,
+        now: Timestamp,
+    ) {
         if let (Some(seat), Some(state)) = (self.seat(player), self.board.index_of(square)) {
             self.squares[state].declined |= 1 << seat;
         }

@@ -5,8 +5,8 @@
 use std::collections::BTreeSet;
 
 use magnate_core::{
-    Action, ActionKind, Driver, Event, Game, Input, PlayerId, PlayerSpec, RandomBot, Seed,
-    Setup, Timestamp,
+    Action, ActionKind, Driver, Event, Game, Input, PlayerId, PlayerSpec, RandomBot, Seed, Setup,
+    Timestamp,
 };
 
 /// Checks that `events` (from `player`'s `action` on `before`) hold the action's fact.
@@ -121,9 +121,7 @@ fn every_action_reports_its_own_fact() {
                     .apply(applied.input.clone(), applied.now)
                     .expect("the shadow follows the driver");
                 if let Input::Action { player, action } = &applied.input {
-                    let kinds: Vec<Event> =
-                        applied.events.clone();
-                    assert_fact(&before, *player, action, &kinds);
+                    assert_fact(&before, *player, action, &applied.events);
                     seen.insert(action.kind());
                 }
             })

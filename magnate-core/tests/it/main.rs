@@ -10,10 +10,11 @@ mod properties;
 mod scenarios;
 mod snapshots;
 mod tables;
+mod view_facts;
 
 use magnate_core::{
-    Action, Event, Game, Input, PhaseName, PlayerId, RuleError, Seed, Setup, SquareId,
-    Timestamp, View,
+    Action, Event, Game, Input, PhaseName, PlayerId, RuleError, Seed, Setup, SquareId, Timestamp,
+    View,
 };
 
 pub const P1: PlayerId = PlayerId(1);

@@ -3,8 +3,8 @@
 use std::collections::BTreeMap;
 
 use magnate_core::{
-    Action, BonusCategory, Event, FantasyCard, FantasyType, Invalid, Phase, PhaseName,
-    RuleError, Setup, StatField,
+    Action, BonusCategory, Event, FantasyCard, FantasyType, Invalid, Phase, PhaseName, RuleError,
+    Setup, StatField,
 };
 
 use crate::{kinds, sq, thrown, Table, P1, P2, P3};

@@ -3,8 +3,8 @@
 use serde::Serialize;
 
 use magnate_core::{
-    BonusCategory, Event, Game, Input, Millis, PlayerId, PlayerSpec, Seed, Setup,
-    StatField, TimerSettings, Timestamp,
+    BonusCategory, Event, Game, Input, Millis, PlayerId, PlayerSpec, Seed, Setup, StatField,
+    TimerSettings, Timestamp,
 };
 
 #[derive(Serialize)]

@@ -4,8 +4,7 @@
 use std::collections::BTreeMap;
 
 use magnate_core::{
-    Action, AuctionOutcome, EndReason, Event, Game, Phase, PlayerId, SquareId, Timer,
-    View,
+    Action, AuctionOutcome, EndReason, Event, Game, Phase, PlayerId, SquareId, Timer, View,
 };
 use serde::Serialize;
 use serde_json::{json, Map, Value};
