@@ -23,6 +23,18 @@ struct Reported {
     in_game: bool,
 }
 
+impl Reported {
+    /// An empty seat.
+    const NONE: Reported = Reported {
+        money: 0,
+        position: SquareId(0),
+        in_game: false,
+    };
+}
+
+/// The most participants a game has (the log keeps their reports on the stack).
+const MAX_PLAYERS: usize = *crate::setup::PLAYER_COUNT.end();
+
 /// The events of one input as the rules produce them.
 ///
 /// Every domain fact is pushed with [`EventLog::push`], which first reports as view facts what
@@ -33,7 +45,8 @@ struct Reported {
 #[derive(Debug)]
 pub(crate) struct EventLog {
     events: Vec<Event>,
-    players: Vec<(PlayerId, Reported)>,
+    /// By seat (the turn order never changes).
+    players: [Reported; MAX_PLAYERS],
     phase: PhaseName,
     active_phase: PlayerId,
     active_turn: PlayerId,
@@ -43,20 +56,19 @@ pub(crate) struct EventLog {
 impl EventLog {
     /// An empty log; the view facts start from `game` as it is now.
     pub(crate) fn new(game: &Game) -> EventLog {
+        let mut players = [Reported::NONE; MAX_PLAYERS];
+        debug_assert!(game.participants().len() <= MAX_PLAYERS);
+        for (reported, p) in players.iter_mut().zip(game.participants()) {
+            *reported = Reported {
+                money: p.money,
+                position: p.position,
+                in_game: p.in_game,
+            };
+        }
         EventLog {
-            events: Vec::new(),
-            players: game
-                .participants()
-                .iter()
-                .map(|p| {
-                    let reported = Reported {
-                        money: p.money,
-                        position: p.position,
-                        in_game: p.in_game,
-                    };
-                    (p.id, reported)
-                })
-                .collect(),
+            // Room for a typical input (a few view facts and a domain fact or two).
+            events: Vec::with_capacity(8),
+            players,
             phase: game.phase().name(),
             active_phase: game.active_phase_player(),
             active_turn: game.active_turn_player(),
@@ -98,8 +110,8 @@ impl EventLog {
     /// Adds view facts for what changed since the last report: players who left, then money and
     /// squares in turn order, then the phase and active players.
     fn report(&mut self, game: &Game) {
-        for (state, (id, reported)) in game.participants().iter().zip(&mut self.players) {
-            debug_assert_eq!(state.id, *id, "the turn order never changes");
+        for (state, reported) in game.participants().iter().zip(&mut self.players) {
+            let id = &state.id;
             if reported.in_game && !state.in_game {
                 reported.in_game = false;
                 self.events.push(Event::LeftGame { player: *id });
