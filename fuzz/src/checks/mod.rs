@@ -109,12 +109,24 @@ pub fn assert_invariants(game: &Game, initial_total: i128) {
     }
 }
 
-/// Applies `input`; a refusal must leave the game exactly as it was (`==` and hash).
+/// Applies `input`; a refusal must leave the game exactly as it was (`==` and hash), and the
+/// events of an accepted input must fold into the game's view (`View::apply`).
 fn apply_atomic(game: &mut Game, input: Input, now: Timestamp) -> bool {
     let before = game.clone();
     let hash = game.state_hash();
     match game.apply(input.clone(), now) {
-        Ok(_) => true,
+        Ok(events) => {
+            let mut view = before.view();
+            for event in &events {
+                view.apply(event);
+            }
+            assert_eq!(
+                view,
+                game.view(),
+                "{input:?}: the events do not fold into the view"
+            );
+            true
+        }
         Err(error) => {
             assert_eq!(
                 game.state_hash(),
