@@ -263,6 +263,16 @@ fn event_line(
                     magnate_protocol::names::phase_name(*phase)
                 ),
                 Event::PlayerEliminated { player, .. } => format!("{player} eliminated"),
+                Event::RentPaid {
+                    player,
+                    owner,
+                    square,
+                    amount,
+                } => format!("{player} paid {amount} rent to {owner} on {square}"),
+                Event::SalaryCollected { player, amount } => {
+                    format!("{player} collected {amount} salary")
+                }
+                Event::Jailed { player } => format!("{player} jailed"),
                 Event::GameEnded { winner, .. } => format!("game over, {winner} won"),
                 other => magnate_protocol::names::response_type(other)
                     .unwrap_or("event")

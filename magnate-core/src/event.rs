@@ -50,6 +50,8 @@ pub(crate) struct EventLog {
     phase: PhaseName,
     active_phase: PlayerId,
     active_turn: PlayerId,
+    /// Facts that come right after the next domain fact (its consequences).
+    follow: Vec<Event>,
     game_end: Option<Event>,
 }
 
@@ -72,14 +74,23 @@ impl EventLog {
             phase: game.phase().name(),
             active_phase: game.active_phase_player(),
             active_turn: game.active_turn_player(),
+            follow: Vec::new(),
             game_end: None,
         }
     }
 
-    /// Reports what changed in the view of `game`, then adds the domain fact `event`.
+    /// Reports what changed in the view of `game`, then adds the domain fact `event` and the
+    /// consequences waiting for it ([`EventLog::follow`]).
     pub(crate) fn push(&mut self, game: &Game, event: Event) {
         self.report(game);
         self.events.push(event);
+        self.events.append(&mut self.follow);
+    }
+
+    /// Adds `event`, a consequence already applied to the game (rent paid on arrival, a
+    /// player jailed by a card), right after the next domain fact, the one that caused it.
+    pub(crate) fn follow(&mut self, event: Event) {
+        self.follow.push(event);
     }
 
     /// Holds the game-end event: it is added last, after what changed in the view since and
@@ -103,6 +114,7 @@ impl EventLog {
     /// gives `game`'s view) and the game-end event if the game ended.
     pub(crate) fn finish(mut self, game: &Game) -> Vec<Event> {
         self.report(game);
+        self.events.append(&mut self.follow);
         self.events.extend(self.game_end.take());
         self.events
     }
@@ -316,6 +328,31 @@ pub enum Event {
         bonuses: Vec<BonusAward>,
         /// Net worth of every participant (0 for eliminated players), after bonuses.
         final_net_worth: BTreeMap<PlayerId, i64>,
+    },
+    /// Rent was paid on arrival (it follows the move's fact).
+    RentPaid {
+        /// Who paid.
+        player: PlayerId,
+        /// Who received it.
+        owner: PlayerId,
+        /// The square.
+        square: SquareId,
+        /// How much.
+        amount: i64,
+    },
+    /// The start salary was paid (passing or landing on the start, or a card; it follows the
+    /// move's or the card's fact).
+    SalaryCollected {
+        /// Who received it.
+        player: PlayerId,
+        /// How much.
+        amount: i64,
+    },
+    /// A player was sent to jail (a walk onto the go-to-jail square, a third double, a card; it
+    /// follows the throw's, the move's or the card's fact).
+    Jailed {
+        /// Who.
+        player: PlayerId,
     },
     /// A bot's wake-up deadline passed: the driver should ask that bot for an action now.
     /// Drivers do not forward it to clients.

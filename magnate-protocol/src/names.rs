@@ -78,7 +78,11 @@ pub fn response_type(event: &Event) -> Option<&'static str> {
         Event::FantasyApplied { .. } => "ResponseChooseFantasy",
         Event::AuctionClosed { .. } => "ResponseAuction",
         Event::GameEnded { .. } => "ResponseBonus",
-        Event::BotWoken { .. }
+        // Facts the reference had no response for: clients see their money and squares change.
+        Event::RentPaid { .. }
+        | Event::SalaryCollected { .. }
+        | Event::Jailed { .. }
+        | Event::BotWoken { .. }
         | Event::MoneyChanged { .. }
         | Event::Moved { .. }
         | Event::LeftGame { .. }

@@ -32,7 +32,7 @@ impl Game {
         } else {
             self.draw_card()
         };
-        let result = self.apply_card(player, card);
+        let result = self.apply_card(player, card, events);
         self.p_mut(player).stats.num_fantasy_events += 1;
         self.resume(now);
         let fantasy_result = FantasyResult {
@@ -53,6 +53,7 @@ impl Game {
         &mut self,
         player: PlayerId,
         card: FantasyCard,
+        events: &mut EventLog,
     ) -> Option<CardOutcome> {
         use FantasyType::*;
         let value = card.value.unwrap_or(0);
@@ -85,10 +86,10 @@ impl Game {
                 return Some(CardOutcome::Doubled { doubled });
             }
             GetParkingMoney => self.collect_parking(player),
-            GoToJail => self.send_to_jail(player),
+            GoToJail => self.send_to_jail(player, events),
             SendToJail => {
                 let target = self.rng.choose(&opponents)?;
-                self.send_to_jail(target);
+                self.send_to_jail(target, events);
                 return Some(CardOutcome::TargetPlayer {
                     target_player: target,
                 });
@@ -96,7 +97,7 @@ impl Game {
             EverybodyToJail => {
                 let everyone: Vec<PlayerId> = self.ordered_players().collect();
                 for id in everyone {
-                    self.send_to_jail(id);
+                    self.send_to_jail(id, events);
                 }
             }
             ShufflePositions => {
@@ -127,8 +128,7 @@ impl Game {
             GoToStart => {
                 if self.p(player).position != self.board.jail() {
                     self.p_mut(player).position = self.board.exit();
-                    let salary = self.board.salary();
-                    self.credit(player, salary);
+                    self.collect_salary(player, events);
                 }
             }
             BreakOwnHouse => {

@@ -143,7 +143,7 @@ impl Game {
         if double {
             if self.streak >= 2 {
                 self.streak = 0;
-                self.send_to_jail(player);
+                self.send_to_jail(player, events);
                 self.phase = Phase::Liquidation;
                 let jail = self.board.jail();
                 let kind = thrown(self, vec![jail], vec![here, jail], None);
@@ -172,7 +172,7 @@ impl Game {
             self.push_event(events, kind);
         } else {
             let steps = destinations.values().copied().next().unwrap_or(0);
-            let (path, card) = self.walk_and_arrive(player, None, steps);
+            let (path, card) = self.walk_and_arrive(player, None, steps, events);
             let kind = thrown(self, listed, path, card);
             self.push_event(events, kind);
         }
@@ -195,7 +195,7 @@ impl Game {
             .get(&square)
             .ok_or(Invalid::IllegalDestination)?;
         self.cancel_phase_timer();
-        let (path, card) = self.walk_and_arrive(player, Some(square), steps);
+        let (path, card) = self.walk_and_arrive(player, Some(square), steps, events);
         self.push_event(
             events,
             Event::SquareChosen {
@@ -209,12 +209,14 @@ impl Game {
     }
 
     /// Walks `steps`, then jails the player or places them (on `chosen`, or where the walk ends)
-    /// and resolves the arrival. Returns the path and any revealed card.
+    /// and resolves the arrival. Returns the path and any revealed card; the salary, rent and
+    /// jail facts follow the move's own fact in `events`.
     fn walk_and_arrive(
         &mut self,
         player: PlayerId,
         chosen: Option<SquareId>,
         steps: u32,
+        events: &mut EventLog,
     ) -> (Vec<SquareId>, Option<FantasyCard>) {
         let here = self.p(player).position;
         let walked = walk(self.board, here, steps);
@@ -222,12 +224,12 @@ impl Game {
         p.stats.walked_squares += u64::from(steps);
         let mut card = None;
         if walked.jailed {
-            self.send_to_jail(player);
+            self.send_to_jail(player, events);
             self.phase = Phase::Liquidation;
         } else {
             let target = chosen.unwrap_or(walked.last);
             self.p_mut(player).position = target;
-            card = self.arrive(player, target, walked.passed_go);
+            card = self.arrive(player, target, walked.passed_go, events);
         }
         (walked.path, card)
     }
@@ -238,16 +240,22 @@ impl Game {
         player: PlayerId,
         square: SquareId,
         passed_go: bool,
+        events: &mut EventLog,
     ) -> Option<FantasyCard> {
         if passed_go {
-            let salary = self.board.salary();
-            self.credit(player, salary);
+            self.collect_salary(player, events);
         }
         let rent = self.rent_due(player, square);
         if rent > 0 {
             if let Some(owner) = self.holding(square).map(|h| h.owner) {
                 self.transfer(player, owner, rent);
                 self.p_mut(player).stats.num_paid_rents += 1;
+                events.follow(Event::RentPaid {
+                    player,
+                    owner,
+                    square,
+                    amount: rent,
+                });
                 self.phase = Phase::Business;
                 return None;
             }
@@ -281,13 +289,23 @@ impl Game {
         p.stats.won_money = p.stats.won_money.saturating_add(jackpot.unsigned_abs());
     }
 
-    /// Jails a player: the jail cell, 3 turns, one more time in jail (docs/rules.md).
-    pub(crate) fn send_to_jail(&mut self, player: PlayerId) {
+    /// Jails a player: the jail cell, 3 turns, one more time in jail (docs/rules.md). The
+    /// `Jailed` fact follows the next domain fact in `events`.
+    pub(crate) fn send_to_jail(&mut self, player: PlayerId, events: &mut EventLog) {
         let jail = self.board.jail();
         let p = self.p_mut(player);
         p.position = jail;
         p.jail_turns = 3;
         p.stats.times_in_jail += 1;
+        events.follow(Event::Jailed { player });
+    }
+
+    /// Pays the start salary from the bank (passing or landing on the start, or the card); the
+    /// `SalaryCollected` fact follows the next domain fact in `events`.
+    pub(crate) fn collect_salary(&mut self, player: PlayerId, events: &mut EventLog) {
+        let amount = self.board.salary();
+        self.credit(player, amount);
+        events.follow(Event::SalaryCollected { player, amount });
     }
 
     /// `Action::PayBail` (docs/rules.md).

@@ -158,6 +158,9 @@ pub fn kinds(events: &[Event]) -> Vec<&'static str> {
             Event::PlayerEliminated { .. } => "PlayerEliminated",
             Event::GameEnded { .. } => "GameEnded",
             Event::BotWoken { .. } => "BotWoken",
+            Event::RentPaid { .. } => "RentPaid",
+            Event::SalaryCollected { .. } => "SalaryCollected",
+            Event::Jailed { .. } => "Jailed",
             Event::MoneyChanged { .. }
             | Event::Moved { .. }
             | Event::LeftGame { .. }

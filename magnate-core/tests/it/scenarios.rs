@@ -104,7 +104,7 @@ fn w01_doubles_chain_purchase_deserted_auction_turn_change() {
     assert_eq!((stats.walked_squares, stats.lost_money), (14, 300));
 }
 
-fn choose_square_phase(destinations: &[(u16, u32)]) -> Phase {
+pub(crate) fn choose_square_phase(destinations: &[(u16, u32)]) -> Phase {
     Phase::ChooseSquare {
         destinations: destinations
             .iter()

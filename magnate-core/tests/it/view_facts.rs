@@ -11,7 +11,7 @@ use magnate_core::{
     PlayerId, PlayerSpec, RandomBot, Seed, Setup, TimerSettings, Timestamp,
 };
 
-use crate::scenarios::roll;
+use crate::scenarios::{choose_square_phase, roll};
 use crate::{kinds, sq, Table, P1, P2};
 
 /// A game of `players`: seat `i` is a bot unless bit `i` of `absent` is set (those players
@@ -105,6 +105,9 @@ fn name(event: &Event) -> &'static str {
         } => "kicked_out",
         Event::PlayerEliminated { .. } => "eliminated",
         Event::PhaseTimedOut => "phase_timed_out",
+        Event::RentPaid { .. } => "rent_paid",
+        Event::SalaryCollected { .. } => "salary_collected",
+        Event::Jailed { .. } => "jailed",
         Event::GameEnded {
             reason: EndReason::TurnLimit,
             ..
@@ -157,6 +160,9 @@ fn seeded_bot_games_fold_into_the_view_and_show_every_kind_of_fact() {
         "kicked_out",
         "eliminated",
         "phase_timed_out",
+        "rent_paid",
+        "salary_collected",
+        "jailed",
         "turn_limit",
         "last_player_standing",
     ];
@@ -296,4 +302,99 @@ fn a_management_timeout_on_an_unowned_square_reports_a_skipped_phase_and_the_auc
         "{events:?}"
     );
     assert!(t.game.has_declined(P1, sq(5)));
+}
+
+/// The facts after the view facts: the domain facts of one input, in order.
+fn domain(events: &[Event]) -> Vec<Event> {
+    events
+        .iter()
+        .filter(|e| !e.is_view_fact())
+        .cloned()
+        .collect()
+}
+
+#[test]
+fn rent_paid_on_arrival_follows_the_move() {
+    let mut t = Table::new(3);
+    t.game
+        .edit()
+        .own(sq(1), P1, -1, false)
+        .phase(choose_square_phase(&[(1, 0)]), P2);
+    let events = t
+        .game
+        .apply(Input::action(P2, Action::MoveTo { square: sq(1) }), t.now)
+        .unwrap();
+    let facts = domain(&events);
+    assert!(
+        matches!(facts[0], Event::SquareChosen { player: P2, .. }),
+        "{facts:?}"
+    );
+    assert_eq!(
+        facts[1..],
+        [Event::RentPaid {
+            player: P2,
+            owner: P1,
+            square: sq(1),
+            amount: 2
+        }]
+    );
+    // The balances were reported before the move's fact, whose response shows them.
+    let chosen = events
+        .iter()
+        .position(|e| matches!(e, Event::SquareChosen { .. }))
+        .unwrap();
+    for fact in [
+        Event::MoneyChanged {
+            player: P2,
+            money: 1498,
+        },
+        Event::MoneyChanged {
+            player: P1,
+            money: 1502,
+        },
+    ] {
+        assert!(events[..chosen].contains(&fact), "{events:?}");
+    }
+}
+
+#[test]
+fn a_third_double_reports_the_jailing_after_the_throw() {
+    let mut t = Table::new(3);
+    t.game.edit().position(P1, sq(1)).streak(2).dice(4, 4, 5);
+    let events = t
+        .game
+        .apply(Input::action(P1, Action::ThrowDice), t.now)
+        .unwrap();
+    let facts = domain(&events);
+    assert!(
+        matches!(facts[0], Event::DiceThrown { player: P1, .. }),
+        "{facts:?}"
+    );
+    assert_eq!(facts[1..], [Event::Jailed { player: P1 }]);
+}
+
+#[test]
+fn passing_the_start_reports_the_salary_after_the_throw() {
+    let mut t = Table::new(2);
+    t.game.edit().position(P1, sq(38)).dice(1, 2, 3);
+    let events = t
+        .game
+        .apply(Input::action(P1, Action::ThrowDice), t.now)
+        .unwrap();
+    let facts = domain(&events);
+    let Event::DiceThrown { path, .. } = &facts[0] else {
+        panic!("{facts:?}")
+    };
+    assert!(
+        path.contains(&sq(0)) && path.last() != Some(&sq(0)),
+        "{path:?}"
+    );
+    let salary = t.game.board().salary();
+    assert_eq!(
+        facts[1],
+        Event::SalaryCollected {
+            player: P1,
+            amount: salary
+        }
+    );
 }
