@@ -252,9 +252,9 @@ fn event_line(
                     "trade {} proposed by {} to {}",
                     proposal.id, proposal.player, proposal.destination_user
                 ),
-                Event::TradeAnswered { id, accepted, .. } => {
+                Event::TradeAnswered { proposal, accepted } => {
                     let answer = if *accepted { "accepted" } else { "refused" };
-                    format!("trade {id} {answer}")
+                    format!("trade {} {answer}", proposal.id)
                 }
                 Event::BailPaid { player, amount } => format!("{player} paid {amount} bail"),
                 Event::BidPlaced { player, .. } => format!("{player} bid"),

@@ -235,14 +235,11 @@ pub enum Event {
         /// The proposal.
         proposal: crate::phase::TradeProposal,
     },
-    /// A trade proposal was answered; when accepted, its money and squares changed hands.
+    /// A trade proposal was answered by its recipient (`proposal.destination_user`); when
+    /// accepted, the proposal's money and squares changed hands as it says.
     TradeAnswered {
-        /// The proposal's id.
-        id: u32,
-        /// The proposer.
-        proposer: PlayerId,
-        /// The recipient, who answered.
-        recipient: PlayerId,
+        /// The proposal answered: who traded what with whom.
+        proposal: crate::phase::TradeProposal,
         /// Whether it was accepted.
         accepted: bool,
     },

@@ -143,9 +143,7 @@ impl Game {
         self.push_event(
             events,
             Event::TradeAnswered {
-                id: proposal.id,
-                proposer: proposal.player,
-                recipient: proposal.destination_user,
+                proposal,
                 accepted: accept,
             },
         );

@@ -62,8 +62,8 @@ fn assert_fact(before: &Game, player: PlayerId, action: &Action, events: &[Event
                 if proposal.player == player && proposal.destination_user == *destination_user)
         }),
         Action::TradeAnswer { choose } => has(&|e| {
-            matches!(e, Event::TradeAnswered { recipient, accepted, .. }
-                if *recipient == player && accepted == choose)
+            matches!(e, Event::TradeAnswered { proposal, accepted }
+                if proposal.destination_user == player && accepted == choose)
         }),
         Action::PayBail => {
             let bail = before.board().bail();
