@@ -11,7 +11,7 @@ use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughpu
 use magnate_core::bot::EvBot;
 use magnate_core::record::{replay_entries, verify};
 use magnate_core::sim::{play, SimSetup};
-use magnate_core::{replay, BotLevel, Game, GameRecord, Policy, Seed, TimerSettings};
+use magnate_core::{replay, BotLevel, Game, GameRecord, HashFormat, Policy, Seed, TimerSettings};
 
 /// A recorded 4-player expert game with a 500-turn limit.
 fn expert_game(seed: u64, record: bool) -> magnate_core::sim::SimOutcome {
@@ -105,6 +105,34 @@ fn bench_replay(c: &mut Criterion) {
     group.finish();
 }
 
+/// The state hash alone, in both formats, on the same mid-game state.
+fn bench_hash(c: &mut Criterion) {
+    let record = long_record();
+    let mid_game = replay_entries(
+        &record.header,
+        &record.entries[..record.entries.len() / 2],
+        false,
+    )
+    .unwrap()
+    .game;
+    let mut group = c.benchmark_group("hash");
+    group.throughput(Throughput::Elements(1));
+    for (name, format) in [
+        ("state_hash_v1", HashFormat::V1),
+        ("state_hash_v2", HashFormat::V2),
+    ] {
+        let expected = mid_game.state_hash_in(format);
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                let hash = black_box(&mid_game).state_hash_in(format);
+                assert_eq!(hash, expected);
+                hash
+            })
+        });
+    }
+    group.finish();
+}
+
 fn bench_serde(c: &mut Criterion) {
     let record = long_record();
     let mid_game = replay_entries(
@@ -135,6 +163,7 @@ criterion_group!(
     bench_apply,
     bench_full_game,
     bench_replay,
+    bench_hash,
     bench_serde
 );
 criterion_main!(benches);

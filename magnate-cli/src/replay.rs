@@ -126,8 +126,15 @@ fn summary(path: &Path, record: &GameRecord, game: &Game, inputs: usize) -> Stri
     let _ = writeln!(out, "record   {}", path.display());
     let _ = writeln!(
         out,
-        "format   {} v{}, rules {}, seed {}",
-        header.format, header.version, header.rules_version, header.seed.0
+        "format   {} v{} (state hash {}), rules {}, seed {}",
+        header.format,
+        header.version,
+        match game.hash_format() {
+            magnate_core::HashFormat::V1 => "v1",
+            magnate_core::HashFormat::V2 => "v2",
+        },
+        header.rules_version,
+        header.seed.0
     );
     let _ = writeln!(
         out,

@@ -8,6 +8,7 @@ use crate::action::{Action, ActionKind, Input};
 use crate::board::Board;
 use crate::error::RuleError;
 use crate::event::{BonusAward, EndReason, Event, EventLog, View};
+use crate::hash::HashFormat;
 use crate::ids::{PlayerId, Seed, SquareId};
 use crate::phase::{Phase, PhaseName};
 use crate::rng::GameRng;
@@ -154,6 +155,9 @@ game_struct! {
         rng: GameRng,
         bank: i64,
         outcome: Option<Outcome>,
+        /// How [`Game::state_hash`] hashes this game (not part of the hash).
+        #[serde(default = "HashFormat::unrecorded")]
+        hash_format: HashFormat,
     }
 }
 
@@ -211,6 +215,7 @@ impl Game {
             rng,
             bank: 0,
             outcome: None,
+            hash_format: HashFormat::CURRENT,
         };
         game.start_turn_timers(now);
         game.sync_timers(now);

@@ -1,16 +1,9 @@
-//! A stable hash of the full game state.
+//! A stable hash of the full game state, in two formats.
 //!
-//! # Algorithm (format version 1)
+//! # The words (both formats)
 //!
-//! The state is written as a sequence of unsigned 64-bit words in a fixed order (below), and the
-//! words are folded into a 64-bit accumulator:
-//!
-//! ```text
-//! h = 0x243F_6A88_85A3_08D3
-//! for each word w:  h = (h ^ w) * 0x9E37_79B9_7F4A_7C15 (wrapping);  h = rotate_left(h, 29)
-//! result = splitmix64_finalize(h ^ word_count)
-//! ```
-//!
+//! The state is written as a sequence of unsigned 64-bit words in a fixed order (below; format 2
+//! writes the squares differently).
 //! Signed numbers are written as their two's-complement bit pattern, booleans as 0/1, absent
 //! values as a distinct tag word. The order: board id; house rules; timer settings; start time;
 //! every participant in turn order (id, money, position, jail turns, in game, bot, the eleven
@@ -20,8 +13,43 @@
 //! generator seed and position; bank; outcome. The last-seen `now` is not part of the state
 //! hash, so an early tick leaves the hash unchanged.
 //!
+//! # Format version 1 (records of format version 2, docs/record-format.md)
+//!
+//! The words are folded into one 64-bit accumulator, one after the other:
+//!
+//! ```text
+//! mix(h, w) = rotate_left((h ^ w) * 0x9E37_79B9_7F4A_7C15 (wrapping), 29)
+//! h = 0x243F_6A88_85A3_08D3
+//! for each word w:  h = mix(h, w)
+//! result = splitmix64_finalize(h ^ word_count)
+//! ```
+//!
+//! Each step waits for the previous multiplication, so the hash costs a multiplication's
+//! latency per word.
+//!
+//! # Format version 2 (records of format version 3)
+//!
+//! The same words, except the squares': each square is one word `owned | houses (as u8) << 8 |
+//! mortgaged << 16 | declined mask << 24` (`owned` is 1 for an owned square, else 0, and an
+//! unowned square has no houses and no mortgage), followed, for an owned square, by its owner's
+//! id. (Format 1 writes the owner's seat + 1 into the square's word, which costs a search of the
+//! players per square.) The words are dealt round-robin to four independent accumulators (word
+//! `i` goes to lane `i mod 4`), which the processor advances in parallel; the lanes are then
+//! folded, in order, into one accumulator with the same step:
+//!
+//! ```text
+//! lane = [0x243F_6A88_85A3_08D3, 0x1319_8A2E_0370_7344, 0xA409_3822_299F_31D0, 0x082E_FA98_EC4E_6C89]
+//! for each word w with index i:  lane[i mod 4] = mix(lane[i mod 4], w)
+//! h = 0x4528_21E6_38D0_1377
+//! for l in lane[0], lane[1], lane[2], lane[3]:  h = mix(h, l)
+//! result = splitmix64_finalize(h ^ word_count)
+//! ```
+//!
 //! No `HashMap`, no `std::hash` and no memory layout is involved, so the value is the same on
-//! every platform and Rust version.
+//! every platform and Rust version. A game hashes in its [`HashFormat`]: version 2 for a new
+//! game, the record's for a game created from a record header.
+
+use serde::{Deserialize, Serialize};
 
 use crate::action::ActionKind;
 use crate::event::EndReason;
@@ -31,18 +59,47 @@ use crate::setup::StatField;
 use crate::time::Timestamp;
 use crate::timer::{Deadline, Timer};
 
-struct Fold {
-    h: u64,
-    count: u64,
+/// The state-hash algorithm of a game (see the module docs); records say which one their
+/// entries use through their format version (docs/record-format.md).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HashFormat {
+    /// One serial accumulator: records of format version 2 (and 1).
+    V1,
+    /// Four interleaved accumulators: records of format version 3, and every new game.
+    V2,
 }
 
-impl Fold {
-    fn word(&mut self, w: u64) {
-        self.h = (self.h ^ w)
-            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
-            .rotate_left(29);
-        self.count += 1;
+impl HashFormat {
+    /// The format of new games and records.
+    pub const CURRENT: HashFormat = HashFormat::V2;
+
+    /// The format of a game snapshot written before games carried their format: such games all
+    /// hashed with version 1.
+    pub(crate) fn unrecorded() -> HashFormat {
+        HashFormat::V1
     }
+}
+
+const K: u64 = 0x9E37_79B9_7F4A_7C15;
+
+fn mix(h: u64, w: u64) -> u64 {
+    (h ^ w).wrapping_mul(K).rotate_left(29)
+}
+
+fn finalize(h: u64, count: u64) -> u64 {
+    let mut z = h ^ count;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// Where the state's words go.
+trait Words {
+    /// Format 2's squares: owners by id (format 1: by seat).
+    const OWNER_IDS: bool;
+
+    fn word(&mut self, w: u64);
 
     fn int(&mut self, v: i64) {
         self.word(v as u64);
@@ -57,12 +114,78 @@ impl Fold {
             None => self.word(0),
         }
     }
+}
+
+/// Format version 1: one serial accumulator.
+struct Serial {
+    h: u64,
+    count: u64,
+}
+
+impl Words for Serial {
+    const OWNER_IDS: bool = false;
+
+    #[inline(always)]
+    fn word(&mut self, w: u64) {
+        self.h = mix(self.h, w);
+        self.count += 1;
+    }
+}
+
+impl Serial {
+    fn finish(self) -> u64 {
+        finalize(self.h, self.count)
+    }
+}
+
+/// Format version 2: four accumulators, word `i` into lane `i mod 4`. The lanes turn like a
+/// queue: a word is mixed into the front lane, which then goes to the back, so each word waits
+/// only for the word four places before it and the four chains run side by side (in registers,
+/// since [`Game::hash_words`] is inlined into its caller).
+struct Lanes {
+    /// The lanes, front first: `queue[0]` is lane `count mod 4`.
+    queue: [u64; 4],
+    count: u64,
+}
+
+impl Words for Lanes {
+    const OWNER_IDS: bool = true;
+
+    #[inline(always)]
+    fn word(&mut self, w: u64) {
+        let [front, b, c, d] = self.queue;
+        self.queue = [b, c, d, mix(front, w)];
+        self.count += 1;
+    }
+}
+
+/// The lanes' starting values.
+const LANES: [u64; 4] = [
+    0x243F_6A88_85A3_08D3,
+    0x1319_8A2E_0370_7344,
+    0xA409_3822_299F_31D0,
+    0x082E_FA98_EC4E_6C89,
+];
+
+impl Lanes {
+    fn new() -> Lanes {
+        Lanes {
+            queue: LANES,
+            count: 0,
+        }
+    }
 
     fn finish(self) -> u64 {
-        let mut z = self.h ^ self.count;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
+        // Back in lane order: lane `count mod 4` is at the front.
+        let [a, b, c, d] = self.queue;
+        let lanes = match self.count % 4 {
+            0 => [a, b, c, d],
+            1 => [d, a, b, c],
+            2 => [c, d, a, b],
+            _ => [b, c, d, a],
+        };
+        let h = lanes.iter().fold(0x4528_21E6_38D0_1377, |h, &l| mix(h, l));
+        finalize(h, self.count)
     }
 }
 
@@ -75,12 +198,40 @@ fn action_tag(kind: ActionKind) -> u64 {
 }
 
 impl Game {
-    /// A stable 64-bit hash of the full game state (see the module docs for the algorithm).
+    /// A stable 64-bit hash of the full game state, in the game's [`HashFormat`] (see the
+    /// module docs for the algorithms).
     pub fn state_hash(&self) -> u64 {
-        let mut f = Fold {
-            h: 0x243F_6A88_85A3_08D3,
-            count: 0,
-        };
+        self.state_hash_in(self.hash_format)
+    }
+
+    /// The state hash in `format`, whatever the game's own.
+    pub fn state_hash_in(&self, format: HashFormat) -> u64 {
+        match format {
+            HashFormat::V1 => {
+                let mut f = Serial {
+                    h: 0x243F_6A88_85A3_08D3,
+                    count: 0,
+                };
+                self.hash_words(&mut f);
+                f.finish()
+            }
+            HashFormat::V2 => {
+                let mut f = Lanes::new();
+                self.hash_words(&mut f);
+                f.finish()
+            }
+        }
+    }
+
+    /// The format [`Game::state_hash`] uses.
+    pub fn hash_format(&self) -> HashFormat {
+        self.hash_format
+    }
+
+    /// Writes the state's words, in the order of the module docs. Inlined into each format's
+    /// caller, so the accumulators stay in registers.
+    #[inline(always)]
+    fn hash_words<F: Words>(&self, f: &mut F) {
         f.word(u64::from(self.board.id()));
         f.int(self.rules.starting_money);
         f.opt(self.rules.max_turns.map(u64::from));
@@ -122,21 +273,38 @@ impl Game {
                 f.word(v);
             }
         }
-        for state in &self.squares {
-            let (owner, houses, mortgaged) = match state.holding {
-                Some(h) => (
-                    self.seat(h.owner).map_or(u64::MAX, |s| s as u64 + 1),
-                    h.houses,
-                    h.mortgaged,
-                ),
-                None => (0, 0, false),
-            };
-            f.word(
-                owner
-                    | (u64::from(houses as u8) << 8)
-                    | (u64::from(mortgaged) << 16)
-                    | (u64::from(state.declined) << 24),
-            );
+        if F::OWNER_IDS {
+            for state in &self.squares {
+                let declined = u64::from(state.declined) << 24;
+                match state.holding {
+                    Some(h) => {
+                        f.word(
+                            1 | (u64::from(h.houses as u8) << 8)
+                                | (u64::from(h.mortgaged) << 16)
+                                | declined,
+                        );
+                        f.word(h.owner.0);
+                    }
+                    None => f.word(declined),
+                }
+            }
+        } else {
+            for state in &self.squares {
+                let (owner, houses, mortgaged) = match state.holding {
+                    Some(h) => (
+                        self.seat(h.owner).map_or(u64::MAX, |s| s as u64 + 1),
+                        h.houses,
+                        h.mortgaged,
+                    ),
+                    None => (0, 0, false),
+                };
+                f.word(
+                    owner
+                        | (u64::from(houses as u8) << 8)
+                        | (u64::from(mortgaged) << 16)
+                        | (u64::from(state.declined) << 24),
+                );
+            }
         }
         f.word(self.phase.name() as u64);
         match &self.phase {
@@ -241,6 +409,107 @@ impl Game {
                 }
             }
         }
-        f.finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::{PlayerId, Seed};
+    use crate::setup::Setup;
+
+    /// Collects the words of format 1 (`false`) or 2, for the reference implementations below.
+    struct Collect<const IDS: bool>(Vec<u64>);
+
+    impl<const IDS: bool> Words for Collect<IDS> {
+        const OWNER_IDS: bool = IDS;
+
+        fn word(&mut self, w: u64) {
+            self.0.push(w);
+        }
+    }
+
+    /// Format 2 as the module docs state it, word by word.
+    fn reference_v2(words: &[u64]) -> u64 {
+        let mut lanes = LANES;
+        for (i, &w) in words.iter().enumerate() {
+            lanes[i % 4] = mix(lanes[i % 4], w);
+        }
+        let h = lanes.iter().fold(0x4528_21E6_38D0_1377, |h, &l| mix(h, l));
+        finalize(h, words.len() as u64)
+    }
+
+    fn lanes_of(words: &[u64]) -> u64 {
+        let mut lanes = Lanes::new();
+        for &w in words {
+            lanes.word(w);
+        }
+        lanes.finish()
+    }
+
+    #[test]
+    fn turning_lanes_equal_the_documented_fold_for_every_length() {
+        let words: Vec<u64> = (0..200u64)
+            .map(|i| i.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ (i << 7))
+            .collect();
+        for len in 0..words.len() {
+            assert_eq!(
+                lanes_of(&words[..len]),
+                reference_v2(&words[..len]),
+                "{len}"
+            );
+        }
+        // A word moved to another lane, or dropped, changes the hash.
+        assert_ne!(lanes_of(&[1, 2, 3, 4, 5]), lanes_of(&[2, 1, 3, 4, 5]));
+        assert_ne!(lanes_of(&[1, 0]), lanes_of(&[1]));
+    }
+
+    #[test]
+    fn both_formats_fold_their_words_as_documented() {
+        let mut game = Game::new(
+            Setup::new([PlayerId(1), PlayerId(2), PlayerId(3)]),
+            Seed(5),
+            Timestamp(0),
+        )
+        .unwrap();
+        // Some owned squares, so the formats' squares differ.
+        game.squares[1].holding = Some(crate::game::Holding {
+            owner: PlayerId(2),
+            houses: 0,
+            mortgaged: false,
+        });
+        game.squares[3].holding = Some(crate::game::Holding {
+            owner: PlayerId(3),
+            houses: -1,
+            mortgaged: true,
+        });
+        game.squares[5].declined = 0b101;
+        let mut words = Collect::<false>(Vec::new());
+        game.hash_words(&mut words);
+        let words = words.0;
+        let mut words_v2 = Collect::<true>(Vec::new());
+        game.hash_words(&mut words_v2);
+        let words_v2 = words_v2.0;
+        let mut serial = Serial {
+            h: 0x243F_6A88_85A3_08D3,
+            count: 0,
+        };
+        for &w in &words {
+            serial.h = mix(serial.h, w);
+            serial.count += 1;
+        }
+        assert_eq!(game.state_hash_in(HashFormat::V1), serial.finish());
+        assert_eq!(game.state_hash_in(HashFormat::V2), reference_v2(&words_v2));
+        assert_eq!(game.hash_format(), HashFormat::CURRENT);
+        assert_eq!(game.state_hash(), game.state_hash_in(HashFormat::V2));
+        // Known answers: a change of either format shows here.
+        assert_eq!(
+            format!(
+                "{:016x} {:016x}",
+                game.state_hash_in(HashFormat::V1),
+                game.state_hash_in(HashFormat::V2)
+            ),
+            "7254b1d22032ead1 40f5ef4b8a02eac1"
+        );
     }
 }

@@ -89,6 +89,7 @@ pub use driver::{Applied, Driver, Stopped, MAX_BOT_MOVES_PER_TURN};
 pub use error::{Invalid, LogicError, RuleError};
 pub use event::{AuctionOutcome, BonusAward, EndReason, Event, View};
 pub use game::{BusinessAction, Game, Holding, Outcome, PlayerState, Stats};
+pub use hash::HashFormat;
 pub use ids::{PlayerId, Seed, SquareId};
 pub use legal::LegalAction;
 pub use phase::{Auction, Phase, PhaseName, TradeProposal};

@@ -11,6 +11,7 @@ use crate::bot::BotLevel;
 use crate::error::RuleError;
 use crate::event::Event;
 use crate::game::Game;
+use crate::hash::HashFormat;
 use crate::ids::{PlayerId, Seed};
 use crate::rng::RNG_ALGORITHM;
 use crate::setup::{Setup, SetupError};
@@ -18,8 +19,12 @@ use crate::time::Timestamp;
 
 /// The `format` field of every record.
 pub const RECORD_FORMAT: &str = "magnate-game-record";
-/// The current record format version.
-pub const RECORD_VERSION: u32 = 2;
+/// The current record format version: entries hashed with [`HashFormat::V2`].
+pub const RECORD_VERSION: u32 = 3;
+/// The oldest record format version this crate reads: version 2, whose entries are hashed with
+/// [`HashFormat::V1`] (version 1 is read through `magnate_protocol::record`, which hands it on as
+/// version 2).
+pub const OLDEST_RECORD_VERSION: u32 = 2;
 /// The rules version: bumped whenever a rule change alters outcomes for the same inputs.
 pub const RULES_VERSION: &str = "magnate-rules-1";
 
@@ -54,7 +59,8 @@ pub struct RecordEntry {
     pub now: Timestamp,
     /// The input.
     pub input: Input,
-    /// [`Game::state_hash`] after the input, as 16 lowercase hex digits.
+    /// [`Game::state_hash`] after the input, as 16 lowercase hex digits, in the hash format of
+    /// the header's version ([`RecordHeader::hash_format`]).
     pub hash: String,
 }
 
@@ -71,7 +77,7 @@ pub struct GameRecord {
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ReplayError {
     /// The header names another format or an unsupported version.
-    #[error("unsupported record: format {format:?} version {version} (expected {RECORD_FORMAT:?} version {RECORD_VERSION})")]
+    #[error("unsupported record: format {format:?} version {version} (expected {RECORD_FORMAT:?} version {OLDEST_RECORD_VERSION} to {RECORD_VERSION})")]
     UnsupportedFormat {
         /// The format found.
         format: String,
@@ -160,21 +166,38 @@ impl RecordHeader {
         }
     }
 
-    /// Checks the header and creates the game it describes.
+    /// The state-hash format of the entries, by the format version: [`HashFormat::V1`] for
+    /// version 2, [`HashFormat::V2`] for version 3; `None` for another format or version.
+    pub fn hash_format(&self) -> Option<HashFormat> {
+        if self.format != RECORD_FORMAT {
+            return None;
+        }
+        match self.version {
+            2 => Some(HashFormat::V1),
+            3 => Some(HashFormat::V2),
+            _ => None,
+        }
+    }
+
+    /// Checks the header and creates the game it describes, hashing in the header's format
+    /// ([`RecordHeader::hash_format`]): a game continued from an old record keeps adding entries
+    /// its record can check.
     pub fn create_game(&self) -> Result<Game, ReplayError> {
-        if self.format != RECORD_FORMAT || self.version != RECORD_VERSION {
+        let Some(hash_format) = self.hash_format() else {
             return Err(ReplayError::UnsupportedFormat {
                 format: self.format.clone(),
                 version: self.version,
             });
-        }
+        };
         if self.rules_version != RULES_VERSION || self.rng != RNG_ALGORITHM {
             return Err(ReplayError::IncompatibleRules {
                 rules: self.rules_version.clone(),
                 rng: self.rng.clone(),
             });
         }
-        Ok(Game::new(self.setup.clone(), self.seed, self.started_at)?)
+        let mut game = Game::new(self.setup.clone(), self.seed, self.started_at)?;
+        game.hash_format = hash_format;
+        Ok(game)
     }
 }
 

@@ -1,9 +1,11 @@
 //! Reading game records of every format version (docs/record-format.md).
 //!
 //! Version 1 named actions the reference's way (`{"type": "ActionThrowDices"}`); version 2 names
-//! them as the core does (`{"type": "throw_dice"}`), nothing else changed. These readers accept
-//! both and hand the core version 2, so records and databases written before the change replay
-//! as they are. Write records with serde (always the current version).
+//! them as the core does (`{"type": "throw_dice"}`), nothing else changed; version 3 changed the
+//! state-hash format of the entries (the core reads versions 2 and 3). These readers accept all
+//! three and hand the core version 1 as version 2 (the same hashes), so records and databases
+//! written before the changes replay as they are. Write records with serde (always the current
+//! version).
 
 use magnate_core::record::RECORD_FORMAT;
 use magnate_core::{GameRecord, RecordEntry, RecordHeader};
@@ -41,7 +43,8 @@ fn upgrade_header(header: &mut Value) {
     let is_v1 = header.get("format").and_then(Value::as_str) == Some(RECORD_FORMAT)
         && header.get("version").and_then(Value::as_u64) == Some(1);
     if is_v1 {
-        header["version"] = Value::from(magnate_core::record::RECORD_VERSION);
+        // Version 2 hashes its entries as version 1 did.
+        header["version"] = Value::from(magnate_core::record::OLDEST_RECORD_VERSION);
     }
 }
 
@@ -90,7 +93,18 @@ mod tests {
         );
         let mut old = serde_json::to_value(&header).unwrap();
         old["version"] = Value::from(1);
-        assert_eq!(parse_header(&old.to_string()).unwrap(), header);
+        let read = parse_header(&old.to_string()).unwrap();
+        assert_eq!(read.version, 2, "version 1 hashes as version 2 does");
+        assert_eq!(read.hash_format(), Some(magnate_core::HashFormat::V1));
+        assert_eq!(
+            magnate_core::RecordHeader {
+                version: header.version,
+                ..read
+            },
+            header
+        );
+        old["version"] = Value::from(2);
+        assert_eq!(parse_header(&old.to_string()).unwrap().version, 2);
         old["version"] = Value::from(7);
         assert_eq!(parse_header(&old.to_string()).unwrap().version, 7);
     }

@@ -210,6 +210,36 @@ fn replaying_a_saved_game_reproduces_its_final_hash() {
     }
 }
 
+/// A record of format version 2 (state hash format 1), written by main before version 3.
+#[test]
+fn replaying_a_version_2_record_checks_its_format_1_hashes() {
+    let file = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../magnate-core/tests/fixtures/record-v2-hash-v1.json"
+    );
+    let output = magnate(&["replay", file]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(
+        text.contains("magnate-game-record v2 (state hash v1)"),
+        "{text}"
+    );
+    assert!(text.contains("inputs   153 verified"), "{text}");
+    assert!(text.contains("hash     ff6871c2e6cfdb21"), "{text}");
+
+    let dir = temp_dir("replay-v2");
+    let edited = dir.join("edited.json");
+    let original = std::fs::read_to_string(file).unwrap();
+    std::fs::write(
+        &edited,
+        original.replace("ff6871c2e6cfdb21", "ff6871c2e6cfdb20"),
+    )
+    .unwrap();
+    let output = magnate(&["replay", edited.to_str().unwrap()]);
+    assert!(!output.status.success());
+    assert!(stderr(&output).contains("input 152"), "{}", stderr(&output));
+}
+
 #[test]
 fn truncated_or_edited_records_are_refused_with_a_clear_message() {
     let dir = temp_dir("corrupt");
