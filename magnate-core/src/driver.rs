@@ -65,6 +65,8 @@ pub struct Driver<'p> {
     bots: BTreeMap<PlayerId, BotSeat<'p>>,
     record: bool,
     next_index: u64,
+    /// The stack of woken bots of `play_woken`, kept for its capacity.
+    woken: Vec<PlayerId>,
 }
 
 impl std::fmt::Debug for Driver<'_> {
@@ -85,6 +87,7 @@ impl<'p> Driver<'p> {
             bots: BTreeMap::new(),
             record: false,
             next_index: 0,
+            woken: Vec::new(),
         }
     }
 
@@ -157,12 +160,17 @@ impl<'p> Driver<'p> {
     /// Fires the deadlines due at `now` and plays the bots they woke; empty when nothing is due.
     pub fn tick(&mut self, now: Timestamp) -> Vec<Applied> {
         let mut applied = Vec::new();
+        self.tick_into(now, &mut applied);
+        applied
+    }
+
+    /// [`Driver::tick`] into `applied`, which must be empty (a drive loop reuses one buffer).
+    fn tick_into(&mut self, now: Timestamp, applied: &mut Vec<Applied>) {
         if self.next_deadline().is_some_and(|at| at <= now) {
             // A tick is never refused.
-            let _ = self.apply(Input::Tick, now, false, &mut applied);
-            self.play_woken(now, &mut applied);
+            let _ = self.apply(Input::Tick, now, false, applied);
+            self.play_woken(now, applied);
         }
-        applied
     }
 
     /// Plays the bots the game is waiting for that have no wake-up deadline of their own: after
@@ -191,12 +199,15 @@ impl<'p> Driver<'p> {
         mut on_applied: impl FnMut(&Game, &Applied),
     ) -> Result<Timestamp, Stopped> {
         let mut inputs = 0u64;
+        // One buffer for every tick's inputs.
+        let mut buffer = Vec::new();
         while !self.game.is_finished() {
             let Some(at) = self.next_deadline() else {
                 return Err(Stopped::Stalled { inputs });
             };
             now = now.max(at);
-            for applied in self.tick(now) {
+            self.tick_into(now, &mut buffer);
+            for applied in buffer.drain(..) {
                 inputs += 1;
                 on_applied(&self.game, &applied);
             }
@@ -245,22 +256,28 @@ impl<'p> Driver<'p> {
     /// Plays, depth first, the bots woken by the inputs from `applied[from..]`.
     fn play_woken(&mut self, now: Timestamp, applied: &mut Vec<Applied>) {
         let mut next = 0;
-        let mut stack: Vec<PlayerId> = Vec::new();
+        // The driver's buffer, reused from call to call (empty between calls).
+        let mut stack = std::mem::take(&mut self.woken);
         loop {
             // Bots woken by inputs not yet looked at go on top, the earliest woken first.
             while next < applied.len() {
-                let woken: Vec<PlayerId> = applied[next]
-                    .events
-                    .iter()
-                    .filter_map(|event| match *event {
-                        Event::BotWoken { player } => Some(player),
-                        _ => None,
-                    })
-                    .collect();
-                stack.extend(woken.into_iter().rev());
+                // Pushed last first, so the earliest woken is on top.
+                stack.extend(
+                    applied[next]
+                        .events
+                        .iter()
+                        .rev()
+                        .filter_map(|event| match *event {
+                            Event::BotWoken { player } => Some(player),
+                            _ => None,
+                        }),
+                );
                 next += 1;
             }
-            let Some(bot) = stack.pop() else { return };
+            let Some(bot) = stack.pop() else {
+                self.woken = stack;
+                return;
+            };
             self.play_bot(bot, now, applied);
         }
     }
@@ -284,15 +301,17 @@ impl<'p> Driver<'p> {
         } else {
             seat.policy.decide(&self.game, bot, &mut seat.rng)
         };
-        let mut candidates = Vec::with_capacity(3);
-        match decision {
-            BotMove::Act(action) => candidates.push(action),
+        let decided = match decision {
+            BotMove::Act(action) => Some(action),
             // A bot that must act but has no idea still moves, so the game never stalls.
-            BotMove::Idle if self.game.is_pending_actor(bot) => {}
+            BotMove::Idle if self.game.is_pending_actor(bot) => None,
             BotMove::Idle => return,
-        }
-        candidates.extend(crate::bot::safe_default(&self.game, bot));
-        candidates.push(Action::Surrender);
+        };
+        let fallback = crate::bot::safe_default(&self.game, bot);
+        let candidates = decided
+            .into_iter()
+            .chain(fallback)
+            .chain([Action::Surrender]);
         let mut refused = None;
         for action in candidates {
             match self.apply(Input::action(bot, action.clone()), now, true, applied) {

@@ -163,8 +163,16 @@ pub(crate) fn build(
         };
         money - cost >= reserve
     };
-    // Allocated by the phases that push; business and choices reuse `exact`.
+    // Allocated (with room for every phase's list but business's and the choices', which
+    // reuse `exact`) by the phases that push.
     let mut actions: Vec<Action> = Vec::new();
+    let phase_pushes = !matches!(
+        game.phase(),
+        Phase::Business | Phase::ChooseSquare { .. } | Phase::ChooseFantasy { .. }
+    );
+    if phase_pushes {
+        actions.reserve_exact(exact.len() + 2);
+    }
     match game.phase() {
         Phase::RollTheDices => {
             actions.extend(exact.iter().filter(|a| **a == Action::PayBail).cloned());
