@@ -73,10 +73,18 @@ impl Game {
     /// [`Game::apply`], and so is every instance of the ranged entries. Surrender, always legal
     /// while the game runs, is listed last.
     pub fn legal_actions(&self, player: PlayerId) -> Vec<LegalAction> {
-        let mut legal = Vec::with_capacity(8);
         if self.is_finished() || !self.is_in_game(player) {
-            return legal;
+            return Vec::new();
         }
+        // Business and liquidation size the list once they know the holdings; the other
+        // phases list at most a handful.
+        let mut legal = if player == self.active_phase
+            && matches!(self.phase, Phase::Business | Phase::Liquidation)
+        {
+            Vec::new()
+        } else {
+            Vec::with_capacity(8)
+        };
         let exact =
             |legal: &mut Vec<LegalAction>, action: Action| legal.push(LegalAction::Exact(action));
         if let Phase::Auction(_) = self.phase {
@@ -134,9 +142,6 @@ impl Game {
                     exact(&mut legal, Action::NextPhase);
                 }
                 Phase::Business | Phase::Liquidation => {
-                    if matches!(self.phase, Phase::Business) || self.money(player) >= 0 {
-                        exact(&mut legal, Action::NextPhase);
-                    }
                     // Every holding once, in ascending square order, with its square index;
                     // and the squares whose colour group has a building (a bit per square
                     // index, ≤ 250), set from each built street's peers: `group_has_houses`
@@ -174,7 +179,11 @@ impl Game {
                         );
                         list
                     };
-                    legal.reserve(4 * holdings_of(player).count() + self.players.len());
+                    // Next phase, four moves per holding, a proposal per opponent, surrender.
+                    legal.reserve(4 * holdings_of(player).count() + self.players.len() + 1);
+                    if matches!(self.phase, Phase::Business) || self.money(player) >= 0 {
+                        exact(&mut legal, Action::NextPhase);
+                    }
                     // Each check runs only when the holding passes the part of it that reads
                     // the holding alone (a check refuses a mortgaged street or a hotel for
                     // building, a street without houses for demolition, and a mortgaged or
