@@ -207,10 +207,11 @@ impl<'p> Driver<'p> {
             };
             now = now.max(at);
             self.tick_into(now, &mut buffer);
-            for applied in buffer.drain(..) {
+            for applied in &buffer {
                 inputs += 1;
-                on_applied(&self.game, &applied);
+                on_applied(&self.game, applied);
             }
+            buffer.clear();
             if inputs >= budget && !self.game.is_finished() {
                 return Err(Stopped::Budget { inputs });
             }

@@ -3,7 +3,7 @@
 //! a game continued from it keeps its format, and new records use format 2.
 
 use magnate_core::record::{verify, RECORD_VERSION};
-use magnate_core::{replay, GameRecord, HashFormat, Recorder, ReplayError};
+use magnate_core::{replay, Game, GameRecord, HashFormat, Recorder, ReplayError};
 
 /// A 3-player bot game (seed 7, 12 turns, 153 inputs) recorded by main at 496f4fa.
 const V2_RECORD: &str = include_str!("../fixtures/record-v2-hash-v1.json");
@@ -109,5 +109,29 @@ fn unknown_versions_are_refused() {
             "version {version}"
         );
         assert_eq!(record.header.hash_format(), None);
+    }
+}
+
+#[test]
+fn snapshots_keep_the_hash_format_and_older_ones_read_as_format_1() {
+    let old = verify(&v2_record()).unwrap();
+    let mut header = v2_record().header;
+    header.version = RECORD_VERSION;
+    let new = header.create_game().unwrap();
+    assert_eq!(
+        (old.hash_format(), new.hash_format()),
+        (HashFormat::V1, HashFormat::V2)
+    );
+    for game in [&old, &new] {
+        let json = serde_json::to_value(game).unwrap();
+        let back: Game = serde_json::from_value(json.clone()).unwrap();
+        assert_eq!(&back, game);
+        assert_eq!(back.state_hash(), game.state_hash());
+        // A snapshot written before games carried their format hashes as they all did then.
+        let mut older = json;
+        older.as_object_mut().unwrap().remove("hash_format");
+        let back: Game = serde_json::from_value(older).unwrap();
+        assert_eq!(back.hash_format(), HashFormat::V1);
+        assert_eq!(back.state_hash(), game.state_hash_in(HashFormat::V1));
     }
 }
