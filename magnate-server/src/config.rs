@@ -240,19 +240,10 @@ pub struct Args {
     /// Let `METRICS_BIND` be a non-loopback address (put a firewall in front of it).
     #[arg(long, env = "METRICS_ALLOW_PUBLIC", default_value_t = false)]
     pub metrics_allow_public: bool,
-}
 
-impl Args {
-    /// The metrics address, checked: `None` when metrics are off; an error for the public
-    /// address itself, or a non-loopback address without `METRICS_ALLOW_PUBLIC`.
-    pub fn checked_metrics_bind(&self) -> Result<Option<SocketAddr>, ConfigError> {
-        let Some(bind) = self.metrics_bind else {
-            return Ok(None);
-        };
-        crate::metrics::check_bind(bind, self.bind, self.metrics_allow_public)
-            .map_err(ConfigError::Invalid)?;
-        Ok(Some(bind))
-    }
+    /// Cluster mode (docs/cluster.md): `REDIS_URL`, `NODE_ID` and the lease timings.
+    #[command(flatten)]
+    pub cluster: crate::cluster::ClusterArgs,
 }
 
 /// How log lines are written.

@@ -8,6 +8,7 @@ use anyhow::Context;
 use clap::{CommandFactory, FromArgMatches};
 use magnate_server::{
     auth::Passwords,
+    cluster::Cluster,
     config::LogFormat,
     serve, shutdown_signal,
     store::{Database, DatabaseLock, PostgresLock, Synchronous, WalState},
@@ -43,7 +44,24 @@ async fn main() -> anyhow::Result<()> {
     if let Some(source) = &args.copy_from_sqlite {
         return copy_from_sqlite(&location, source).await;
     }
-    let (store, _lock) = open_store(&location, args.sqlite_synchronous).await?;
+    let cluster_settings = args
+        .cluster
+        .settings(&location)
+        .map_err(anyhow::Error::msg)
+        .context("invalid configuration")?;
+    // Cluster nodes share the database, so none takes the one-server lock.
+    let (store, _lock) = match (&cluster_settings, &location) {
+        (Some(_), Database::Postgres(url)) => {
+            let store = Store::open_postgres(url)
+                .await
+                .with_context(|| format!("cannot open database {}", location.describe()))?;
+            (store, None)
+        }
+        _ => {
+            let (store, lock) = open_store(&location, args.sqlite_synchronous).await?;
+            (store, Some(lock))
+        }
+    };
     // The recorder goes in before the state exists, so that nothing recorded is lost.
     let metrics_handle = match metrics_bind {
         Some(_) => Some(magnate_server::metrics::install().map_err(anyhow::Error::msg)?),
@@ -58,6 +76,14 @@ async fn main() -> anyhow::Result<()> {
     )
     .await
     .context("cannot prepare server state")?;
+    let cluster = match cluster_settings {
+        Some(settings) => Some(
+            Cluster::start(settings, &state)
+                .await
+                .context("cannot join the cluster")?,
+        ),
+        None => None,
+    };
     let listener = tokio::net::TcpListener::bind(args.bind)
         .await
         .with_context(|| format!("cannot bind {}", args.bind))?;
@@ -86,7 +112,15 @@ async fn main() -> anyhow::Result<()> {
         settings = %setting_sources(&matches, &args),
         "listening"
     );
-    serve(listener, state, shutdown_signal()).await?;
+    let draining = state.clone();
+    let shutdown = async move {
+        shutdown_signal().await;
+        // A cluster node hands its games over before it stops listening.
+        if let Some(cluster) = cluster {
+            cluster.drain(&draining).await;
+        }
+    };
+    serve(listener, state, shutdown).await?;
     let _ = stopped_tx.send(true);
     tracing::info!("server stopped");
     Ok(())

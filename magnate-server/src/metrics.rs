@@ -399,6 +399,21 @@ impl HashWait {
     }
 }
 
+impl crate::config::Args {
+    /// The metrics address, checked: `None` when metrics are off; an error for the public
+    /// address itself, or a non-loopback address without `METRICS_ALLOW_PUBLIC`.
+    pub fn checked_metrics_bind(
+        &self,
+    ) -> Result<Option<std::net::SocketAddr>, crate::config::ConfigError> {
+        let Some(bind) = self.metrics_bind else {
+            return Ok(None);
+        };
+        crate::metrics::check_bind(bind, self.bind, self.metrics_allow_public)
+            .map_err(crate::config::ConfigError::Invalid)?;
+        Ok(Some(bind))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 mod first_connection;
 
-use axum::extract::ws::{Message, Utf8Bytes};
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes};
 use magnate_core::{
     Action, Applied, BotLevel, Driver, Event, Game, Input, PlayerId, Timer, Timestamp,
 };
@@ -22,7 +22,7 @@ use super::journal::{encode_entry, Commit, Journal};
 use super::GameRegistry;
 use crate::clock::Clock;
 use crate::config::Rewards;
-use crate::store::{GameId, GameResult, Store, StoreError, UserId};
+use crate::store::{Fence, GameId, GameResult, Store, StoreError, UserId};
 use magnate_protocol::game::{self as wire, SnapshotContext, WireAction};
 
 /// A connection's id within the registry.
@@ -64,6 +64,9 @@ pub(crate) enum Command {
         username: String,
         msg: serde_json::Value,
     },
+    /// Cluster mode: stop now (the lease is lost, or the node drains). Every socket is closed
+    /// with 1012 so that its client reconnects, to whichever node owns the game next.
+    Stop,
 }
 
 /// Everything the actor needs from the server.
@@ -90,6 +93,8 @@ pub(crate) struct LiveGame {
     pub finalized: bool,
     /// Bot levels by player.
     pub bot_levels: BTreeMap<PlayerId, BotLevel>,
+    /// Cluster mode: the game's lease as this node holds it; every commit is fenced by it.
+    pub fence: Option<Fence>,
 }
 
 /// The optional frames a game socket asked for in its query string (docs/protocol.md).
@@ -138,6 +143,8 @@ struct Meta {
     created_at: String,
     /// Whether end-of-game bookkeeping has run.
     finalized: bool,
+    /// The lease fencing every commit (cluster mode).
+    fence: Option<Fence>,
 }
 
 struct Actor {
@@ -150,8 +157,23 @@ struct Actor {
     first_connection: first_connection::FirstConnection,
 }
 
-/// Runs the actor until its game is over and no socket is attached (or the journal fails).
+/// Runs the actor until its game is over and no socket is attached (or the journal fails, or
+/// it is stopped); then, in cluster mode, releases the game's lease.
 pub(crate) async fn run(
+    live: LiveGame,
+    context: ActorContext,
+    commands: mpsc::Receiver<Command>,
+    self_handle: mpsc::Sender<Command>,
+) {
+    let (game_id, fence) = (live.game_id, live.fence.clone());
+    let cluster = context.registry.cluster();
+    run_actor(live, context, commands, self_handle).await;
+    if let (Some(cluster), Some(fence)) = (cluster, fence) {
+        cluster.release_game(game_id, &fence);
+    }
+}
+
+async fn run_actor(
     live: LiveGame,
     context: ActorContext,
     mut commands: mpsc::Receiver<Command>,
@@ -171,6 +193,7 @@ pub(crate) async fn run(
         created_at,
         finalized,
         bot_levels,
+        fence,
         ..
     } = live;
     // Bots' random streams are seeded by their seat in turn order.
@@ -194,6 +217,7 @@ pub(crate) async fn run(
             game_id,
             created_at,
             finalized,
+            fence,
         },
         driver,
         tracker,
@@ -327,6 +351,19 @@ impl Actor {
                 self.connections.remove(&conn);
                 Ok(())
             }
+            Command::Stop => {
+                let frame = CloseFrame {
+                    code: crate::ws::CLOSE_SERVICE_RESTART,
+                    reason: "".into(),
+                };
+                for connection in self.connections.values() {
+                    let _ = connection
+                        .outbound
+                        .try_send(Message::Close(Some(frame.clone())));
+                }
+                self.connections.clear();
+                Err(Fatal)
+            }
             Command::Chat { username, msg } => {
                 let frame = wire::chat_frame(self.live.game_id, &username, &msg);
                 self.broadcast(&[frame.into()], false);
@@ -450,6 +487,7 @@ impl Actor {
             game_id: self.live.game_id,
             entries: step.entries,
             eliminated: step.eliminated,
+            fence: self.live.fence.clone(),
         };
         if let Err(error) = self.context.journal.commit(commit).await {
             tracing::error!(game = self.live.game_id, %error, "cannot persist a game step; reloading the game");

@@ -12,6 +12,7 @@
 
 mod actor;
 pub mod journal;
+mod owned;
 mod socket;
 
 use std::collections::HashMap;
@@ -25,13 +26,14 @@ use magnate_core::{
 };
 use tokio::sync::{mpsc, oneshot};
 
-pub(crate) use self::actor::Wants;
-use self::actor::{ActorContext, Command, ConnId, JoinRefused, LiveGame};
+use self::actor::{ActorContext, LiveGame};
+pub(crate) use self::actor::{Command, ConnId, JoinRefused, Wants};
 use self::journal::{Journal, LoadError};
+use crate::cluster::Cluster;
 use crate::config::Timers;
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::store::{CreateUserOutcome, GameId, NewGame, NewUser, Store, StoreError, UserId};
+use crate::store::{CreateUserOutcome, Fence, GameId, NewGame, NewUser, Store, StoreError, UserId};
 
 pub use self::socket::router;
 
@@ -79,6 +81,8 @@ struct Inner {
     live: Mutex<HashMap<GameId, mpsc::Sender<Command>>>,
     journal: OnceLock<Journal>,
     next_conn: AtomicU64,
+    /// Set once in cluster mode (docs/cluster.md).
+    cluster: OnceLock<Cluster>,
 }
 
 impl std::fmt::Debug for GameRegistry {
@@ -111,6 +115,7 @@ impl GameRegistry {
                 live: Mutex::new(HashMap::new()),
                 journal: OnceLock::new(),
                 next_conn: AtomicU64::new(1),
+                cluster: OnceLock::new(),
             }),
         }
     }
@@ -181,15 +186,27 @@ impl GameRegistry {
         let game_id =
             crate::store::records::create_game_with_record(&state.store, row, seats, stored_header)
                 .await?;
-        let live = LiveGame {
+        let mut live = LiveGame {
             game_id,
             game,
             next_index: 0,
             created_at: crate::clock::format_datetime(created_at),
             finalized: false,
             bot_levels: header.bot_levels,
+            fence: None,
         };
-        self.spawn(state, live);
+        match self.cluster() {
+            None => self.spawn(state, live),
+            Some(cluster) => {
+                // The creator owns the game unless another node took it already (its failover
+                // scan saw the new game first): then the players are relayed there.
+                let _taking = cluster.take_lock().await;
+                if let Ok(Some(fence)) = cluster.acquire_game(game_id).await {
+                    live.fence = Some(fence);
+                    self.spawn(state, live);
+                }
+            }
+        }
         let players: Vec<i64> = new_game.players.iter().map(|p| p.user_id).collect();
         crate::metrics::game_started(game_id, new_game.public, &players);
         Ok(game_id)
@@ -197,7 +214,11 @@ impl GameRegistry {
 
     /// Reloads every unfinished game from its record and starts its actor; returns how many.
     /// Called once at startup (by [`crate::serve`]).
+    /// In cluster mode it takes only the games no node holds ([`GameRegistry::take_orphans`]).
     pub async fn restore(&self, state: &AppState) -> Result<usize, StoreError> {
+        if self.cluster().is_some() {
+            return self.take_orphans(state).await;
+        }
         let ids = journal::unfinished_games(&state.store).await?;
         let mut restored = 0;
         let mut quarantined = Vec::new();
@@ -231,6 +252,16 @@ impl GameRegistry {
             tracing::info!(games = restored, "restored unfinished games");
         }
         Ok(restored)
+    }
+
+    /// Switches the registry to cluster mode (once; later calls are ignored).
+    pub fn enable_cluster(&self, cluster: Cluster) {
+        let _ = self.inner.cluster.set(cluster);
+    }
+
+    /// The cluster this node belongs to, in cluster mode.
+    pub fn cluster(&self) -> Option<Cluster> {
+        self.inner.cluster.get().cloned()
     }
 
     /// The options new games get.
@@ -277,6 +308,10 @@ impl GameRegistry {
             .clone()
     }
 
+    fn next_conn(&self) -> ConnId {
+        self.inner.next_conn.fetch_add(1, Ordering::Relaxed)
+    }
+
     fn handle(&self, game_id: GameId) -> Option<mpsc::Sender<Command>> {
         self.lock().get(&game_id).cloned()
     }
@@ -311,7 +346,14 @@ impl GameRegistry {
 
     /// The actor of a game, loading a finished or not-yet-running game from the database on
     /// demand. Loading runs inside the new task, so concurrent joins share one load.
-    fn handle_or_load(&self, state: &AppState, game_id: GameId) -> mpsc::Sender<Command> {
+    /// In cluster mode `fence` is the lease just taken for an unfinished game (`None` for a
+    /// finished one, which is read-only).
+    fn handle_or_load(
+        &self,
+        state: &AppState,
+        game_id: GameId,
+        fence: Option<Fence>,
+    ) -> mpsc::Sender<Command> {
         let mut live = self.lock();
         if let Some(handle) = live.get(&game_id) {
             return handle.clone();
@@ -325,8 +367,17 @@ impl GameRegistry {
         let handle = sender.clone();
         tokio::spawn(async move {
             match load_live_game(&store, game_id).await {
-                Ok(game) => actor::run(game, context, receiver, sender).await,
+                Ok(mut game) => {
+                    game.fence = fence;
+                    actor::run(game, context, receiver, sender).await
+                }
                 Err(error) => {
+                    if let (Some(cluster), Some(fence)) = (registry.cluster(), fence) {
+                        if matches!(error, LoadError::Unreplayable { .. }) {
+                            cluster.quarantine(game_id);
+                        }
+                        cluster.release_game(game_id, &fence);
+                    }
                     let refusal = match error {
                         LoadError::NotFound(_) => JoinRefused::NotFound,
                         LoadError::Unreplayable { .. } => JoinRefused::Unavailable,
@@ -357,33 +408,55 @@ impl GameRegistry {
         user: UserId,
         wants: Wants,
         outbound: mpsc::Sender<Message>,
-    ) -> Result<(ConnId, mpsc::Sender<Command>), JoinRefused> {
-        let conn = self.inner.next_conn.fetch_add(1, Ordering::Relaxed);
+    ) -> Result<(ConnId, Link), JoinRefused> {
+        let conn = self.next_conn();
+        if let Some(cluster) = self.cluster() {
+            let link = self
+                .join_cluster(state, &cluster, conn, game_id, user, wants, outbound)
+                .await?;
+            return Ok((conn, link));
+        }
         // An actor may be shutting down as we look it up; the second attempt loads it afresh.
         for _ in 0..2 {
-            let handle = self.handle_or_load(state, game_id);
-            let (reply, replied) = oneshot::channel();
-            let command = Command::Join {
-                conn,
-                user,
-                wants,
-                outbound: outbound.clone(),
-                reply,
-            };
-            if handle.send(command).await.is_err() {
-                self.forget(game_id, &handle);
-                continue;
-            }
-            match replied.await {
-                Ok(Ok(())) => return Ok((conn, handle)),
-                Ok(Err(refused)) => return Err(refused),
-                Err(_) => {
-                    self.forget(game_id, &handle);
-                }
+            let handle = self.handle_or_load(state, game_id, None);
+            match self.attach(&handle, conn, user, wants, &outbound).await {
+                Some(Ok(())) => return Ok((conn, Link::Local(handle))),
+                Some(Err(refused)) => return Err(refused),
+                None => self.forget(game_id, &handle),
             }
         }
         Err(JoinRefused::NotFound)
     }
+
+    /// Asks the actor `handle` to attach a connection; `None` when the actor has stopped.
+    async fn attach(
+        &self,
+        handle: &mpsc::Sender<Command>,
+        conn: ConnId,
+        user: UserId,
+        wants: Wants,
+        outbound: &mpsc::Sender<Message>,
+    ) -> Option<Result<(), JoinRefused>> {
+        let (reply, replied) = oneshot::channel();
+        let command = Command::Join {
+            conn,
+            user,
+            wants,
+            outbound: outbound.clone(),
+            reply,
+        };
+        handle.send(command).await.ok()?;
+        replied.await.ok()
+    }
+}
+
+/// Where a game socket's inputs go: the game's actor on this node, or (cluster mode) the relay
+/// to the node that owns the game.
+pub(crate) enum Link {
+    /// The actor runs here.
+    Local(mpsc::Sender<Command>),
+    /// The actor runs on another node.
+    Remote(crate::cluster::relay::RemoteLink),
 }
 
 /// The core's timer settings from the server's configuration. The core draws bot bid delays as
@@ -446,6 +519,7 @@ async fn load_live_game(store: &Store, game_id: GameId) -> Result<LiveGame, Load
         created_at,
         finalized: stored.finished,
         bot_levels,
+        fence: None,
     })
 }
 

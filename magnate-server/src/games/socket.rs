@@ -31,6 +31,7 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use super::actor::{Command, ConnId, JoinRefused, Wants};
+use super::Link;
 use crate::config::SocketLimits;
 use crate::limits::{Admission, FrameKind, FrameLimiter, SocketSlot};
 use crate::state::AppState;
@@ -120,14 +121,17 @@ async fn game_socket(
             )
         }
     };
-    let leave = actor.clone();
+    let leave = actor.clone_link();
     upgrade
         .max_message_size(PROTOCOL_MAX_MESSAGE_BYTES)
         .max_frame_size(PROTOCOL_MAX_MESSAGE_BYTES)
         .read_buffer_size(READ_BUFFER)
         .write_buffer_size(WRITE_BUFFER)
-        .on_failed_upgrade(move |_| {
-            let _ = leave.try_send(Command::Leave { conn });
+        .on_failed_upgrade(move |_| match &leave {
+            Link::Local(actor) => {
+                let _ = actor.try_send(Command::Leave { conn });
+            }
+            Link::Remote(link) => link.leave_later(),
         })
         .on_upgrade(move |socket| {
             let connection = SocketConnection {
@@ -189,7 +193,7 @@ struct SocketConnection {
     game_id: GameId,
     conn: ConnId,
     user: User,
-    actor: mpsc::Sender<Command>,
+    actor: Link,
     outbound: mpsc::Sender<Message>,
     limits: SocketLimits,
     /// Held until the connection ends.
@@ -255,6 +259,10 @@ impl SocketConnection {
                         }
                         None => break None,
                     };
+                    let raw = match &message {
+                        Message::Text(text) => Some(text.clone()),
+                        _ => None,
+                    };
                     let parsed = match message {
                         Message::Text(text) => wire::parse_frame(text.as_str()),
                         Message::Binary(_) => Err(wire::malformed_json()),
@@ -299,7 +307,8 @@ impl SocketConnection {
                         }
                     };
                     if let Some(command) = command {
-                        if actor.send(command).await.is_err() {
+                        let text = raw.as_ref().map_or("", |text| text.as_str());
+                        if !actor.send(command, &user, text).await {
                             // The actor stopped (a failed commit): the client reconnects and
                             // gets the game reloaded from disk.
                             let frame = wire::error_frame(&wire::FrameError::new(
@@ -323,12 +332,40 @@ impl SocketConnection {
             }
         };
         // Leave first: the actor stops queueing frames for a closing socket.
-        let _ = actor.send(Command::Leave { conn }).await;
+        actor.leave(conn).await;
         drop(outbound_rx);
         if let Some(code) = close_code {
             close(&mut socket, code).await;
         }
         slot.closed_with(close_code);
         tracing::debug!(game = game_id, user = user.id, "game socket closed");
+    }
+}
+
+impl Link {
+    fn clone_link(&self) -> Link {
+        match self {
+            Link::Local(actor) => Link::Local(actor.clone()),
+            Link::Remote(link) => Link::Remote(link.clone()),
+        }
+    }
+
+    /// Hands a validated input to the game: the command to a local actor, the client's text
+    /// to a remote one. `false` when the game is gone.
+    async fn send(&self, command: Command, user: &User, text: &str) -> bool {
+        match self {
+            Link::Local(actor) => actor.send(command).await.is_ok(),
+            Link::Remote(link) => link.input(user.id, &user.username, text).await,
+        }
+    }
+
+    /// The socket closed.
+    async fn leave(&self, conn: ConnId) {
+        match self {
+            Link::Local(actor) => {
+                let _ = actor.send(Command::Leave { conn }).await;
+            }
+            Link::Remote(link) => link.leave().await,
+        }
     }
 }

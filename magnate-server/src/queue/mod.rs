@@ -93,7 +93,9 @@ pub async fn seated_game(state: &AppState, user: UserId) -> Result<Option<GameId
         return Ok(None);
     };
     let unfinished = state.store.is_game_finished(game_id).await? == Some(false);
-    Ok((unfinished && state.games.is_live(game_id)).then_some(game_id))
+    // In cluster mode the game may run on another node.
+    let running = state.games.is_live(game_id) || state.games.cluster().is_some();
+    Ok((unfinished && running).then_some(game_id))
 }
 
 impl GameCreator for AppState {

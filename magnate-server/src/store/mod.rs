@@ -12,6 +12,7 @@ mod copy;
 mod database;
 mod games;
 pub mod integrity;
+pub mod leases;
 pub mod lock;
 mod migrations;
 mod pg;
@@ -32,6 +33,7 @@ pub use copy::CopyReport;
 pub use database::{Database, PostgresLock};
 pub use games::{GameResult, GameSummary, NewGame, SummaryLookup};
 pub use integrity::{IntegrityError, WalState};
+pub use leases::Fence;
 pub use lock::{DatabaseLock, LockError};
 pub use migrations::SCHEMA_VERSION;
 pub use raw::RawValue;
@@ -64,6 +66,9 @@ pub enum StoreError {
     /// [`Store::call`] runs SQLite closures; the store is on PostgreSQL.
     #[error("this operation needs the SQLite backend")]
     NotSqlite,
+    /// A cluster operation (leases) on an SQLite store: cluster mode needs PostgreSQL.
+    #[error("cluster mode needs the PostgreSQL store")]
+    NotPostgres,
     /// A JSON column could not be read or written.
     #[error("json column: {0}")]
     Json(#[from] serde_json::Error),

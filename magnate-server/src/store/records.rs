@@ -18,6 +18,9 @@ pub struct Commit {
     pub entries: Vec<(u64, u64, String)>,
     /// Players eliminated by these inputs: removed from `game_players`, active game cleared.
     pub eliminated: Vec<UserId>,
+    /// In cluster mode, the game's lease as the writer holds it: the commit fails unless the
+    /// lease row still names this node and token (checked in the commit's transaction).
+    pub fence: Option<super::leases::Fence>,
 }
 
 /// A stored game: header, entries, creation time and the finished flag.

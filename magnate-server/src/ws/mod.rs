@@ -49,6 +49,8 @@ pub const CLOSE_TOO_BIG: u16 = 1009;
 pub const CLOSE_NORMAL: u16 = 1000;
 /// Close code sent to every open socket when the server shuts down (RFC 6455 "going away").
 pub const CLOSE_GOING_AWAY: u16 = 1001;
+/// Close code "service restart": a cluster node drains or lost a game; reconnect (to any node).
+pub const CLOSE_SERVICE_RESTART: u16 = 1012;
 /// Close code for a socket that keeps sending over its rate limits (RFC 6455 "policy
 /// violation"; [`crate::limits::Admission::Close`]).
 pub const CLOSE_FLOOD: u16 = 1008;

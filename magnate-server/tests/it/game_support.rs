@@ -262,7 +262,7 @@ pub fn humans(players: &[&Player]) -> Vec<NewLivePlayer> {
 /// A WebSocket client attached to a game.
 pub struct Client {
     pub id: i64,
-    ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    pub ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
     markers: u64,
 }
 

@@ -4,6 +4,8 @@
 mod abandoned;
 mod backend;
 mod bad_input;
+mod cluster;
+mod cluster_support;
 mod config;
 mod contract;
 mod exhaustion;

@@ -114,6 +114,7 @@ fn commit(game_id: i64, index: u64) -> Commit {
         game_id,
         entries: vec![(index, 1_000, format!("{{\"index\":{index}}}"))],
         eliminated: Vec::new(),
+        fence: None,
     }
 }
 

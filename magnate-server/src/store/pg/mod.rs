@@ -5,6 +5,7 @@
 //! across backends. Each module here mirrors the SQLite module of the same name.
 
 pub(super) mod games;
+pub(crate) mod leases;
 pub(super) mod records;
 pub(super) mod settings;
 pub(super) mod shop;

@@ -16,6 +16,8 @@ enum CommitError {
     /// An entry index of the game is already stored: another writer (a second server on the
     /// same database) owns this game. The game must reload, never overwrite.
     Owned(GameId),
+    /// In cluster mode: this node's lease of the game is gone (another node took it over).
+    LeaseLost(GameId),
     /// Anything else.
     Store(StoreError),
 }
@@ -52,6 +54,13 @@ pub(crate) async fn write_batch(
     for commit in commits {
         let savepoint = transaction.savepoint("journal_commit").await?;
         let written = async {
+            if let Some(fence) = &commit.fence {
+                if !super::leases::holds_game(&savepoint, commit.game_id, &fence.node, fence.token)
+                    .await?
+                {
+                    return Err(CommitError::LeaseLost(commit.game_id));
+                }
+            }
             for (index, now, entry) in &commit.entries {
                 let index = i64::try_from(*index).unwrap_or(i64::MAX);
                 let now = i64::try_from(*now).unwrap_or(i64::MAX);
@@ -88,6 +97,13 @@ pub(crate) async fn write_batch(
                              this game (a second server on the database?); it is not written"
                         );
                         format!("game {game} is owned by another writer (entry already stored)")
+                    }
+                    CommitError::LeaseLost(game) => {
+                        tracing::warn!(
+                            game,
+                            "this node no longer holds the game's lease; not written"
+                        );
+                        format!("game {game}: lease lost (another node owns it)")
                     }
                     CommitError::Store(error) => {
                         tracing::error!(game = commit.game_id, %error, "cannot write a game commit");
