@@ -98,13 +98,15 @@ impl Cluster {
     /// relay). From then on `state`'s game registry works in cluster mode.
     pub async fn start(settings: ClusterSettings, state: &AppState) -> Result<Self, ClusterError> {
         let store = state.store.clone();
-        store.prepare_leases().await?;
+        store.prepare_cluster_tables().await?;
         let ttl_ms = settings.lease.as_millis() as i64;
         let started = Instant::now();
         let token = store
             .acquire_lease(NODE, &settings.node_id, &settings.node_id, ttl_ms)
             .await?
             .ok_or_else(|| ClusterError::NodeIdTaken(settings.node_id.clone()))?;
+        // Entries this node id left in the shared queue in an earlier life are gone.
+        store.purge_shared_queue(Some(&settings.node_id)).await?;
         let (relay, outgoing) =
             Relay::connect(&settings.redis_url, &settings.node_id, &settings.prefix).await?;
         let (releases, release_rx) = mpsc::unbounded_channel();
@@ -324,6 +326,9 @@ impl Cluster {
                     "another node took this game's lease; stopping its actor"
                 );
                 state.games.stop_game(game_id).await;
+            }
+            if let Err(error) = self.inner.store.purge_shared_queue(None).await {
+                tracing::warn!(%error, "cannot purge the shared queue of dead nodes");
             }
             match self.inner.store.live_leases(NODE).await {
                 Ok(alive) => {

@@ -95,8 +95,6 @@ pub(crate) struct Relay {
     outgoing: mpsc::Sender<(String, String)>,
     held: Mutex<HashMap<u64, Held>>,
     remote: Mutex<HashMap<(String, u64), Remote>>,
-    /// Matched-queue notifications for queue sockets of this node, by connection.
-    pub(crate) queue_sockets: Mutex<HashMap<u64, mpsc::Sender<crate::queue::QueueEvent>>>,
     client: redis::Client,
     ping: redis::aio::MultiplexedConnection,
 }
@@ -122,7 +120,6 @@ impl Relay {
             outgoing,
             held: Mutex::default(),
             remote: Mutex::default(),
-            queue_sockets: Mutex::default(),
             client,
             ping,
         });
@@ -300,13 +297,9 @@ impl Relay {
             }
             Envelope::Released => cluster.scan_soon(),
             Envelope::Matched { user, conn, game } => {
-                let socket = lock(&self.queue_sockets).get(&conn).cloned();
-                if let Some(events) = socket {
-                    let _ = events
-                        .send(crate::queue::QueueEvent::MatchFound(game))
-                        .await;
-                } else {
-                    tracing::debug!(user, game, "a matched queue socket is gone");
+                let conn = (conn > 0).then(|| crate::ws::ConnId::from_raw(conn));
+                if let Err(error) = state.matchmaker.matched(user, conn, game).await {
+                    tracing::warn!(user, game, %error, "cannot tell a matched player");
                 }
             }
         }

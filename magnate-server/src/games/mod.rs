@@ -70,6 +70,16 @@ pub struct GameOptions {
     pub seed: Option<u64>,
 }
 
+/// A game worked out and ready to store.
+struct Prepared {
+    row: NewGame,
+    seats: Vec<(UserId, bool)>,
+    header: RecordHeader,
+    game: magnate_core::Game,
+    created_at: chrono::DateTime<chrono::Utc>,
+    public: bool,
+}
+
 /// The live games of the server; cheap to clone.
 #[derive(Clone)]
 pub struct GameRegistry {
@@ -135,6 +145,20 @@ impl GameRegistry {
     /// Errors: fewer than 2 or more than 4 players, a repeated user, an unknown user, or a
     /// bot flag that does not match the account → [`ApiError::Internal`] (a caller bug, logged).
     pub async fn create(&self, state: &AppState, new_game: NewLiveGame) -> Result<i64, ApiError> {
+        let prepared = self.prepare(state, &new_game)?;
+        let game_id = crate::store::records::create_game_with_record(
+            &state.store,
+            prepared.row.clone(),
+            prepared.seats.clone(),
+            prepared.header.clone(),
+        )
+        .await?;
+        self.launch(state, prepared, game_id).await;
+        Ok(game_id)
+    }
+
+    /// Everything [`GameRegistry::create`] stores and starts, worked out before any write.
+    fn prepare(&self, state: &AppState, new_game: &NewLiveGame) -> Result<Prepared, ApiError> {
         let setup = Setup {
             players: new_game
                 .players
@@ -182,17 +206,26 @@ impl GameRegistry {
             .iter()
             .map(|p| (p.user_id, p.bot_level.is_some()))
             .collect();
-        let stored_header = header.clone();
-        let game_id =
-            crate::store::records::create_game_with_record(&state.store, row, seats, stored_header)
-                .await?;
+        Ok(Prepared {
+            row,
+            seats,
+            header,
+            game,
+            created_at,
+            public: new_game.public,
+        })
+    }
+
+    /// Starts the actor of a game just stored (in cluster mode, if this node gets its lease).
+    async fn launch(&self, state: &AppState, prepared: Prepared, game_id: GameId) {
+        let players = prepared.row.players.clone();
         let mut live = LiveGame {
             game_id,
-            game,
+            game: prepared.game,
             next_index: 0,
-            created_at: crate::clock::format_datetime(created_at),
+            created_at: crate::clock::format_datetime(prepared.created_at),
             finalized: false,
-            bot_levels: header.bot_levels,
+            bot_levels: prepared.header.bot_levels,
             fence: None,
         };
         match self.cluster() {
@@ -207,9 +240,45 @@ impl GameRegistry {
                 }
             }
         }
-        let players: Vec<i64> = new_game.players.iter().map(|p| p.user_id).collect();
-        crate::metrics::game_started(game_id, new_game.public, &players);
-        Ok(game_id)
+        crate::metrics::game_started(game_id, prepared.public, &players);
+    }
+
+    /// Cluster mode: matches the oldest `players` entries of the shared public queue (queued on
+    /// any live node) into a new game, in the transaction that creates it, and starts it here.
+    /// `None` when fewer wait.
+    pub(crate) async fn create_from_shared_queue(
+        &self,
+        state: &AppState,
+        players: usize,
+    ) -> Result<Option<(GameId, Vec<crate::store::QueuedPlayer>)>, ApiError> {
+        let mut prepared = None;
+        let matched = state
+            .store
+            .match_shared_queue(players, |users| {
+                let new_game = NewLiveGame {
+                    players: users
+                        .iter()
+                        .map(|&user_id| NewLivePlayer {
+                            user_id,
+                            bot_level: None,
+                        })
+                        .collect(),
+                    public: true,
+                    max_turns: None,
+                };
+                let made = self
+                    .prepare(state, &new_game)
+                    .map_err(|error| StoreError::Config(format!("{error:?}")))?;
+                let parts = (made.row.clone(), made.seats.clone(), made.header.clone());
+                prepared = Some(made);
+                Ok(parts)
+            })
+            .await?;
+        let (Some((game_id, group)), Some(prepared)) = (matched, prepared) else {
+            return Ok(None);
+        };
+        self.launch(state, prepared, game_id).await;
+        Ok(Some((game_id, group)))
     }
 
     /// Reloads every unfinished game from its record and starts its actor; returns how many.

@@ -19,6 +19,7 @@
 //! holds at most one seat in an unfinished game, and at most one more while a private game
 //! and a public match are created at the same instant.
 
+mod shared;
 pub mod socket;
 
 use std::{
@@ -78,6 +79,12 @@ pub trait GameCreator: Send + Sync + 'static {
         let _ = user;
         async { Ok(None) }
     }
+
+    /// Cluster mode: the public queue shared by every node (docs/cluster.md); `None` (the
+    /// default, and fakes) for a single server's own queue.
+    fn shared_queue(&self) -> Option<shared::SharedQueue> {
+        None
+    }
 }
 
 /// The unfinished game `user` still plays in: their `active_game_id` (set when a game is
@@ -124,6 +131,10 @@ impl GameCreator for AppState {
     ) -> impl Future<Output = Result<Option<GameId>, ApiError>> + Send {
         let state = self.clone();
         async move { seated_game(&state, user).await }
+    }
+
+    fn shared_queue(&self) -> Option<shared::SharedQueue> {
+        shared::SharedQueue::of(self)
     }
 }
 
@@ -245,6 +256,23 @@ impl Matchmaker {
         self.ask(|reply| Command::Leave { user, reply }).await
     }
 
+    /// Cluster mode: another node matched `user`'s entry (held by socket `conn` here, or by
+    /// REST when `None`) into `game_id`; the socket is told `match_found`.
+    pub async fn matched(
+        &self,
+        user: UserId,
+        conn: Option<ConnId>,
+        game_id: GameId,
+    ) -> Result<(), ApiError> {
+        self.ask(|done| Command::Matched {
+            user,
+            conn,
+            game_id,
+            done,
+        })
+        .await
+    }
+
     /// Where `user` stands.
     pub async fn status(&self, user: UserId) -> Result<QueueStatus, ApiError> {
         self.ask(|reply| Command::Status { user, reply }).await
@@ -289,6 +317,12 @@ enum Command {
     Status {
         user: UserId,
         reply: oneshot::Sender<QueueStatus>,
+    },
+    Matched {
+        user: UserId,
+        conn: Option<ConnId>,
+        game_id: GameId,
+        done: oneshot::Sender<()>,
     },
 }
 
@@ -408,6 +442,24 @@ impl Queue {
         }
     }
 
+    /// Cluster mode: `user`'s entry (held by `conn`, or by REST) was matched into `game_id` by
+    /// another node, or by this node's shared-queue match.
+    fn matched_elsewhere(&mut self, user: UserId, conn: Option<ConnId>, game_id: GameId) {
+        let Some(index) = self.position(user) else {
+            self.matched.insert(user, game_id);
+            return;
+        };
+        let holder = self.entries[index]
+            .socket
+            .as_ref()
+            .map(|socket| socket.conn);
+        if conn.is_none() || holder == conn {
+            if let Some(entry) = self.entries.remove(index) {
+                self.record_match(std::slice::from_ref(&entry), game_id);
+            }
+        }
+    }
+
     fn record_match(&mut self, group: &[Entry], game_id: GameId) {
         for entry in group {
             self.matched.insert(entry.user, game_id);
@@ -427,7 +479,11 @@ async fn run<C: GameCreator>(mut inbox: mpsc::Receiver<Command>, mut queue: Queu
                     // Straight to the game the user still plays in.
                     Some(game_id) => socket.tell(QueueEvent::MatchFound(game_id)),
                     None => {
+                        let conn = socket.conn;
                         queue.join(user, Some(socket));
+                        if let Some(shared) = creator.shared_queue() {
+                            shared.joined(user, Some(conn)).await;
+                        }
                         match_players(&mut queue, &creator).await;
                         // Still waiting: say where.
                         if let Some(index) = queue.position(user) {
@@ -441,6 +497,9 @@ async fn run<C: GameCreator>(mut inbox: mpsc::Receiver<Command>, mut queue: Queu
             }
             Command::LeaveSocket { user, conn, done } => {
                 queue.leave_socket(user, conn);
+                if let Some(shared) = creator.shared_queue() {
+                    shared.left(user, Some(conn)).await;
+                }
                 let _ = done.send(());
             }
             Command::Join { user, reply } => {
@@ -452,6 +511,9 @@ async fn run<C: GameCreator>(mut inbox: mpsc::Receiver<Command>, mut queue: Queu
                     continue;
                 }
                 let created = queue.join(user, None);
+                if let Some(shared) = creator.shared_queue() {
+                    shared.joined(user, None).await;
+                }
                 match_players(&mut queue, &creator).await;
                 let _ = reply.send(JoinOutcome {
                     created,
@@ -459,7 +521,19 @@ async fn run<C: GameCreator>(mut inbox: mpsc::Receiver<Command>, mut queue: Queu
                 });
             }
             Command::Leave { user, reply } => {
+                if let Some(shared) = creator.shared_queue() {
+                    shared.left(user, None).await;
+                }
                 let _ = reply.send(queue.leave(user));
+            }
+            Command::Matched {
+                user,
+                conn,
+                game_id,
+                done,
+            } => {
+                queue.matched_elsewhere(user, conn, game_id);
+                let _ = done.send(());
             }
             Command::Status { user, reply } => {
                 let _ = reply.send(queue.status(user));
@@ -477,8 +551,13 @@ async fn seated<C: GameCreator>(creator: &C, user: UserId) -> Option<GameId> {
     })
 }
 
-/// Creates games while enough players wait, oldest first (docs/protocol.md).
+/// Creates games while enough players wait, oldest first (docs/protocol.md). In cluster mode
+/// the oldest entries of the shared queue, queued on any node.
 async fn match_players<C: GameCreator>(queue: &mut Queue, creator: &C) {
+    if let Some(shared) = creator.shared_queue() {
+        shared.match_players(queue).await;
+        return;
+    }
     while let Some(mut group) = queue.take_group() {
         // Users who got a seat elsewhere while they waited leave the queue for that game.
         let mut free = Vec::with_capacity(group.len());

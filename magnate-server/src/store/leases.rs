@@ -2,7 +2,20 @@
 //! the PostgreSQL store has them (the SQL is in `pg/leases.rs`); on SQLite every method answers
 //! [`StoreError::NotPostgres`].
 
-use super::{pg, GameId, Store, StoreError};
+use magnate_core::RecordHeader;
+
+use super::{pg, GameId, NewGame, Store, StoreError, UserId};
+
+/// An entry of the shared public queue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueuedPlayer {
+    /// The queued user.
+    pub user: UserId,
+    /// The node holding the entry.
+    pub node: String,
+    /// The holding queue socket on that node (0: a REST join, no socket).
+    pub conn: i64,
+}
 
 /// A lease held with its fencing token.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,5 +85,49 @@ impl Store {
     /// Unfinished games no node holds (no lease, or an expired one).
     pub async fn orphaned_games(&self) -> Result<Vec<GameId>, StoreError> {
         pg::leases::orphaned_games(self.cluster_pg()?).await
+    }
+
+    /// Creates the lease and shared-queue tables if they are missing.
+    pub async fn prepare_cluster_tables(&self) -> Result<(), StoreError> {
+        let pg = self.cluster_pg()?;
+        pg::leases::prepare(pg).await?;
+        pg::shared_queue::prepare(pg).await
+    }
+
+    /// Queues `user` in the shared queue, held by `node`'s socket `conn` (0: REST).
+    pub async fn enqueue_shared(
+        &self,
+        user: UserId,
+        node: &str,
+        conn: i64,
+    ) -> Result<(), StoreError> {
+        pg::shared_queue::enqueue(self.cluster_pg()?, user, node, conn).await
+    }
+
+    /// Removes `user`'s shared-queue entry if `node` (and socket `conn`, when given) holds it.
+    pub async fn dequeue_shared(
+        &self,
+        user: UserId,
+        node: &str,
+        conn: Option<i64>,
+    ) -> Result<(), StoreError> {
+        pg::shared_queue::dequeue(self.cluster_pg()?, user, node, conn).await
+    }
+
+    /// Removes the shared-queue entries of dead nodes (and all of `node`'s, when given).
+    pub async fn purge_shared_queue(&self, node: Option<&str>) -> Result<u64, StoreError> {
+        pg::shared_queue::purge(self.cluster_pg()?, node).await
+    }
+
+    /// Matches the `players` oldest shared-queue entries into the game `build` describes, in
+    /// one transaction; `None` when fewer wait.
+    pub async fn match_shared_queue(
+        &self,
+        players: usize,
+        build: impl FnOnce(
+            &[UserId],
+        ) -> Result<(NewGame, Vec<(UserId, bool)>, RecordHeader), StoreError>,
+    ) -> Result<Option<(GameId, Vec<QueuedPlayer>)>, StoreError> {
+        pg::shared_queue::match_group(self.cluster_pg()?, players, build).await
     }
 }

@@ -33,7 +33,7 @@ pub use copy::CopyReport;
 pub use database::{Database, PostgresLock};
 pub use games::{GameResult, GameSummary, NewGame, SummaryLookup};
 pub use integrity::{IntegrityError, WalState};
-pub use leases::Fence;
+pub use leases::{Fence, QueuedPlayer};
 pub use lock::{DatabaseLock, LockError};
 pub use migrations::SCHEMA_VERSION;
 pub use raw::RawValue;

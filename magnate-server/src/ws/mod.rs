@@ -108,6 +108,16 @@ impl ConnId {
         static NEXT: AtomicU64 = AtomicU64::new(1);
         Self(NEXT.fetch_add(1, Ordering::Relaxed))
     }
+
+    /// The id as a number (cluster mode names sockets across nodes by node and number).
+    pub fn get(self) -> u64 {
+        self.0
+    }
+
+    /// The id of [`ConnId::get`]'s number (0 is never a socket's).
+    pub fn from_raw(raw: u64) -> Self {
+        Self(raw)
+    }
 }
 
 /// A refused upgrade: `403` with `{"detail": …, "code": …}` saying why (the reference sent an

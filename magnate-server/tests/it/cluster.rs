@@ -335,3 +335,57 @@ async fn two_nodes_racing_for_one_game_never_both_commit() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn players_queued_on_different_nodes_are_each_matched_exactly_once() {
+    let Some((postgres, redis)) = cluster_or_skip() else {
+        return;
+    };
+    let (database, prefix) = cluster_database(&postgres, "queue").await;
+    let nodes: Vec<Node> = (0..2)
+        .map(|i| Node::start(&database, &redis, &prefix, &format!("n{i}"), &[]))
+        .collect();
+    let mut players = Vec::new();
+    for i in 0..6 {
+        players.push(register(nodes[i % 2].address, &format!("q{i}")).await);
+    }
+    // Everyone queues at once, alternating between the nodes.
+    let joins: Vec<_> = players
+        .iter()
+        .enumerate()
+        .map(|(i, player)| {
+            let (address, player) = (nodes[i % 2].address, player.clone());
+            tokio::spawn(async move {
+                let mut socket = queue(address, &player).await;
+                let game = match_found(&mut socket).await;
+                (player.id, game)
+            })
+        })
+        .collect();
+    let mut seats: std::collections::BTreeMap<i64, Vec<i64>> = Default::default();
+    for join in joins {
+        let (player, game) = join.await.unwrap();
+        seats.entry(game).or_default().push(player);
+    }
+    assert_eq!(seats.len(), 3, "{seats:?}");
+    assert!(
+        seats.values().all(|players| players.len() == 2),
+        "{seats:?}"
+    );
+    let store = Store::open_database(&database).await.unwrap();
+    for (game, players) in &seats {
+        let stored = store
+            .raw_int(
+                "SELECT COUNT(*) FROM player_game_statistics WHERE game_id = ?1",
+                vec![(*game).into()],
+            )
+            .await
+            .unwrap();
+        assert_eq!(stored, players.len() as i64);
+    }
+    let games = store
+        .raw_int("SELECT COUNT(*) FROM games", vec![])
+        .await
+        .unwrap();
+    assert_eq!(games, 3, "one game per pair, nobody matched twice");
+}

@@ -8,6 +8,7 @@ pub(super) mod games;
 pub(crate) mod leases;
 pub(super) mod records;
 pub(super) mod settings;
+pub(crate) mod shared_queue;
 pub(super) mod shop;
 pub(super) mod users;
 

@@ -200,7 +200,20 @@ pub(crate) async fn create_game_with_record(
 ) -> Result<GameId, StoreError> {
     let mut client = pg.client().await?;
     let transaction = client.transaction().await?;
-    for (user, is_bot) in &seats {
+    let game_id = create_in(&*transaction, &row, &seats, &header).await?;
+    transaction.commit().await?;
+    Ok(game_id)
+}
+
+/// Creates a game with its players and record header inside the caller's transaction, after
+/// checking that every seat names an existing account whose bot flag matches.
+pub(crate) async fn create_in(
+    transaction: &impl GenericClient,
+    row: &NewGame,
+    seats: &[(UserId, bool)],
+    header: &RecordHeader,
+) -> Result<GameId, StoreError> {
+    for (user, is_bot) in seats {
         let found = transaction
             .query_opt("SELECT is_bot FROM users WHERE id = $1", &[user])
             .await?
@@ -211,9 +224,8 @@ pub(crate) async fn create_game_with_record(
             _ => return Err(StoreError::UserNotFound(*user)),
         }
     }
-    let game_id = super::games::create_game_in(&*transaction, &row).await?;
-    write_header(&*transaction, game_id, &header).await?;
-    transaction.commit().await?;
+    let game_id = super::games::create_game_in(transaction, row).await?;
+    write_header(transaction, game_id, header).await?;
     Ok(game_id)
 }
 
