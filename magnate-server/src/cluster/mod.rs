@@ -59,6 +59,8 @@ enum Release {
 
 struct Inner {
     settings: ClusterSettings,
+    /// This process's name in its own node lease (`<node id>#<random>`).
+    incarnation: String,
     store: Store,
     relay: Arc<Relay>,
     draining: AtomicBool,
@@ -101,16 +103,29 @@ impl Cluster {
         store.prepare_cluster_tables().await?;
         let ttl_ms = settings.lease.as_millis() as i64;
         let started = Instant::now();
-        let token = store
-            .acquire_lease(NODE, &settings.node_id, &settings.node_id, ttl_ms)
-            .await?
-            .ok_or_else(|| ClusterError::NodeIdTaken(settings.node_id.clone()))?;
+        // The node's own lease names this process, so a second process with the same NODE_ID
+        // waits for the first one's lease to run out (a restart after a crash), then gives up.
+        let incarnation = format!("{}#{:08x}", settings.node_id, rand::random::<u32>());
+        let give_up = started + settings.lease + Duration::from_secs(1);
+        let (token, asked) = loop {
+            let asked = Instant::now();
+            match store
+                .acquire_lease(NODE, &settings.node_id, &incarnation, ttl_ms)
+                .await?
+            {
+                Some(token) => break (token, asked),
+                None if Instant::now() < give_up => {
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+                None => return Err(ClusterError::NodeIdTaken(settings.node_id.clone())),
+            }
+        };
         // Entries this node id left in the shared queue in an earlier life are gone.
         store.purge_shared_queue(Some(&settings.node_id)).await?;
         let (relay, outgoing) =
             Relay::connect(&settings.redis_url, &settings.node_id, &settings.prefix).await?;
         let (releases, release_rx) = mpsc::unbounded_channel();
-        let (healthy_until, healthy_rx) = watch::channel(started + safe_part(settings.lease));
+        let (healthy_until, healthy_rx) = watch::channel(asked + safe_part(settings.lease));
         let cluster = Cluster {
             inner: Arc::new(Inner {
                 held: Mutex::new(HashMap::from([(
@@ -118,6 +133,7 @@ impl Cluster {
                     token,
                 )])),
                 settings,
+                incarnation,
                 store,
                 relay: relay.clone(),
                 draining: AtomicBool::new(false),
@@ -269,13 +285,9 @@ impl Cluster {
                 .map(|((kind, key), token)| (kind.clone(), key.clone(), *token))
                 .collect();
             let started = Instant::now();
-            let renewal = tokio::time::timeout(
-                period,
-                self.inner
-                    .store
-                    .renew_leases(self.node(), self.ttl_ms(), &held),
-            )
-            .await;
+            let renewal =
+                tokio::time::timeout(period, self.inner.store.renew_leases(self.ttl_ms(), &held))
+                    .await;
             let renewed: HashSet<(String, String)> = match renewal {
                 Ok(Ok(renewed)) => renewed.into_iter().collect(),
                 Ok(Err(error)) => {
@@ -288,13 +300,13 @@ impl Cluster {
                 }
             };
             let node_key = (NODE.to_owned(), self.node().to_owned());
-            if !renewed.contains(&node_key) {
+            if !renewed.contains(&node_key) && !self.is_draining() {
                 // Nobody should take a node's own lease; if it expired, take it back.
                 tracing::error!(node = %self.node(), "this node's own lease was lost; retaking it");
                 match self
                     .inner
                     .store
-                    .acquire_lease(NODE, self.node(), self.node(), self.ttl_ms())
+                    .acquire_lease(NODE, self.node(), &self.inner.incarnation, self.ttl_ms())
                     .await
                 {
                     Ok(Some(token)) => {
@@ -402,6 +414,23 @@ impl Cluster {
         // Give the publisher a moment to send it before the process ends.
         tokio::time::sleep(Duration::from_millis(100)).await;
         self.inner.relay.reset();
+        // This node's queue entries go, and so does its own lease: the others close the
+        // sockets they relay to it at once instead of when it expires.
+        if let Err(error) = self.inner.store.purge_shared_queue(Some(self.node())).await {
+            tracing::warn!(%error, "cannot remove this node's shared-queue entries");
+        }
+        let node_key = (NODE.to_owned(), self.node().to_owned());
+        let token = lock(&self.inner.held).remove(&node_key);
+        if let Some(token) = token {
+            let released = self
+                .inner
+                .store
+                .release_lease(NODE, self.node(), &self.inner.incarnation, token)
+                .await;
+            if let Err(error) = released {
+                tracing::warn!(%error, "cannot release this node's own lease (it expires)");
+            }
+        }
         tracing::info!(node = %self.node(), "drained");
     }
 }

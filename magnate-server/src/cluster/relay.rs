@@ -67,6 +67,9 @@ pub(crate) enum Envelope {
     Closed { conn: u64, code: Option<u16> },
     /// To every node: leases were released, look for orphaned games now.
     Released,
+    /// To every node: `node` (re)started; relayed sockets of an earlier process with this node
+    /// id are gone.
+    Hello { node: String },
     /// To the node holding a queue socket: its entry was matched into `game`.
     Matched {
         user: UserId,
@@ -177,6 +180,10 @@ impl Relay {
                         tracing::error!(%error, "cannot subscribe to the relay channels");
                     } else {
                         cluster.relay_subscribed();
+                        let hello = Envelope::Hello {
+                            node: self.node.clone(),
+                        };
+                        self.send(None, &hello).await;
                         let mut messages = pubsub.on_message();
                         while let Some(message) = messages.next().await {
                             let payload: String = match message.get_payload() {
@@ -296,6 +303,11 @@ impl Relay {
                 }
             }
             Envelope::Released => cluster.scan_soon(),
+            Envelope::Hello { node } => {
+                if node != self.node {
+                    self.forget_node(&node).await;
+                }
+            }
             Envelope::Matched { user, conn, game } => {
                 let conn = (conn > 0).then(|| crate::ws::ConnId::from_raw(conn));
                 if let Err(error) = state.matchmaker.matched(user, conn, game).await {
@@ -431,6 +443,15 @@ impl Relay {
                 Err(Some(refused))
             }
         }
+    }
+
+    /// Closes every relayed socket on either side whose other node is `node`.
+    async fn forget_node(&self, node: &str) {
+        let mut alive = HashSet::new();
+        alive.extend(lock(&self.held).values().map(|entry| entry.owner.clone()));
+        alive.extend(lock(&self.remote).keys().map(|(holder, _)| holder.clone()));
+        alive.remove(node);
+        self.prune(&alive).await;
     }
 
     /// Closes every relayed socket on either side whose other node is not in `alive`.

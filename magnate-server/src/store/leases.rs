@@ -48,17 +48,16 @@ impl Store {
         pg::leases::acquire(self.cluster_pg()?, kind, key, node, ttl_ms).await
     }
 
-    /// Extends the leases `node` still holds with the given tokens; returns those renewed.
+    /// Extends the leases still held with the given tokens; returns those renewed.
     pub async fn renew_leases(
         &self,
-        node: &str,
         ttl_ms: i64,
         held: &[(String, String, i64)],
     ) -> Result<Vec<(String, String)>, StoreError> {
         if held.is_empty() {
             return Ok(Vec::new());
         }
-        pg::leases::renew(self.cluster_pg()?, node, ttl_ms, held).await
+        pg::leases::renew(self.cluster_pg()?, ttl_ms, held).await
     }
 
     /// Expires the lease if `node` still holds it with `token`.

@@ -156,6 +156,14 @@ async fn a_sigkilled_owner_s_game_resumes_on_another_node_with_nothing_acknowled
     assert_eq!(error_message(&frames), None, "{frames:?}");
     assert!(!responses(&frames).is_empty(), "play goes on: {frames:?}");
     assert_eq!(record_len(&database, game).await, acknowledged + 1);
+    // The killed node comes back under its old name and relays to the game's new owner.
+    let restarted = Node::start(&database, &redis, &prefix, "n0", &[]);
+    let (mut watcher, snapshot) = reconnect(&restarted.remote(), game, &alice).await;
+    let (_, now) = reconnect(&survivors[0].remote(), game, &alice).await;
+    assert_eq!(snapshot["game_state"], now["game_state"]);
+    // A chat line goes to the owner and back through the relay.
+    let (_, relayed) = watcher.sync().await;
+    assert_eq!(error_message(&relayed), None, "{relayed:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

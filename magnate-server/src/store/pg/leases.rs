@@ -56,11 +56,10 @@ pub(crate) async fn acquire(
     Ok(row.map(|row| row.get(0)))
 }
 
-/// Extends every lease in `held` (`(kind, key, token)`) that `node` still holds with that
-/// token; returns the ones renewed (the others were taken over).
+/// Extends every lease in `held` (`(kind, key, token)`) still held with that token (a token
+/// names one tenure of one node); returns the ones renewed (the others were taken over).
 pub(crate) async fn renew(
     pg: &Postgres,
-    node: &str,
     ttl_ms: i64,
     held: &[(String, String, i64)],
 ) -> Result<Vec<(String, String)>, StoreError> {
@@ -71,11 +70,11 @@ pub(crate) async fn renew(
     let rows = client
         .query(
             "UPDATE cluster_leases AS l
-                 SET expires_at = now() + $2 * interval '1 millisecond'
-                 FROM unnest($3::text[], $4::text[], $5::bigint[]) AS h(kind, key, token)
-                 WHERE l.node = $1 AND l.kind = h.kind AND l.key = h.key AND l.token = h.token
+                 SET expires_at = now() + $1 * interval '1 millisecond'
+                 FROM unnest($2::text[], $3::text[], $4::bigint[]) AS h(kind, key, token)
+                 WHERE l.kind = h.kind AND l.key = h.key AND l.token = h.token
              RETURNING l.kind, l.key",
-            &[&node, &(ttl_ms as f64), &kinds, &keys, &tokens],
+            &[&(ttl_ms as f64), &kinds, &keys, &tokens],
         )
         .await?;
     Ok(rows.iter().map(|row| (row.get(0), row.get(1))).collect())
