@@ -50,7 +50,11 @@ pub(crate) enum Envelope {
     },
     /// Owner → holder: the join's answer (`refused`: `not_found`, `not_participant`,
     /// `unavailable`, `not_owner`).
-    Joined { conn: u64, refused: Option<String> },
+    Joined {
+        from: String,
+        conn: u64,
+        refused: Option<String>,
+    },
     /// Holder → owner: a client frame, as the client sent it.
     Input {
         from: String,
@@ -62,7 +66,11 @@ pub(crate) enum Envelope {
     /// Holder → owner: the socket closed.
     Leave { from: String, conn: u64 },
     /// Owner → holder: frames for the socket, in order.
-    Frames { conn: u64, frames: Vec<String> },
+    Frames {
+        from: String,
+        conn: u64,
+        frames: Vec<String>,
+    },
     /// Owner → holder: the owner dropped the connection (with this close code, if any).
     Closed { conn: u64, code: Option<u16> },
     /// To every node: leases were released, look for orphaned games now.
@@ -259,9 +267,19 @@ impl Relay {
                         .await;
                 }
             }
-            Envelope::Joined { conn, refused } => {
-                let mut held = lock(&self.held);
-                let Some(entry) = held.get_mut(&conn) else {
+            Envelope::Joined {
+                from,
+                conn,
+                refused,
+            } => {
+                let waiting = lock(&self.held)
+                    .get_mut(&conn)
+                    .and_then(|entry| entry.joined.take());
+                let Some(reply) = waiting else {
+                    // The join timed out here: the owner must not keep the connection.
+                    if refused.is_none() {
+                        self.leave_unknown(&from, conn).await;
+                    }
                     return;
                 };
                 let answer = match refused.as_deref() {
@@ -270,30 +288,27 @@ impl Relay {
                     Some("unavailable") => Err(JoinRefused::Unavailable),
                     Some(_) => Err(JoinRefused::NotFound),
                 };
-                if let Some(reply) = entry.joined.take() {
-                    let _ = reply.send(answer);
-                }
+                let _ = reply.send(answer);
             }
-            Envelope::Frames { conn, frames } => {
-                let dropped_owner = {
+            Envelope::Frames { from, conn, frames } => {
+                let dropped = {
                     let mut held = lock(&self.held);
-                    let Some(entry) = held.get(&conn) else { return };
-                    let delivered = frames
-                        .into_iter()
-                        .all(|frame| entry.outbound.try_send(Message::Text(frame.into())).is_ok());
-                    // A socket that cannot keep up is dropped, as the actor drops a local one.
-                    if delivered {
-                        None
-                    } else {
-                        held.remove(&conn).map(|entry| entry.owner)
+                    match held.get(&conn) {
+                        None => Err(()),
+                        Some(entry) => {
+                            let delivered = frames.into_iter().all(|frame| {
+                                entry.outbound.try_send(Message::Text(frame.into())).is_ok()
+                            });
+                            // A socket that cannot keep up is dropped, as the actor drops a
+                            // local one.
+                            Ok((!delivered).then(|| held.remove(&conn)).flatten())
+                        }
                     }
                 };
-                if let Some(owner) = dropped_owner {
-                    let leave = Envelope::Leave {
-                        from: self.node.clone(),
-                        conn,
-                    };
-                    self.send(Some(&owner), &leave).await;
+                match dropped {
+                    Err(()) => self.leave_unknown(&from, conn).await,
+                    Ok(Some(_)) => self.leave_unknown(&from, conn).await,
+                    Ok(None) => {}
                 }
             }
             Envelope::Closed { conn, code } => {
@@ -315,6 +330,16 @@ impl Relay {
                 }
             }
         }
+    }
+
+    /// Tells `owner` that this node holds no socket `conn` (it timed out, closed or was
+    /// dropped here), so that the owner detaches its connection.
+    async fn leave_unknown(&self, owner: &str, conn: u64) {
+        let leave = Envelope::Leave {
+            from: self.node.clone(),
+            conn,
+        };
+        self.send(Some(owner), &leave).await;
     }
 
     /// Owner side of a join: attach a local connection whose frames go to the holder.
@@ -344,6 +369,7 @@ impl Relay {
             Err(Some(JoinRefused::NotFound)) => Some("not_found"),
         };
         let answer = Envelope::Joined {
+            from: self.node.clone(),
             conn,
             refused: refused.map(str::to_owned),
         };
@@ -375,7 +401,11 @@ impl Relay {
                 }
             }
             if !frames.is_empty() {
-                let envelope = Envelope::Frames { conn, frames };
+                let envelope = Envelope::Frames {
+                    from: self.node.clone(),
+                    conn,
+                    frames,
+                };
                 if !self.send(Some(&holder), &envelope).await {
                     break None;
                 }
