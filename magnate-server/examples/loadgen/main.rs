@@ -19,6 +19,10 @@
 //! `benches/soak.sh` and `benches/fault.sh` run the soak against a release server (the second
 //! one SIGKILLs and restarts the server during the run) and check the database afterwards.
 //!
+//! Against a cluster (docs/cluster.md), repeat `--server` once per node: `soak` spreads its users
+//! over the nodes (registration, sockets), and a client whose node refuses or fails moves on to
+//! the next one; `benches/cluster-fault.sh` kills and restarts nodes under that load.
+//!
 //! Users `<prefix><n>` are registered (or logged in when they exist). Games are created through
 //! the public queue, as real clients would. Each client plays with a wire-level random policy:
 //! the rules engine's bots (`RandomBot`, `EvBot`) need the whole `Game`, including its seed,

@@ -30,6 +30,11 @@ pub(crate) async fn prepare(pg: &Postgres) -> Result<(), StoreError> {
 
 /// Takes the lease `(kind, key)` for `node` for `ttl_ms` when it is free, expired or already
 /// `node`'s; returns the new token, `None` when another node holds it.
+///
+/// The row is locked `FOR UPDATE` first, which waits for every journal commit holding it
+/// `FOR KEY SHARE` ([`holds_game`]): a take-over happens between commits, and the new owner's
+/// load sees every commit of the old one. Renewals (which change no key) never wait for
+/// commits, so a busy game cannot delay its owner's renewal.
 pub(crate) async fn acquire(
     pg: &Postgres,
     kind: &str,
@@ -37,23 +42,46 @@ pub(crate) async fn acquire(
     node: &str,
     ttl_ms: i64,
 ) -> Result<Option<i64>, StoreError> {
-    let client = pg.client().await?;
-    let statement = client
-        .prepare_cached(
-            "INSERT INTO cluster_leases (kind, key, node, token, expires_at)
-             VALUES ($1, $2, $3, 1, now() + $4 * interval '1 millisecond')
-             ON CONFLICT (kind, key) DO UPDATE
-                 SET node = EXCLUDED.node,
-                     token = cluster_leases.token + 1,
-                     expires_at = EXCLUDED.expires_at
-                 WHERE cluster_leases.node = EXCLUDED.node OR cluster_leases.expires_at <= now()
-             RETURNING token",
+    let mut client = pg.client().await?;
+    let transaction = client.transaction().await?;
+    let current = transaction
+        .query_opt(
+            "SELECT node, token, expires_at <= now() FROM cluster_leases
+             WHERE kind = $1 AND key = $2 FOR UPDATE",
+            &[&kind, &key],
         )
         .await?;
-    let row = client
-        .query_opt(&statement, &[&kind, &key, &node, &(ttl_ms as f64)])
-        .await?;
-    Ok(row.map(|row| row.get(0)))
+    let token = match current {
+        None => transaction
+            .query_opt(
+                "INSERT INTO cluster_leases (kind, key, node, token, expires_at)
+                 VALUES ($1, $2, $3, 1, now() + $4 * interval '1 millisecond')
+                 ON CONFLICT (kind, key) DO NOTHING RETURNING token",
+                &[&kind, &key, &node, &(ttl_ms as f64)],
+            )
+            .await?
+            .map(|row| row.get::<_, i64>(0)),
+        Some(row) => {
+            let (holder, token, expired): (String, i64, bool) =
+                (row.get(0), row.get(1), row.get(2));
+            if holder == node || expired {
+                transaction
+                    .execute(
+                        "UPDATE cluster_leases
+                         SET node = $3, token = $4,
+                             expires_at = now() + $5 * interval '1 millisecond'
+                         WHERE kind = $1 AND key = $2",
+                        &[&kind, &key, &node, &(token + 1), &(ttl_ms as f64)],
+                    )
+                    .await?;
+                Some(token + 1)
+            } else {
+                None
+            }
+        }
+    };
+    transaction.commit().await?;
+    Ok(token)
 }
 
 /// Extends every lease in `held` (`(kind, key, token)`) still held with that token (a token
@@ -144,8 +172,9 @@ pub(crate) async fn orphaned_games(pg: &Postgres) -> Result<Vec<GameId>, StoreEr
 }
 
 /// Inside a journal commit's transaction: whether `node` still holds game `game_id`'s lease
-/// with `token`. The row is share-locked, so a take-over waits until this commit is done and
-/// the new owner's load sees it.
+/// with `token`. The row is locked `FOR KEY SHARE` until the commit ends: a take-over
+/// ([`acquire`], `FOR UPDATE`) waits for it, and its new owner's load sees it; a renewal does
+/// not (an `UPDATE` of no key column does not conflict with it, so no deadlock either).
 pub(crate) async fn holds_game(
     client: &deadpool_postgres::Transaction<'_>,
     game_id: GameId,
@@ -156,7 +185,7 @@ pub(crate) async fn holds_game(
         .prepare_cached(
             "SELECT 1 FROM cluster_leases
              WHERE kind = 'game' AND key = $1::bigint::text AND node = $2 AND token = $3
-             FOR SHARE",
+             FOR KEY SHARE",
         )
         .await?;
     Ok(client
