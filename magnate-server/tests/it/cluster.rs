@@ -397,3 +397,82 @@ async fn players_queued_on_different_nodes_are_each_matched_exactly_once() {
         .unwrap();
     assert_eq!(games, 3, "one game per pair, nobody matched twice");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn renewals_never_wait_for_or_deadlock_with_journal_commits() {
+    let Some((postgres, _)) = cluster_or_skip() else {
+        return;
+    };
+    let database = crate::backend::postgres_database(&postgres).await;
+    let store = Store::open_database(&database).await.unwrap();
+    store.prepare_leases().await.unwrap();
+    let user = match store
+        .create_user(NewUser {
+            username: "busy".into(),
+            password_hash: None,
+            bot_level: None,
+            date_joined: Utc::now(),
+        })
+        .await
+        .unwrap()
+    {
+        CreateUserOutcome::Created(user) => user.id,
+        CreateUserOutcome::UsernameTaken => unreachable!(),
+    };
+    let mut held = Vec::new();
+    for _ in 0..16 {
+        let game = store
+            .create_game(NewGame {
+                created_at: Utc::now(),
+                players: vec![user],
+                is_private: false,
+            })
+            .await
+            .unwrap();
+        let token = store
+            .acquire_lease("game", &game.to_string(), "a", 60_000)
+            .await
+            .unwrap()
+            .unwrap();
+        held.push((game, token));
+    }
+    const STEPS: u64 = 60;
+    // The journal: batches that fence every game, in an order that turns each time.
+    let journal = {
+        let (store, held) = (store.clone(), held.clone());
+        tokio::spawn(async move {
+            for step in 0..STEPS {
+                let mut batch: Vec<Commit> = held
+                    .iter()
+                    .map(|&(game, token)| {
+                        let fence = Fence {
+                            node: "a".into(),
+                            token,
+                        };
+                        commit(game, step, Some(fence))
+                    })
+                    .collect();
+                batch.rotate_left(step as usize % held.len());
+                let results = store.write_batch(batch).await.unwrap();
+                assert!(results.iter().all(Result::is_ok), "{results:?}");
+            }
+        })
+    };
+    // Meanwhile the renewals, whose rows the commits check.
+    let leases: Vec<(String, String, i64)> = held
+        .iter()
+        .map(|&(game, token)| ("game".to_owned(), game.to_string(), token))
+        .collect();
+    let mut renewals = 0;
+    while !journal.is_finished() {
+        let renewed = store.renew_leases(60_000, &leases).await;
+        let renewed = renewed.expect("a renewal never fails next to commits");
+        assert_eq!(renewed.len(), leases.len());
+        renewals += 1;
+    }
+    journal.await.unwrap();
+    assert!(renewals > 0);
+    for (game, _) in held {
+        assert_eq!(record_len(&database, game).await, STEPS as i64);
+    }
+}
