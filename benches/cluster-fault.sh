@@ -56,7 +56,7 @@ start_node() {
         "${DB_ARGS[@]}" --config "$WORK/no-config.json" >>"$WORK/node$n.log" 2>&1 &
     PIDS[$n]=$!
     for _ in $(seq 600); do
-        curl -s -o /dev/null "http://127.0.0.1:${PORTS[$n]}/healthz" && return 0
+        curl -s -o /dev/null "http://127.0.0.1:${PORTS[$n]}/readyz" && return 0
         kill -0 "${PIDS[$n]}" 2>/dev/null || { echo "FAIL: node$n exited at start" >&2; return 1; }
         sleep 0.05
     done
